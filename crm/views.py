@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import escape
+from django.views.decorators.cache import never_cache
+
+from .mailbox import mailbox_message, mailbox_messages
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@staff_member_required
+def mailbox(request):
+    return render(request, "admin/mailbox.html", {"messages_list": mailbox_messages(), "title": "Lokal brevlåda"})
+
+
+@staff_member_required
+def mailbox_html(request, name: str):
+    try:
+        message = mailbox_message(name)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(message.html or f"<pre>{escape(message.text)}</pre>")
+    # The stored HTML is our own email layout; a sandboxing CSP keeps any script in it inert.
+    response["Content-Security-Policy"] = "sandbox"
+    return response

@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from .importing import COLUMNS, ImportFileError
+from .models import Ambassador, Interest, Locality
+from .normalize import format_phone, normalize_phone
+from .resources import AmbassadorResource
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@admin.register(Locality)
+class LocalityAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Interest)
+class InterestAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class HasEmailFilter(admin.SimpleListFilter):
+    title = _("has email")
+    parameter_name = "has_email"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(email__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(email__isnull=True)
+        return queryset
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV (comma or semicolon separated, UTF-8 or Windows-1252) or Excel (.xlsx).")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
+
+
+def _upload_dir() -> Path:
+    folder = Path(settings.VAR_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@admin.register(Ambassador)
+class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [AmbassadorResource]
+    formats = [CSV, XLSX]
+    change_list_template = "admin/network/ambassador/change_list.html"
+    list_display = ["full_name", "email", "phone_display", "locality", "status", "member_since", "source"]
+    list_display_links = ["full_name"]
+    list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]
+    list_select_related = ["locality"]
+    search_fields = ["first_name", "last_name", "email", "phone"]
+    autocomplete_fields = ["referred_by"]
+    filter_horizontal = ["interests"]
+    readonly_fields = ["created_at", "updated_at"]
+    actions = ["make_active", "make_paused", "make_alumni"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
+        (_("Membership"), {"fields": ["status", "member_since", "source", "referred_by", "notes"]}),
+        (_("History"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj: Ambassador) -> str:
+        return obj.full_name
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_display(self, obj: Ambassador) -> str:
+        return format_phone(obj.phone)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A phone number matches in whatever form it is typed: 070-190 64 48, 0701906448, +46 70 190 64 48.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            phone = normalize_phone(search_term) if any(ch.isdigit() for ch in search_term) else ""
+        except ValueError:
+            phone = ""
+        if phone:
+            results = results | queryset.filter(Q(phone=phone))
+        return results, may_have_duplicates
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        count = queryset.update(status=status)
+        label = Ambassador.Status(status).label
+        self.message_user(
+            request,
+            ngettext("%(count)d ambassador is now %(status)s.", "%(count)d ambassadors are now %(status)s.", count)
+            % {"count": count, "status": str(label).lower()},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark selected as active"), permissions=["change"])
+    def make_active(self, request, queryset):
+        self._set_status(request, queryset, Ambassador.Status.ACTIVE)
+
+    @admin.action(description=_("Mark selected as paused"), permissions=["change"])
+    def make_paused(self, request, queryset):
+        self._set_status(request, queryset, Ambassador.Status.PAUSED)
+
+    @admin.action(description=_("Mark selected as alumni"), permissions=["change"])
+    def make_alumni(self, request, queryset):
+        self._set_status(request, queryset, Ambassador.Status.ALUMNI)
+
+    # Import ----------------------------------------------------------------------------------------------
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perm("network.import_ambassador")
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="network_ambassador_import"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        """Upload → preview (nothing written) → import all, import only the valid rows, or nothing."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import ambassadors"),
+            "columns": [aliases[0] for aliases in COLUMNS.values()],
+        }
+        resource = AmbassadorResource()
+        if request.method == "POST" and "token" in request.POST:
+            return self._import_confirmed(request, resource)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data["file"].read()
+            try:
+                report = resource.import_file(data, dry_run=True)
+            except ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                token = secrets.token_urlsafe(16)
+                (_upload_dir() / token).write_bytes(data)
+                context.update(report=report, token=token, file_name=form.cleaned_data["file"].name)
+        context["form"] = form
+        return TemplateResponse(request, "admin/network/ambassador/import.html", context)
+
+    def _import_confirmed(self, request, resource: AmbassadorResource):
+        token = request.POST["token"]
+        stored = _upload_dir() / Path(token).name
+        changelist = reverse("admin:network_ambassador_changelist")
+        if not token.replace("-", "").replace("_", "").isalnum() or not stored.exists():
+            self.message_user(request, _("The uploaded file has expired; please upload it again."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:network_ambassador_import"))
+        if request.POST.get("action") == "cancel":
+            stored.unlink(missing_ok=True)
+            self.message_user(request, _("Nothing was imported."), messages.INFO)
+            return HttpResponseRedirect(changelist)
+        try:
+            report = resource.import_file(stored.read_bytes(), skip_invalid=request.POST.get("action") == "valid")
+        except ImportFileError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:network_ambassador_import"))
+        stored.unlink(missing_ok=True)
+        if not report.applied:
+            self.message_user(request, _("Nothing was imported: some rows were rejected."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:network_ambassador_import"))
+        self.message_user(
+            request,
+            _("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.")
+            % report.counts,
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(changelist)

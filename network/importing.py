@@ -1,0 +1,434 @@
+"""Importing the member list: read a CSV or XLSX file, validate each row, upsert people in one transaction.
+
+Built for the shapes Excel hands over (semicolons, Windows-1252, Swedish headers) and for speed: values are
+validated in plain Python, existing people are loaded in a few queries and written with bulk statements.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Ambassador, Interest, Locality
+from .normalize import collapse_spaces, normalize_email, normalize_phone, parse_date, unescape_formula
+
+# field -> the header we export, then other headers people write (compared without case, spaces, - and _).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "first_name": ("Förnamn", "first name", "firstname", "fornamn"),
+    "last_name": ("Efternamn", "last name", "lastname", "surname", "efternamn"),
+    "email": ("E-post", "epost", "email", "mail", "mejl", "e-postadress", "emailaddress"),
+    "phone": ("Mobil", "telefon", "mobilnummer", "telefonnummer", "tel", "phone", "mobile", "phonenumber"),
+    "locality": ("Ort", "bostadsort", "locality", "town", "city"),
+    "interests": ("Intressen", "intresse", "interests"),
+    "member_since": ("Ambassadör sedan", "medlem sedan", "ambassador since", "member since"),
+    "status": ("Status",),
+    "notes": ("Kommentar", "kommentarer", "anteckningar", "notes", "comment", "comments"),
+}
+STATUS_WORDS = {
+    "active": Ambassador.Status.ACTIVE,
+    "aktiv": Ambassador.Status.ACTIVE,
+    "paused": Ambassador.Status.PAUSED,
+    "pausad": Ambassador.Status.PAUSED,
+    "alumni": Ambassador.Status.ALUMNI,
+    "alumn": Ambassador.Status.ALUMNI,
+}
+UPDATABLE = ("first_name", "last_name", "email", "phone", "locality_id", "member_since", "status", "notes")
+
+
+def header_key(text) -> str:
+    return "".join(ch for ch in str(text or "").lower() if ch not in " -_\t\n\r\xa0")
+
+
+HEADER_ALIASES = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (wrong format, encoding or headers)."""
+
+
+@dataclass(slots=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = _("row %(row)s") % {"row": self.row}
+        if self.column:
+            where += _(", column “%(column)s”") % {"column": self.column}
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class Person:
+    """One person as the file describes them (several rows of the same person merged)."""
+
+    rows: list[int]
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    locality: str = ""
+    interests: list[str] = field(default_factory=list)
+    member_since: date | None = None
+    status: str = ""
+    notes: str = ""
+
+    def merge(self, other: Person) -> None:
+        self.rows.extend(other.rows)
+        for name in ("first_name", "last_name", "email", "phone", "locality", "member_since", "status", "notes"):
+            value = getattr(other, name)
+            if value:
+                setattr(self, name, value)
+        for interest in other.interests:
+            if interest not in self.interests:
+                self.interests.append(interest)
+
+    @property
+    def name_key(self) -> str:
+        return f"{self.first_name} {self.last_name}".casefold()
+
+
+@dataclass
+class ImportReport:
+    created: list[Person] = field(default_factory=list)
+    updated: list[Person] = field(default_factory=list)
+    unchanged: list[Person] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)
+    new_localities: list[str] = field(default_factory=list)
+    new_interests: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    applied: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "rejected": len(self.rejected),
+        }
+
+
+# Reading -----------------------------------------------------------------------------------------------------
+
+
+def read_table(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header row and the data rows (numbered as Excel numbers them) of a CSV or XLSX file."""
+    if data.startswith(b"PK\x03\x04"):
+        rows = _read_xlsx(data)
+    else:
+        rows = _read_csv(data)
+    numbered = [(number, row) for number, row in rows if any(cell not in (None, "") for cell in row)]
+    if not numbered:
+        raise ImportFileError(_("The file is empty."))
+    (_number, header), *body = numbered
+    return [str(cell or "").strip() for cell in header], body
+
+
+def _read_xlsx(data: bytes):
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise ImportFileError(_("The file could not be read as an Excel workbook (%(error)s).") % {"error": error})
+    try:
+        sheet = workbook.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:
+        workbook.close()
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # What Swedish Excel writes as "CSV (semikolonavgränsad)".
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("The file is neither a CSV file (UTF-8 or Windows-1252) nor an Excel workbook.")
+        ) from None
+
+
+def _read_csv(data: bytes):
+    text = decode_text(data)
+    if "\x00" in text:
+        raise ImportFileError(_("The file is neither a CSV file (UTF-8 or Windows-1252) nor an Excel workbook."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise ImportFileError(_("The CSV file is malformed (%(error)s).") % {"error": error}) from None
+
+
+def map_headers(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, text in enumerate(header):
+        name = HEADER_ALIASES.get(header_key(text))
+        if name and name not in columns:
+            columns[name] = index
+    if "first_name" not in columns or not ({"email", "phone"} & columns.keys()):
+        raise ImportFileError(
+            _(
+                "The first row must name the columns; at least Förnamn and E-post or Mobil are needed. "
+                "Found: %(found)s."
+            )
+            % {"found": ", ".join(h for h in header if h) or "-"}
+        )
+    return columns
+
+
+# Validating --------------------------------------------------------------------------------------------------
+
+
+def _text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(unescape_formula(cell)).strip()
+
+
+def _phone_text(cell) -> str:
+    """Excel turns 0701906448 into the number 701906448; put the lost zero (or plus) back."""
+    if isinstance(cell, (int, float)):
+        digits = str(int(cell))
+        return f"+{digits}" if digits.startswith("46") and len(digits) > 9 else f"0{digits}"
+    return _text(cell)
+
+
+def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]) -> Person | list[RowError]:
+    def cell(name: str):
+        index = columns.get(name)
+        if index is None or index >= len(row):
+            return None
+        return row[index]
+
+    errors: list[RowError] = []
+
+    def fail(name: str, message: str) -> None:
+        errors.append(RowError(number, header[columns[name]] if name in columns else "", message))
+
+    person = Person(rows=[number])
+    person.first_name = collapse_spaces(_text(cell("first_name")))
+    person.last_name = collapse_spaces(_text(cell("last_name")))
+    if not person.first_name:
+        fail("first_name", _("The first name is missing."))
+    try:
+        person.email = normalize_email(_text(cell("email")))
+    except ValueError as error:
+        fail("email", str(error))
+    try:
+        person.phone = normalize_phone(_phone_text(cell("phone")))
+    except ValueError as error:
+        fail("phone", str(error))
+    if not person.email and not person.phone and not errors:
+        errors.append(RowError(number, "", _("The row has neither an email address nor a phone number.")))
+    try:
+        member_since = cell("member_since")
+        person.member_since = parse_date(unescape_formula(member_since))
+    except ValueError as error:
+        fail("member_since", str(error))
+    status = _text(cell("status")).lower()
+    if status:
+        person.status = STATUS_WORDS.get(status, "")
+        if not person.status:
+            fail("status", _("“%(value)s” is not a status (aktiv, pausad or alumni).") % {"value": status})
+    person.locality = collapse_spaces(_text(cell("locality")))
+    interests = _text(cell("interests"))
+    if interests:
+        person.interests = list(dict.fromkeys(collapse_spaces(i) for i in interests.split(",") if i.strip()))
+    person.notes = _text(cell("notes"))
+    return errors or person
+
+
+def parse_people(header: list[str], body: list[tuple[int, list]]) -> tuple[list[Person], list[RowError]]:
+    """Validate every row and merge rows that are the same person (same address, else same phone and name)."""
+    columns = map_headers(header)
+    people: list[Person] = []
+    rejected: list[RowError] = []
+    by_email: dict[str, Person] = {}
+    by_phone_name: dict[tuple[str, str], Person] = {}
+    for number, row in body:
+        result = parse_row(number, row, columns, header)
+        if isinstance(result, list):
+            rejected.extend(result)
+            continue
+        same = by_email.get(result.email) if result.email else None
+        if same is None and result.phone:
+            candidate = by_phone_name.get((result.phone, result.name_key))
+            if candidate is not None and (not result.email or not candidate.email):
+                same = candidate
+        if same is None:
+            people.append(result)
+            same = result
+        else:
+            same.merge(result)
+        if same.email:
+            by_email[same.email] = same
+        if same.phone:
+            by_phone_name[(same.phone, same.name_key)] = same
+    return people, rejected
+
+
+# Writing -----------------------------------------------------------------------------------------------------
+
+CHUNK = 900  # below SQLite's old 999-variable limit
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _named(model, names: set[str], report_list: list[str]) -> dict[str, int]:
+    """Ids by casefolded name, creating the unknown ones (recorded in the report)."""
+    known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
+    missing = {}
+    for name in names:
+        if name and name.casefold() not in known:
+            missing.setdefault(name.casefold(), name)
+    if missing:
+        created = model.objects.bulk_create([model(name=name) for name in missing.values()])
+        report_list.extend(sorted(missing.values()))
+        known.update({obj.name.casefold(): obj.pk for obj in created})
+        if any(obj.pk is None for obj in created):
+            known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
+    return known
+
+
+def _existing(people: list[Person]) -> dict[int, Ambassador]:
+    """Match each person (by index) to an existing ambassador: by address, else by phone and name."""
+    fields = ("pk", *UPDATABLE)
+    emails = [p.email for p in people if p.email]
+    by_email: dict[str, Ambassador] = {}
+    for chunk in _chunks(emails):
+        by_email.update({a.email: a for a in Ambassador.objects.filter(email__in=chunk).only(*fields)})
+    matches: dict[int, Ambassador] = {}
+    unmatched: list[int] = []
+    for index, person in enumerate(people):
+        found = by_email.get(person.email) if person.email else None
+        if found is not None:
+            matches[index] = found
+        elif person.phone:
+            unmatched.append(index)
+    phones = [people[i].phone for i in unmatched]
+    by_phone: dict[tuple[str, str], Ambassador] = {}
+    for chunk in _chunks(phones):
+        for ambassador in Ambassador.objects.filter(phone__in=chunk).only(*fields):
+            by_phone.setdefault((ambassador.phone, ambassador.full_name.casefold()), ambassador)
+    for index in unmatched:
+        person = people[index]
+        found = by_phone.get((person.phone, person.name_key))
+        if found is not None and (not person.email or not found.email):
+            matches[index] = found
+    return matches
+
+
+def _apply(person: Person, ambassador: Ambassador, locality_id: int | None) -> bool:
+    """Copy the file's non-empty values onto the ambassador; True when something changed."""
+    wanted = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email or None,
+        "phone": person.phone,
+        "locality_id": locality_id,
+        "member_since": person.member_since,
+        "status": person.status,
+        "notes": person.notes,
+    }
+    changed = False
+    for name, value in wanted.items():
+        if value and getattr(ambassador, name) != value:
+            setattr(ambassador, name, value)
+            changed = True
+    return changed
+
+
+def ambassadors_import(
+    *, header: list[str], body: list[tuple[int, list]], dry_run: bool = False, skip_invalid: bool = False
+) -> ImportReport:
+    """Validate and upsert the rows in one transaction.
+
+    Nothing is kept when it is a dry run, or when rows were rejected and `skip_invalid` is off: the report then
+    shows what would have happened. Importing never sends email.
+    """
+    people, rejected = parse_people(header, body)
+    report = ImportReport(rejected=rejected, dry_run=dry_run)
+    report.applied = not dry_run and (skip_invalid or not rejected)
+    with transaction.atomic():
+        _write(people, report)
+        if not report.applied:
+            transaction.set_rollback(True)
+    return report
+
+
+def _write(people: list[Person], report: ImportReport) -> None:
+    localities = _named(Locality, {p.locality for p in people}, report.new_localities)
+    interests = _named(Interest, {i for p in people for i in p.interests}, report.new_interests)
+    matches = _existing(people)
+    now = timezone.now()
+    new: list[tuple[Person, Ambassador]] = []
+    changed: list[Ambassador] = []
+    existing_links: set[tuple[int, int]] = set()
+    matched_ids = [a.pk for a in matches.values()]
+    through = Ambassador.interests.through
+    for chunk in _chunks(matched_ids):
+        existing_links.update(
+            through.objects.filter(ambassador_id__in=chunk).values_list("ambassador_id", "interest_id")
+        )
+    links: list[tuple[Ambassador, int]] = []
+    for index, person in enumerate(people):
+        locality_id = localities.get(person.locality.casefold()) if person.locality else None
+        interest_ids = [interests[name.casefold()] for name in person.interests]
+        ambassador = matches.get(index)
+        if ambassador is None:
+            ambassador = Ambassador(
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email or None,
+                phone=person.phone,
+                locality_id=locality_id,
+                member_since=person.member_since,
+                status=person.status or Ambassador.Status.ACTIVE,
+                notes=person.notes,
+                source=Ambassador.Source.IMPORT,
+                created_at=now,
+                updated_at=now,
+            )
+            new.append((person, ambassador))
+            links.extend((ambassador, interest_id) for interest_id in interest_ids)
+            report.created.append(person)
+            continue
+        missing = [i for i in interest_ids if (ambassador.pk, i) not in existing_links]
+        links.extend((ambassador, interest_id) for interest_id in missing)
+        if _apply(person, ambassador, locality_id):
+            ambassador.updated_at = now
+            changed.append(ambassador)
+            report.updated.append(person)
+        elif missing:
+            report.updated.append(person)
+        else:
+            report.unchanged.append(person)
+    Ambassador.objects.bulk_create([a for _p, a in new], batch_size=CHUNK)
+    if changed:
+        Ambassador.objects.bulk_update(changed, [*UPDATABLE, "updated_at"], batch_size=200)
+    if links:
+        through.objects.bulk_create(
+            [through(ambassador_id=a.pk, interest_id=i) for a, i in links], batch_size=CHUNK, ignore_conflicts=True
+        )

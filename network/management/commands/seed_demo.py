@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from network.resources import AmbassadorResource
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo-members.csv"
+DEMO_USERNAME = "koordinator"
+DEMO_PASSWORD = "ambassador-demo"
+
+
+class Command(BaseCommand):
+    help = "Load fictional demo ambassadors (through the real import) and a demo coordinator login."
+
+    def handle(self, *args, **options):
+        report = AmbassadorResource().import_file(DEMO_FILE.read_bytes())
+        self.stdout.write(
+            _("Demo ambassadors: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % report.counts
+        )
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=DEMO_USERNAME, defaults={"is_staff": True, "first_name": "Demo", "last_name": "Koordinator"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+        self.stdout.write(
+            _("Demo coordinator: username %(username)s, password %(password)s")
+            % {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+        )

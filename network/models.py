@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Locality(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("locality")
+        verbose_name_plural = _("localities")
+        constraints = [models.UniqueConstraint(Lower("name"), name="locality_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Interest(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("interest")
+        verbose_name_plural = _("interests")
+        constraints = [models.UniqueConstraint(Lower("name"), name="interest_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ambassador(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ALUMNI = "alumni", _("Alumni")
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("Import")
+        SIGNUP = "signup", _("Signup")
+        REFERRAL = "referral", _("Referral")
+        MANUAL = "manual", _("Manual")
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    # Stored trimmed and lowercased (see network.normalize), so a plain unique index is case-insensitive.
+    email = models.EmailField(_("email"), null=True, blank=True, unique=True)
+    # E.164, e.g. +46701906448.
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    locality = models.ForeignKey(
+        Locality, verbose_name=_("locality"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    member_since = models.DateField(_("member since"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    referred_by = models.ForeignKey(
+        "self", verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    language = models.CharField(_("language"), max_length=5, default="sv", choices=[("sv", "Svenska"), ("en", "English")])
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("ambassador")
+        verbose_name_plural = _("ambassadors")
+        permissions = [("import_ambassador", _("Can import ambassadors"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"
+            ),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="ambassador_email_lowercase"),
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["member_since"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .normalize import normalize_email, normalize_phone
+
+        self.email = normalize_email(self.email) or None
+        try:
+            self.phone = normalize_phone(self.phone)
+        except ValueError as error:
+            raise ValidationError({"phone": str(error)}) from None
+        if not self.email and not self.phone:
+            raise ValidationError(_("Give an email address or a phone number (or both)."))

@@ -1,0 +1,120 @@
+"""Plain functions that turn what people type (or Excel exports) into the values we store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_SPACES = re.compile(r"\s+")
+_PHONE_NOISE = re.compile(r"[\s\-()./]")
+_SWEDISH_NATIONAL = re.compile(r"0[1-9]\d{5,10}")
+
+
+def collapse_spaces(value: str) -> str:
+    return _SPACES.sub(" ", value).strip()
+
+
+def normalize_email(value: str | None) -> str:
+    """Trimmed and lowercased; raises ValueError when it is not an address."""
+    if not value:
+        return ""
+    value = value.strip().lower()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError(_("“%(value)s” is not a valid email address.") % {"value": value}) from None
+    return value
+
+
+def normalize_phone(value: str | None) -> str:
+    """E.164 with Sweden as the default region; raises ValueError when it cannot be a phone number."""
+    if not value:
+        return ""
+    value = str(value).strip()
+    if not value:
+        return ""
+    compact = _PHONE_NOISE.sub("", value)
+    # The common Swedish case without the cost of a full parse: 0701906448 → +46701906448.
+    if _SWEDISH_NATIONAL.fullmatch(compact):
+        return "+46" + compact[1:]
+    return _parse_phone(compact, value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_phone(compact: str, original: str) -> str:
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    try:
+        number = phonenumbers.parse(compact, "SE")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": original})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """How Swedes write a Swedish number (070-190 64 48); international format for others."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 46:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DMY_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_YEAR = re.compile(r"(\d{4})(?:\.0)?")
+
+
+def parse_date(value) -> dt.date | None:
+    """YYYY-MM-DD, D/M/YYYY (or D.M.YYYY) or a bare year; Excel cells may already be dates."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)):
+        value = str(int(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    if match := _ISO_DATE.fullmatch(text.split(" ")[0]):
+        year, month, day = match.groups()
+    elif match := _DMY_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    elif match := _YEAR.fullmatch(text):
+        year, month, day = match.group(1), 1, 1
+    else:
+        raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD, D/M/YYYY or a year).") % {"value": text})
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a date that exists.") % {"value": text}) from None
+
+
+def escape_formula(value):
+    """Neutralise a spreadsheet cell that a spreadsheet program would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
