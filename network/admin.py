@@ -17,7 +17,8 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from .importing import COLUMNS, ImportFileError
-from .models import Ambassador, Interest, Locality
+from . import services
+from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
 from .normalize import format_phone, normalize_phone
 from .resources import AmbassadorResource
 
@@ -198,3 +199,102 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(changelist)
+
+
+class ReviewForm(forms.Form):
+    personal_line = forms.CharField(
+        label=_("A personal line in the email (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "locality", "status", "created_at", "confirmed_at"]
+    list_filter = ["status", "locality", "interests", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["locality"]
+    search_fields = ["first_name", "last_name", "email"]
+    readonly_fields = [
+        "status",
+        "ambassador",
+        "created_at",
+        "confirmation_sent_at",
+        "confirmed_at",
+        "decided_at",
+        "decided_by",
+        "language",
+    ]
+    actions = ["approve", "decline"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _review(self, request, queryset, *, verb: str, service, title):
+        if "apply" in request.POST:
+            form = ReviewForm(request.POST)
+            if form.is_valid():
+                done, refused = 0, []
+                for application in queryset:
+                    try:
+                        service(
+                            application=application,
+                            decided_by=request.user,
+                            personal_line=form.cleaned_data["personal_line"],
+                        )
+                        done += 1
+                    except services.ReviewError as error:
+                        refused.append(f"{application} ({error})")
+                if done:
+                    self.message_user(request, _("%(count)d application(s) %(verb)s.") % {"count": done, "verb": verb})
+                if refused:
+                    self.message_user(
+                        request,
+                        _("Not changed, only confirmed applications can be reviewed: %(list)s")
+                        % {"list": "; ".join(refused)},
+                        messages.WARNING,
+                    )
+                return None
+        return TemplateResponse(
+            request,
+            "admin/network/application/review.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "form": ReviewForm(),
+                "action": request.POST.get("action"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Approve selected applications"), permissions=["change"])
+    def approve(self, request, queryset):
+        return self._review(
+            request, queryset, verb=_("approved"), service=services.application_approve, title=_("Approve applications")
+        )
+
+    @admin.action(description=_("Decline selected applications"), permissions=["change"])
+    def decline(self, request, queryset):
+        return self._review(
+            request, queryset, verb=_("declined"), service=services.application_decline, title=_("Decline applications")
+        )
+
+
+@admin.register(RecruitmentContact)
+class RecruitmentContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact", "source", "status", "follow_up_on", "referred_by", "created_at"]
+    list_filter = ["status", "source", ("follow_up_on", admin.DateFieldListFilter)]
+    list_editable = ["status", "follow_up_on"]
+    list_select_related = ["referred_by"]
+    search_fields = ["name", "contact", "tipper_name", "tipper_email"]
+    autocomplete_fields = ["referred_by"]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    list_display = ["email", "purpose", "text_version", "given_at"]
+    search_fields = ["email"]
+    readonly_fields = ["email", "purpose", "text_version", "given_at", "application", "ambassador"]
+
+    def has_add_permission(self, request):
+        return False

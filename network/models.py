@@ -97,3 +97,105 @@ class Ambassador(models.Model):
             raise ValidationError({"phone": str(error)}) from None
         if not self.email and not self.phone:
             raise ValidationError(_("Give an email address or a phone number (or both)."))
+
+
+class Application(models.Model):
+    """Someone who signed up on /bli-ambassador/. Confirmed by email (double opt-in), then reviewed."""
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+        CONFIRMED = "confirmed", _("Confirmed, awaiting review")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    locality = models.ForeignKey(
+        Locality,
+        verbose_name=_("locality"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Empty: other or outside the municipality."),
+    )
+    interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
+    motivation = models.TextField(_("why they want to be an ambassador"), blank=True)
+    heard_about = models.CharField(_("how they heard of us"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="sv")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.UNCONFIRMED)
+    ambassador = models.ForeignKey(
+        Ambassador, verbose_name=_("ambassador"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [models.Index(fields=["email"]), models.Index(fields=["status", "confirmed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+
+class ConsentRecord(models.Model):
+    """Who agreed to what, when, and to which version of the text (GDPR art. 7(1))."""
+
+    class Purpose(models.TextChoices):
+        AMBASSADOR_REGISTRY = "registry", _("Membership of the ambassador network")
+
+    email = models.EmailField(_("email"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    text_version = models.CharField(_("text version"), max_length=20)
+    given_at = models.DateTimeField(_("given"), auto_now_add=True)
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE)
+    ambassador = models.ForeignKey(Ambassador, null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+
+class RecruitmentContact(models.Model):
+    """A possible ambassador the coordinator should follow up: recommended by someone, met at an event …"""
+
+    class Source(models.TextChoices):
+        REFERRAL = "referral", _("Recommendation")
+        EVENT = "event", _("Event")
+        MANUAL = "manual", _("Manual")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        JOINED = "joined", _("Joined")
+        NOT_INTERESTED = "declined", _("Not interested")
+
+    name = models.CharField(_("name"), max_length=200)
+    contact = models.CharField(_("how to reach them"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    tipper_name = models.CharField(_("recommended by (name)"), max_length=200, blank=True)
+    tipper_email = models.EmailField(_("recommended by (email)"), blank=True)
+    referred_by = models.ForeignKey(
+        Ambassador, verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "follow_up_on", "-created_at"]
+        verbose_name = _("recruitment contact")
+        verbose_name_plural = _("recruitment contacts")
+
+    def __str__(self) -> str:
+        return self.name

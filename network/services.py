@@ -1,0 +1,254 @@
+"""Writes for people: signups, confirmation, review and recommendations.
+
+Emails are queued through `campaigns.services` in the same transaction as the change that causes them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import services as email
+from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
+
+from . import selectors
+from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
+
+CONSENT_VERSION = "2026-11-01"
+CONFIRM_MAX_AGE = timedelta(days=7)
+RESEND_INTERVAL = timedelta(minutes=10)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def confirm_url(application: Application) -> str:
+    token = token_make("confirm", application.pk)
+    return _absolute(reverse("application-confirm", args=[token]))
+
+
+def _queue_confirmation(application: Application, now: datetime) -> None:
+    application.confirmation_sent_at = now
+    application.save(update_fields=["confirmation_sent_at"])
+    email.email_queue(
+        template="application_confirm",
+        to_email=application.email,
+        to_name=f"{application.first_name} {application.last_name}",
+        language=application.language,
+        application=application,
+        context={"first_name": application.first_name, "confirm_url": confirm_url(application)},
+    )
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    first_name: str,
+    last_name: str,
+    email_address: str,
+    phone: str = "",
+    locality: Locality | None = None,
+    interests: list[Interest] | tuple = (),
+    motivation: str = "",
+    heard_about: str = "",
+    language: str = "sv",
+    now: datetime | None = None,
+) -> Application | None:
+    """Record a signup and send what fits the address: a confirmation link, or "you are already an ambassador".
+
+    The caller shows the same page whatever happens here, so nobody can learn who is registered.
+    """
+    now = now or timezone.now()
+    email_address = email_address.strip().lower()
+    ambassador = selectors.ambassador_by_email(email_address)
+    if ambassador is not None and ambassador.status != Ambassador.Status.ALUMNI:
+        email.email_queue(
+            template="already_ambassador",
+            to_email=email_address,
+            to_name=ambassador.full_name,
+            language=language,
+            ambassador=ambassador,
+            context={"first_name": ambassador.first_name},
+            # At most one such email per address per ten minutes.
+            key=f"already:{email_address}:{int(now.timestamp()) // int(RESEND_INTERVAL.total_seconds())}",
+        )
+        return None
+    pending = (
+        Application.objects.select_for_update()
+        .filter(email=email_address, status__in=[Application.Status.UNCONFIRMED, Application.Status.CONFIRMED])
+        .order_by("-created_at")
+        .first()
+    )
+    if pending is not None and pending.status == Application.Status.CONFIRMED:
+        return pending  # already waiting for the coordinator
+    fields = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone": phone,
+        "locality": locality,
+        "motivation": motivation,
+        "heard_about": heard_about,
+        "language": language,
+    }
+    if pending is None:
+        application = Application.objects.create(email=email_address, **fields)
+    else:
+        application = pending
+        for name, value in fields.items():
+            setattr(application, name, value)
+        application.save()
+    application.interests.set(interests)
+    ConsentRecord.objects.create(
+        email=email_address,
+        purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
+        text_version=CONSENT_VERSION,
+        application=application,
+    )
+    if pending is None or not pending.confirmation_sent_at or now - pending.confirmation_sent_at >= RESEND_INTERVAL:
+        _queue_confirmation(application, now)
+    return application
+
+
+def application_resend_confirmation(*, email_address: str, now: datetime | None = None) -> None:
+    """A new link for whoever asks with an unconfirmed address; silence otherwise (no enumeration)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .filter(email=email_address.strip().lower(), status=Application.Status.UNCONFIRMED)
+            .order_by("-created_at")
+            .first()
+        )
+        if application is None:
+            return
+        if application.confirmation_sent_at and now - application.confirmation_sent_at < RESEND_INTERVAL:
+            return
+        _queue_confirmation(application, now)
+
+
+class ConfirmResult(enum.Enum):
+    CONFIRMED = "confirmed"
+    ALREADY = "already"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def application_from_token(token: str) -> tuple[Application | None, ConfirmResult | None]:
+    """The application a confirmation link points to, or why the link is no good."""
+    try:
+        pk = token_read("confirm", token, max_age=CONFIRM_MAX_AGE)
+    except TokenExpired:
+        return None, ConfirmResult.EXPIRED
+    except TokenInvalid:
+        return None, ConfirmResult.INVALID
+    application = Application.objects.filter(pk=pk).first()
+    if application is None or application.status == Application.Status.WITHDRAWN:
+        return None, ConfirmResult.INVALID
+    if application.status != Application.Status.UNCONFIRMED:
+        return application, ConfirmResult.ALREADY
+    return application, None
+
+
+def application_confirm(*, token: str, now: datetime | None = None) -> ConfirmResult:
+    now = now or timezone.now()
+    application, problem = application_from_token(token)
+    if problem is not None:
+        return problem
+    updated = Application.objects.filter(pk=application.pk, status=Application.Status.UNCONFIRMED).update(
+        status=Application.Status.CONFIRMED, confirmed_at=now
+    )
+    return ConfirmResult.CONFIRMED if updated else ConfirmResult.ALREADY
+
+
+class ReviewError(Exception):
+    pass
+
+
+@transaction.atomic
+def application_approve(
+    *, application: Application, decided_by=None, personal_line: str = "", now: datetime | None = None
+) -> Ambassador:
+    """Create the ambassador (or re-activate the one with that address), welcome them, start onboarding."""
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != Application.Status.CONFIRMED:
+        raise ReviewError(application.get_status_display())
+    ambassador = selectors.ambassador_by_email(application.email)
+    if ambassador is None:
+        ambassador = Ambassador.objects.create(
+            first_name=application.first_name,
+            last_name=application.last_name,
+            email=application.email,
+            phone=application.phone,
+            locality=application.locality,
+            language=application.language,
+            source=Ambassador.Source.SIGNUP,
+            member_since=timezone.localdate(now),
+        )
+    else:
+        ambassador.status = Ambassador.Status.ACTIVE
+        ambassador.phone = ambassador.phone or application.phone
+        ambassador.locality = ambassador.locality or application.locality
+        ambassador.save()
+    ambassador.interests.add(*application.interests.all())
+    ConsentRecord.objects.filter(application=application).update(ambassador=ambassador)
+    application.status = Application.Status.APPROVED
+    application.ambassador = ambassador
+    application.decided_at = now
+    application.decided_by = decided_by
+    application.save()
+    if personal_line:
+        email.email_queue(
+            template="application_approved",
+            to_email=ambassador.email,
+            to_name=ambassador.full_name,
+            language=ambassador.language,
+            ambassador=ambassador,
+            context={"first_name": ambassador.first_name, "personal_line": personal_line},
+        )
+    email.enroll(ambassador=ambassador, now=now)
+    return ambassador
+
+
+@transaction.atomic
+def application_decline(
+    *, application: Application, decided_by=None, personal_line: str = "", now: datetime | None = None
+) -> None:
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status not in (Application.Status.CONFIRMED, Application.Status.UNCONFIRMED):
+        raise ReviewError(application.get_status_display())
+    was_confirmed = application.status == Application.Status.CONFIRMED
+    application.status = Application.Status.DECLINED
+    application.decided_at = now
+    application.decided_by = decided_by
+    application.save()
+    if was_confirmed:  # never mail an address its owner has not confirmed
+        email.email_queue(
+            template="application_declined",
+            to_email=application.email,
+            to_name=f"{application.first_name} {application.last_name}",
+            language=application.language,
+            application=application,
+            context={"first_name": application.first_name, "personal_line": personal_line},
+        )
+
+
+def recommendation_submit(
+    *, tipper_name: str, tipper_email: str, name: str, contact: str, note: str = ""
+) -> RecruitmentContact:
+    return RecruitmentContact.objects.create(
+        name=name,
+        contact=contact,
+        note=note,
+        source=RecruitmentContact.Source.REFERRAL,
+        tipper_name=tipper_name,
+        tipper_email=tipper_email.strip().lower(),
+        referred_by=selectors.ambassador_by_email(tipper_email),
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("bli-ambassador/", views.signup, name="signup"),
+    path("bli-ambassador/tack/", views.signup_thanks, name="signup-thanks"),
+    path("bekrafta/ny-lank/", views.new_link, name="confirm-new-link"),
+    path("bekrafta/<str:token>/", views.confirm, name="application-confirm"),
+    path("tipsa/", views.recommend, name="recommend"),
+    path("tipsa/tack/", views.recommend_thanks, name="recommend-thanks"),
+    path("integritet/", views.privacy, name="privacy"),
+    path("tillganglighet/", views.accessibility, name="accessibility"),
+]

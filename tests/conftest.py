@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+
+from tests.smtp import SMTPServer
+
+
+@pytest.fixture
+def coordinator(django_user_model):
+    """A staff user with every permission on the network and campaigns apps, as the demo coordinator has."""
+    user = django_user_model.objects.create_user("koordinator", password="pw-for-tests", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+    return user
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+# Each test run publishes to its own queue, so that test workers never take each other's messages
+# (they share one Redis in CI). Celery reads the setting lazily, on first use.
+settings.CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django's SMTP backend points to it."""
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        yield server
+
+
+def body_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def body_html(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()

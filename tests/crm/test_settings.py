@@ -1,0 +1,155 @@
+"""Settings from the environment: strict parsing, production defaults, language and time zone.
+
+Start-up behaviour is tested in subprocesses with an environment built from scratch, so that the variables
+pytest-env sets for the test run (a secret key, SSL redirect off, ...) cannot mask what production would see.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_HOST = "ambassador.kramfors.se"
+
+
+def clean_environment(var_dir: Path, **variables: str) -> dict[str, str]:
+    """Only PATH, the settings module and VAR_DIR, plus what the test names; nothing inherited from pytest."""
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "VAR_DIR": str(var_dir),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    environment.update(variables)
+    return environment
+
+
+def production_environment(var_dir: Path, **variables: str) -> dict[str, str]:
+    """As on the production server: DJANGO_DEBUG and DJANGO_SECURE_SSL_REDIRECT unset, a long random secret."""
+    production = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
+        "SITE_URL": f"https://{PRODUCTION_HOST}",
+    }
+    return clean_environment(var_dir, **{**production, **variables})
+
+
+def run(args: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def django_setup_and_print(expression: str, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return run(
+        ["-c", f"import django; django.setup(); from django.conf import settings; print({expression})"], environment
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environment(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output, output
+    assert "WARNING" not in output, output
+
+
+def test_production_environment_has_debug_off_and_https_hardening(tmp_path):
+    result = django_setup_and_print(
+        "settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        " settings.SECURE_HSTS_SECONDS > 0, settings.ALLOWED_HOSTS, settings.CSRF_TRUSTED_ORIGINS",
+        production_environment(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (f"False True True True True ['{PRODUCTION_HOST}'] ['https://{PRODUCTION_HOST}']")
+
+
+def test_debug_is_off_when_django_debug_is_unset(tmp_path):
+    environment = production_environment(tmp_path)
+    assert "DJANGO_DEBUG" not in environment
+    result = django_setup_and_print("settings.DEBUG", environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DJANGO_DEBUG", "maybe"),
+        ("DATABASE_CONN_MAX_AGE", "abc"),
+        ("SITE_URL", "ftp://x"),
+        ("DJANGO_SECURE_SSL_REDIRECT", "sometimes"),
+        ("EMAIL_PORT", "twenty-five"),
+        ("DJANGO_HSTS_SECONDS", "1 year"),
+    ],
+)
+def test_a_malformed_value_stops_start_up_with_a_message_naming_the_variable(tmp_path, name, value):
+    result = django_setup_and_print("settings.DEBUG", production_environment(tmp_path, **{name: value}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert name in result.stderr.strip().splitlines()[-1], result.stderr
+
+
+def test_a_malformed_value_also_stops_manage_py(tmp_path):
+    result = run(["manage.py", "check"], production_environment(tmp_path, DJANGO_DEBUG="maybe"))
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_a_missing_secret_key_with_debug_off_stops_start_up_with_a_clear_message(tmp_path):
+    environment = production_environment(tmp_path)
+    del environment["DJANGO_SECRET_KEY"]
+    result = django_setup_and_print("settings.DEBUG", environment)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_an_empty_secret_key_with_debug_off_stops_start_up(tmp_path):
+    result = django_setup_and_print("settings.DEBUG", production_environment(tmp_path, DJANGO_SECRET_KEY=""))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_debug_mode_starts_without_a_secret_key_for_make_run(tmp_path):
+    result = django_setup_and_print(
+        "settings.DEBUG, settings.ALLOWED_HOSTS, settings.EMAIL_BACKEND", clean_environment(tmp_path, DJANGO_DEBUG="1")
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True ['localhost', '127.0.0.1'] crm.mailbox.EmailBackend"
+
+
+def test_defaults_keep_local_state_under_var_dir(tmp_path):
+    result = django_setup_and_print(
+        "settings.DATABASES['default']['NAME'], settings.STATIC_ROOT, settings.MAILBOX_DIR",
+        clean_environment(tmp_path, DJANGO_DEBUG="1"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "db.sqlite3"), str(tmp_path / "static"), str(tmp_path / "mailbox")]
+
+
+def test_swedish_is_the_default_language_with_english_available():
+    assert settings.LANGUAGE_CODE == "sv"
+    assert [code for code, _name in settings.LANGUAGES] == ["sv", "en"]
+    assert settings.USE_I18N
+
+
+def test_time_zone_is_europe_stockholm():
+    assert settings.TIME_ZONE == "Europe/Stockholm"
+    assert settings.USE_TZ
+    assert settings.CELERY_TIMEZONE == "Europe/Stockholm"
+
+
+@pytest.mark.django_db
+def test_healthz_answers_200_with_json(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
