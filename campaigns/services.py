@@ -7,7 +7,6 @@ import random
 import smtplib
 import socket
 from datetime import datetime, timedelta
-from functools import partial
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
@@ -69,7 +68,12 @@ def deliveries_enqueue(ids: list[int]) -> None:
     """After commit, hand the ids to Celery in batches. If the broker is down the rows stay queued and the
     sweeper enqueues them later, so a failure here is logged, never raised into the request."""
     if ids:
-        transaction.on_commit(partial(_publish, list(ids)), robust=True)
+        ids = list(ids)
+
+        def publish_deliveries() -> None:
+            _publish(ids)
+
+        transaction.on_commit(publish_deliveries, robust=True)
 
 
 def _publish(ids: list[int]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+
+
+MESSAGE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*\.eml")
 
 
 class EmailBackend(BaseEmailBackend):
@@ -43,12 +47,22 @@ def mailbox_messages(limit: int = 200) -> list[StoredMessage]:
     folder = Path(settings.MAILBOX_DIR)
     if not folder.exists():
         return []
-    paths = sorted(folder.glob("*.eml"), reverse=True)[:limit]
-    return [mailbox_message(path.name) for path in paths]
+    # Names starting with "." are messages still being written.
+    paths = sorted((p for p in folder.glob("*.eml") if not p.name.startswith(".")), reverse=True)[:limit]
+    messages = []
+    for path in paths:
+        try:
+            messages.append(mailbox_message(path.name))
+        except FileNotFoundError:  # removed while we listed
+            continue
+    return messages
 
 
 def mailbox_message(name: str) -> StoredMessage:
-    path = Path(settings.MAILBOX_DIR) / Path(name).name
+    """One stored message by file name; FileNotFoundError for anything that is not one."""
+    if not MESSAGE_NAME.fullmatch(name):
+        raise FileNotFoundError(name)
+    path = Path(settings.MAILBOX_DIR) / name
     parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     text = parsed.get_body(preferencelist=("plain",))
     html = parsed.get_body(preferencelist=("html",))

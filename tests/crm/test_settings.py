@@ -127,11 +127,11 @@ def test_debug_mode_starts_without_a_secret_key_for_make_run(tmp_path):
 
 def test_defaults_keep_local_state_under_var_dir(tmp_path):
     result = django_setup_and_print(
-        "settings.DATABASES['default']['NAME'], settings.STATIC_ROOT, settings.MAILBOX_DIR",
+        "settings.DATABASES['default']['NAME'], settings.MAILBOX_DIR",
         clean_environment(tmp_path, DJANGO_DEBUG="1"),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(tmp_path / "db.sqlite3"), str(tmp_path / "static"), str(tmp_path / "mailbox")]
+    assert result.stdout.split() == [str(tmp_path / "db.sqlite3"), str(tmp_path / "mailbox")]
 
 
 def test_swedish_is_the_default_language_with_english_available():

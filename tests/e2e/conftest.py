@@ -1,0 +1,110 @@
+"""A real Celery worker process sharing the test database and broker, sending to a real SMTP server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = db["USER"] or "postgres"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, env: dict, log: Path):
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> Worker:
+        self.log.write_text("")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--loglevel=INFO",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while "ready." not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not start:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def worker_env(transactional_db, smtp_server, tmp_path):
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_server.port),
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "EMAIL_RETRY_BASE_SECONDS": "0.2",
+        "EMAIL_RETRY_MAX_SECONDS": "0.5",
+        "SITE_URL": settings.SITE_URL,
+    }
+
+
+@pytest.fixture
+def celery_worker(worker_env, tmp_path):
+    worker = Worker(worker_env, tmp_path / "worker.log").start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def broker_down():
+    """Point this process's Celery app at a port where no broker listens, for the duration of a block."""
+    from contextlib import contextmanager
+
+    from crm.celery import app
+
+    def reset_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    @contextmanager
+    def down():
+        saved = app.conf.broker_url
+        app.conf.broker_url = "redis://127.0.0.1:9/0"
+        reset_pools()
+        try:
+            yield
+        finally:
+            app.conf.broker_url = saved
+            reset_pools()
+
+    return down
