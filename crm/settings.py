@@ -201,6 +201,10 @@ EMAIL_RETRY_BASE_SECONDS = env_float("EMAIL_RETRY_BASE_SECONDS", 30.0)
 EMAIL_RETRY_MAX_SECONDS = env_float("EMAIL_RETRY_MAX_SECONDS", 3600.0)
 EMAIL_SENDING_LEASE_SECONDS = env_int("EMAIL_SENDING_LEASE_SECONDS", 600)
 EMAIL_SWEEP_GRACE_SECONDS = env_int("EMAIL_SWEEP_GRACE_SECONDS", 60)
+# Open and click tracking at the ESP: off unless switched on (privacy by default).
+EMAIL_TRACKING = env_bool("EMAIL_TRACKING", False)
+# The ESP's quota, across all workers (0: no limit).
+EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 0)
 
 # Public forms: a submit faster than this is a bot; at most FORM_RATE_LIMIT posts per IP per window.
 FORM_MIN_FILL_SECONDS = env_float("FORM_MIN_FILL_SECONDS", 3.0)
@@ -236,6 +240,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "advance-enrollments": {"task": "campaigns.tasks.advance_enrollments", "schedule": 60.0},
     "sweep-deliveries": {"task": "campaigns.tasks.sweep_deliveries", "schedule": 60.0},
+    "start-due-campaigns": {"task": "campaigns.tasks.start_due_campaigns", "schedule": 60.0},
     "coordinator-digest": {
         "task": "campaigns.tasks.send_coordinator_digest",
         "schedule": crontab(hour=7, minute=0),

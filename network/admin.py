@@ -72,7 +72,7 @@ def _upload_dir() -> Path:
 class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [AmbassadorResource]
     formats = [CSV, XLSX]
-    change_list_template = "admin/network/ambassador/change_list.html"
+    import_export_change_list_template = "admin/network/ambassador/change_list.html"
     list_display = ["full_name", "email", "phone_display", "locality", "status", "member_since", "source"]
     list_display_links = ["full_name"]
     list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]

@@ -38,6 +38,7 @@ STATUS_WORDS = {
     "alumni": Ambassador.Status.ALUMNI,
     "alumn": Ambassador.Status.ALUMNI,
 }
+MAX_LENGTH = 100  # of names, localities and interests in the register
 UPDATABLE = ("first_name", "last_name", "email", "phone", "locality_id", "member_since", "status", "notes")
 
 
@@ -254,6 +255,14 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
     if interests:
         person.interests = list(dict.fromkeys(collapse_spaces(i) for i in interests.split(",") if i.strip()))
     person.notes = _text(cell("notes"))
+    for name, value in (
+        ("first_name", person.first_name),
+        ("last_name", person.last_name),
+        ("locality", person.locality),
+        *(("interests", interest) for interest in person.interests),
+    ):
+        if len(value) > MAX_LENGTH:
+            fail(name, _("“%(value)s…” is longer than %(max)d characters.") % {"value": value[:20], "max": MAX_LENGTH})
     return errors or person
 
 
@@ -296,8 +305,8 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
-def _named(model, names: set[str], report_list: list[str]) -> dict[str, int]:
-    """Ids by casefolded name, creating the unknown ones (recorded in the report)."""
+def _named(model, names: list[str], report_list: list[str]) -> dict[str, int]:
+    """Ids by casefolded name, creating the unknown ones as first written in the file (named in the report)."""
     known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
     missing = {}
     for name in names:
@@ -305,7 +314,7 @@ def _named(model, names: set[str], report_list: list[str]) -> dict[str, int]:
             missing.setdefault(name.casefold(), name)
     if missing:
         created = model.objects.bulk_create([model(name=name) for name in missing.values()])
-        report_list.extend(sorted(missing.values()))
+        report_list.extend(missing.values())
         known.update({obj.name.casefold(): obj.pk for obj in created})
         if any(obj.pk is None for obj in created):
             known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
@@ -332,11 +341,14 @@ def _existing(people: list[Person]) -> dict[int, Ambassador]:
     for chunk in _chunks(phones):
         for ambassador in Ambassador.objects.filter(phone__in=chunk).only(*fields):
             by_phone.setdefault((ambassador.phone, ambassador.full_name.casefold()), ambassador)
+    taken = {ambassador.pk for ambassador in matches.values()}
     for index in unmatched:
         person = people[index]
         found = by_phone.get((person.phone, person.name_key))
-        if found is not None and (not person.email or not found.email):
+        # Each existing person is matched to at most one person in the file: the others are new people.
+        if found is not None and found.pk not in taken and (not person.email or not found.email):
             matches[index] = found
+            taken.add(found.pk)
     return matches
 
 
@@ -379,8 +391,8 @@ def ambassadors_import(
 
 
 def _write(people: list[Person], report: ImportReport) -> None:
-    localities = _named(Locality, {p.locality for p in people}, report.new_localities)
-    interests = _named(Interest, {i for p in people for i in p.interests}, report.new_interests)
+    localities = _named(Locality, [p.locality for p in people], report.new_localities)
+    interests = _named(Interest, [i for p in people for i in p.interests], report.new_interests)
     matches = _existing(people)
     now = timezone.now()
     new: list[tuple[Person, Ambassador]] = []

@@ -62,6 +62,9 @@ class Ambassador(models.Model):
     )
     language = models.CharField(_("language"), max_length=5, default="sv", choices=[("sv", "Svenska"), ("en", "English")])
     notes = models.TextField(_("notes"), blank=True)
+    # Email preferences (onboarding and transactional mail are not affected).
+    wants_newsletters = models.BooleanField(_("receives newsletters"), default=True)
+    wants_invitations = models.BooleanField(_("receives event invitations"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

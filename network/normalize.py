@@ -108,13 +108,16 @@ def parse_date(value) -> dt.date | None:
 
 
 def escape_formula(value):
-    """Neutralise a spreadsheet cell that a spreadsheet program would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Neutralise a spreadsheet cell that a spreadsheet program would run as a formula.
+
+    A value already starting with an apostrophe gets one more, so that unescaping gives it back unchanged.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, "'")):
         return "'" + value
     return value
 
 
 def unescape_formula(value):
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r'":
         return value[1:]
     return value

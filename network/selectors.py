@@ -21,3 +21,24 @@ def applications_confirmed_between(start: datetime, end: datetime) -> QuerySet[A
 
 def recruitment_contacts_created_between(start: datetime, end: datetime) -> QuerySet[RecruitmentContact]:
     return RecruitmentContact.objects.filter(created_at__gte=start, created_at__lt=end).select_related("referred_by")
+
+
+def ambassadors_matching(
+    *,
+    statuses: list[str] | None = None,
+    locality_ids: list[int] | None = None,
+    interest_ids: list[int] | None = None,
+    member_since_from=None,
+    member_since_to=None,
+) -> QuerySet[Ambassador]:
+    """Ambassadors by the choices a coordinator makes in an audience; empty statuses mean active only."""
+    people = Ambassador.objects.filter(status__in=statuses or [Ambassador.Status.ACTIVE])
+    if locality_ids:
+        people = people.filter(locality_id__in=locality_ids)
+    if interest_ids:
+        people = people.filter(pk__in=Ambassador.interests.through.objects.filter(interest_id__in=interest_ids).values("ambassador_id"))
+    if member_since_from:
+        people = people.filter(member_since__gte=member_since_from)
+    if member_since_to:
+        people = people.filter(member_since__lte=member_since_to)
+    return people

@@ -92,9 +92,7 @@ def test_a_formatted_number_normalises_back_to_the_same_number(e164):
 # Email --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "typed", ["anna@example.se", "  Anna@Example.SE  ", "ANNA@EXAMPLE.SE", "\tanna@example.se\n"]
-)
+@pytest.mark.parametrize("typed", ["anna@example.se", "  Anna@Example.SE  ", "ANNA@EXAMPLE.SE", "\tanna@example.se\n"])
 def test_an_email_address_is_trimmed_and_lowercased(typed):
     assert normalize_email(typed) == "anna@example.se"
 
@@ -104,7 +102,9 @@ def test_an_empty_email_address_is_stored_as_an_empty_string(empty):
     assert normalize_email(empty) == ""
 
 
-@pytest.mark.parametrize("typed", ["anna", "anna@", "@example.se", "anna@@example.se", "anna example.se", "anna@exa mple.se"])
+@pytest.mark.parametrize(
+    "typed", ["anna", "anna@", "@example.se", "anna@@example.se", "anna example.se", "anna@exa mple.se"]
+)
 def test_a_malformed_email_address_is_refused_naming_the_value(typed):
     with pytest.raises(ValueError) as raised:
         normalize_email(typed)
@@ -163,7 +163,9 @@ def test_something_that_is_not_a_date_is_refused(garbage):
 # Spreadsheet formulas -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dangerous", ["=1+1", "+46701906448", "-2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
+@pytest.mark.parametrize(
+    "dangerous", ["=1+1", "+46701906448", "-2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")']
+)
 def test_a_cell_that_a_spreadsheet_would_run_gets_a_leading_apostrophe(dangerous):
     assert escape_formula(dangerous) == "'" + dangerous
 
