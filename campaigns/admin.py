@@ -1,13 +1,21 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.forms import ModelForm
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import CheckboxSelectMultiple, DateTimeField, Form, ModelForm, MultipleChoiceField
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from network.models import Ambassador
+
 from . import services
-from .merge import merge_fields_unknown
-from .models import Delivery, Enrollment, Sequence, Step, Suppression
+from .emails import build_message
+from .merge import markdown_html, merge_fields_unknown
+from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
+from .selectors import audience, campaign_progress, campaign_report
 
 
 class StepForm(ModelForm):
@@ -60,8 +68,197 @@ class DeliveryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Unsubscribe)
+class UnsubscribeAdmin(admin.ModelAdmin):
+    list_display = ["ambassador", "category", "source", "campaign", "created_at"]
+    list_filter = ["category", "source"]
+    list_select_related = ["ambassador", "campaign"]
+    readonly_fields = ["ambassador", "category", "source", "campaign", "created_at"]
+
+
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
     list_display = ["email", "reason", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
+
+
+class SegmentForm(ModelForm):
+    statuses = MultipleChoiceField(
+        label=_("Status"),
+        choices=Ambassador.Status.choices,
+        required=False,
+        widget=CheckboxSelectMultiple,
+        help_text=_("Empty: active ambassadors only."),
+    )
+
+    class Meta:
+        model = Segment
+        fields = "__all__"
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    form = SegmentForm
+    filter_horizontal = ["localities", "interests"]
+    readonly_fields = ["recipients"]
+
+    @admin.display(description=_("Recipients now"))
+    def recipients(self, segment: Segment) -> str:
+        if not segment.pk:
+            return _("Save to see who the audience reaches.")
+        reached = audience(segment)
+        return _(
+            "%(count)d recipients. Left out: %(no_email)d without an email address, %(unsubscribed)d unsubscribed, "
+            "%(suppressed)d blocked addresses (bounces or complaints)."
+        ) % {
+            "count": reached.recipients.count(),
+            "no_email": reached.no_email,
+            "unsubscribed": reached.unsubscribed,
+            "suppressed": reached.suppressed,
+        }
+
+
+class CampaignForm(ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "kind", "subject", "preheader", "body", "sender_name", "segment"]
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = merge_fields_unknown(f"{cleaned.get('subject', '')} {cleaned.get('body', '')}")
+        if unknown:
+            raise ValidationError(
+                _("Unknown merge field: %(fields)s. Use first_name, last_name, full_name or locality.")
+                % {"fields": ", ".join(unknown)}
+            )
+        return cleaned
+
+
+class ScheduleForm(Form):
+    send_at = DateTimeField(
+        label=_("Send at (Swedish time)"),
+        required=False,
+        help_text=_("Empty: send now. Format: 2026-12-01 08:00"),
+    )
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ["name", "kind", "status", "scheduled_at", "segment"]
+    list_filter = ["status", "kind"]
+    search_fields = ["name", "subject"]
+    change_form_template = "admin/campaigns/campaign/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.status != Campaign.Status.DRAFT:
+            return ["name", "kind", "subject", "preheader", "body", "sender_name", "segment"]
+        return []
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/progress/", view(self.progress_view), name="campaigns_campaign_progress"),
+            path("<int:pk>/preview/", view(self.preview_view), name="campaigns_campaign_preview"),
+            path("<int:pk>/send/", view(self.send_view), name="campaigns_campaign_send"),
+            path("<int:pk>/control/", view(self.control_view), name="campaigns_campaign_control"),
+            path("markdown/", view(self.markdown_view), name="campaigns_campaign_markdown"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        campaign = self.get_object(request, object_id)
+        extra = {}
+        if campaign is not None:
+            extra = {
+                "campaign": campaign,
+                "progress": campaign_progress(campaign),
+                "report": campaign_report(campaign) if campaign.status != Campaign.Status.DRAFT else None,
+                "failed": campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:200],
+                "tracking": settings.EMAIL_TRACKING,
+                "recipients": Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:1]
+                or audience(campaign.segment, campaign.kind).recipients[:50],
+            }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def _campaign(self, request, pk: int) -> Campaign:
+        campaign = self.get_object(request, str(pk))
+        if campaign is None:
+            raise Http404
+        return campaign
+
+    def progress_view(self, request, pk: int):
+        campaign = self._campaign(request, pk)
+        progress = campaign_progress(campaign)
+        return JsonResponse({"status": campaign.get_status_display(), "percent": progress.percent, **vars(progress)})
+
+    def preview_view(self, request, pk: int):
+        """The message as a chosen recipient would see it (HTML part)."""
+        campaign = self._campaign(request, pk)
+        ambassador = Ambassador.objects.filter(pk=request.GET.get("ambassador") or 0).first()
+        delivery = Delivery(
+            pk=0,
+            template="campaign",
+            campaign=campaign,
+            ambassador=ambassador,
+            to_email=ambassador.email if ambassador and ambassador.email else "preview@example.invalid",
+            to_name=ambassador.full_name if ambassador else request.user.get_full_name(),
+            language=ambassador.language if ambassador else "sv",
+        )
+        message = build_message(delivery)
+        response = HttpResponse(message.alternatives[0][0])
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+    def markdown_view(self, request):
+        """Live preview while writing: the body's Markdown as the email will show it."""
+        return HttpResponse(markdown_html(request.POST.get("body", "")))
+
+    def send_view(self, request, pk: int):
+        campaign = self._campaign(request, pk)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        form = ScheduleForm(request.POST or None)
+        checklist = services.campaign_checklist(campaign)
+        if request.method == "POST" and "test" in request.POST:
+            if not request.user.email:
+                self.message_user(request, _("Your user has no email address."), messages.ERROR)
+            else:
+                services.campaign_send_test(
+                    campaign=campaign, to_email=request.user.email, to_name=request.user.get_full_name()
+                )
+                self.message_user(request, _("A test was sent to %s.") % request.user.email)
+            return HttpResponseRedirect(request.path)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.campaign_schedule(campaign=campaign, at=form.cleaned_data["send_at"])
+            except services.CampaignError:
+                self.message_user(request, _("The campaign cannot be sent: see the checklist."), messages.ERROR)
+            else:
+                self.message_user(request, _("The campaign is scheduled."))
+                return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+        return TemplateResponse(
+            request,
+            "admin/campaigns/campaign/send.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Send %s") % campaign,
+                "campaign": campaign,
+                "checklist": checklist,
+                "ready": all(ok for _label, ok in checklist),
+                "form": form,
+            },
+        )
+
+    def control_view(self, request, pk: int):
+        campaign = self._campaign(request, pk)
+        if request.method != "POST" or not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        action = {"pause": services.campaign_pause, "resume": services.campaign_resume, "cancel": services.campaign_cancel}.get(
+            request.POST.get("action", "")
+        )
+        if action is None or not action(campaign=campaign):
+            self.message_user(request, _("Nothing changed."), messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))

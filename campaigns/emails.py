@@ -4,17 +4,21 @@ recipient's language, with a deterministic Message-ID and a real text/plain part
 from __future__ import annotations
 
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
+from crm.tokens import token_make
 from network.normalize import collapse_spaces
 
 from .merge import markdown_html, merge, merge_values
-from .models import Delivery
+from .models import Campaign, Delivery
 
 
 def message_id(delivery_id: int) -> str:
@@ -45,7 +49,63 @@ def step_context(delivery: Delivery) -> dict:
     }
 
 
+def unsubscribe_url(ambassador_id: int, kind: str) -> str:
+    token = token_make("unsubscribe", [ambassador_id, kind])
+    return f"{settings.SITE_URL}{reverse('unsubscribe', args=[token])}"
+
+
+@lru_cache(maxsize=32)
+def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str, str, str]:
+    """The campaign rendered once (per process, language and edit) with merge fields left as placeholders:
+    rendering the layout per recipient is the known bottleneck of bulk mail."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    placeholder = "{{ unsubscribe_url }}"
+    return render_email(
+        "campaign",
+        {
+            "subject": campaign.subject,
+            "preheader": campaign.preheader,
+            "body_text": campaign.body,
+            "body_html": markdown_html(campaign.body),
+            "unsubscribe_url": placeholder,
+        },
+        language,
+    )
+
+
+def campaign_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
+    campaign = delivery.campaign
+    subject, text, html = campaign_templates(campaign.pk, campaign.updated_at, delivery.language)
+    if delivery.ambassador_id:
+        values = merge_values(delivery.ambassador)
+        link = unsubscribe_url(delivery.ambassador_id, campaign.kind)
+    else:  # a test sent to the coordinator
+        first, _sep, last = delivery.to_name.partition(" ")
+        values = {"first_name": first, "last_name": last, "full_name": delivery.to_name, "locality": ""}
+        link = f"{settings.SITE_URL}/avregistrera/test/"
+    values["unsubscribe_url"] = link
+    from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    message = EmailMultiAlternatives(
+        subject=collapse_spaces(merge(subject, values)),
+        body=merge(text, values),
+        from_email=formataddr((collapse_spaces(campaign.sender_name), from_address)),
+        to=[formataddr((collapse_spaces(delivery.to_name), delivery.to_email))],
+        headers={
+            "Message-ID": message_id(delivery.pk),
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"{campaign.get_kind_display()} <{campaign.kind}.{urlparse(settings.SITE_URL).hostname}>",
+            "Precedence": "bulk",
+        },
+        connection=connection,
+    )
+    message.attach_alternative(merge(html, values, html=True), "text/html")
+    return message
+
+
 def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
+    if delivery.campaign_id:
+        return campaign_message(delivery, connection)
     context = dict(delivery.context)
     if delivery.step_id:
         context.update(step_context(delivery))

@@ -19,6 +19,7 @@ FIELDS = {
     "namn": "full_name",
     "locality": "locality",
     "ort": "locality",
+    "unsubscribe_url": "unsubscribe_url",
 }
 ALLOWED_TAGS = {"a", "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "h1", "h2", "h3", "h4", "blockquote", "hr"}
 

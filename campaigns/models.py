@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from network.models import Ambassador, Application
+from network.models import Ambassador, Application, Interest, Locality
 
 
 class Sequence(models.Model):
@@ -93,6 +93,9 @@ class Delivery(models.Model):
     template = models.CharField(_("email"), max_length=50)
     key = models.CharField(max_length=100, null=True, blank=True, unique=True, help_text="Deduplicates one-off mail.")
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    campaign = models.ForeignKey(
+        "Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     ambassador = models.ForeignKey(Ambassador, null=True, blank=True, on_delete=models.SET_NULL)
     application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL)
     to_email = models.EmailField(_("to"))
@@ -108,6 +111,12 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # What the ESP reported afterwards (webhooks).
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    complained_at = models.DateTimeField(_("complained"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -117,8 +126,133 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["step", "ambassador"], name="delivery_step_unique", condition=Q(step__isnull=False)
             ),
+            models.UniqueConstraint(
+                fields=["campaign", "ambassador"],
+                name="delivery_campaign_unique",
+                condition=Q(campaign__isnull=False, ambassador__isnull=False),
+            ),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"], name="delivery_status")]
+        indexes = [
+            models.Index(fields=["status", "queued_at"], name="delivery_status"),
+            models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
+            models.Index(fields=["esp_message_id"], name="delivery_esp_message_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template} → {self.to_email}"
+
+
+class Segment(models.Model):
+    """A saved audience built from choices, evaluated when a campaign is sent (see selectors)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    statuses = models.JSONField(
+        _("statuses"), default=list, blank=True, help_text=_("Empty: active ambassadors only.")
+    )
+    localities = models.ManyToManyField(Locality, verbose_name=_("localities"), blank=True)
+    interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
+    member_since_from = models.DateField(_("member since, from"), null=True, blank=True)
+    member_since_to = models.DateField(_("member since, to"), null=True, blank=True)
+    received = models.ForeignKey(
+        "Campaign", verbose_name=_("has received"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    not_received = models.ForeignKey(
+        "Campaign",
+        verbose_name=_("has not received"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A newsletter or invitation to many: written, targeted, scheduled, then fanned out to Deliveries."""
+
+    class Kind(models.TextChoices):
+        NEWSLETTER = "newsletter", _("Newsletter")
+        INVITATION = "invitation", _("Event invitation")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    name = models.CharField(_("internal name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NEWSLETTER)
+    subject = models.CharField(_("subject"), max_length=200)
+    preheader = models.CharField(_("preheader"), max_length=200, blank=True, help_text=_("The preview text shown after the subject in the inbox."))
+    body = models.TextField(
+        _("body"),
+        help_text=_("Markdown. Merge fields: {{ first_name }}, {{ last_name }}, {{ full_name }}, {{ locality }}."),
+    )
+    sender_name = models.CharField(_("sender name"), max_length=100, default="Kramfors ambassadörer")
+    segment = models.ForeignKey(Segment, verbose_name=_("audience"), on_delete=models.PROTECT)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    skipped_no_email = models.PositiveIntegerField(default=0)
+    skipped_unsubscribed = models.PositiveIntegerField(default=0)
+    skipped_suppressed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SendClock(models.Model):
+    """The next free send slot, shared by every worker: the rate limit holds across processes."""
+
+    next_slot = models.FloatField(default=0.0)
+
+
+class Unsubscribe(models.Model):
+    class Source(models.TextChoices):
+        LINK = "link", _("Unsubscribe page")
+        ONE_CLICK = "one-click", _("One-click (mail program)")
+        ESP = "esp", _("Reported by the email service")
+        PREFERENCES = "preferences", _("Preferences page")
+
+    ambassador = models.ForeignKey(Ambassador, on_delete=models.CASCADE, related_name="unsubscribes")
+    category = models.CharField(_("category"), max_length=12, choices=Campaign.Kind.choices)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unsubscribe")
+        verbose_name_plural = _("unsubscribes")
+
+
+class TrackingEvent(models.Model):
+    """An ESP webhook event, stored once (deduplicated on the ESP's event id) and processed by Celery."""
+
+    esp = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=30)
+    message_id = models.CharField(max_length=200, blank=True)
+    recipient = models.EmailField(blank=True)
+    description = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    processed = models.BooleanField(default=False)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["esp", "event_id"], name="tracking_event_unique")]

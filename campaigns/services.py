@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import smtplib
 import socket
+import time
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -13,13 +15,27 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from network import selectors
 from network.models import Ambassador
 
 from .emails import build_message
-from .models import Delivery, Enrollment, Sequence, Step, Suppression
+from .models import (
+    Campaign,
+    Delivery,
+    Enrollment,
+    SendClock,
+    Sequence,
+    Step,
+    Suppression,
+    TrackingEvent,
+    Unsubscribe,
+)
+from .merge import merge_fields_unknown
+from .selectors import PREFERENCE, audience
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +135,11 @@ def retry_delay(attempt: int) -> float:
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:
+    """Queued → sending, for exactly one caller; never for a paused or cancelled campaign (tests to itself pass)."""
     return bool(
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(campaign__isnull=True) | Q(ambassador__isnull=True) | Q(campaign__status=Campaign.Status.SENDING))
         .update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
 
@@ -133,6 +151,8 @@ def _finish(delivery: Delivery, status: str, **fields) -> None:
 def _skip_reason(delivery: Delivery) -> str:
     if Suppression.objects.filter(email=delivery.to_email).exists():
         return "suppressed"
+    if delivery.campaign_id and delivery.ambassador and not getattr(delivery.ambassador, PREFERENCE[delivery.campaign.kind]):
+        return "unsubscribed"
     if delivery.step_id and delivery.ambassador and delivery.ambassador.status != Ambassador.Status.ACTIVE:
         return "ambassador not active"
     return ""
@@ -143,7 +163,7 @@ def delivery_send(delivery_id: int, connection, *, now: datetime | None = None) 
     now = now or timezone.now()
     if not _claim(delivery_id, now):
         return None  # someone else has it, or it is done
-    delivery = Delivery.objects.select_related("step", "ambassador__locality").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("step", "campaign", "ambassador__locality").get(pk=delivery_id)
     if reason := _skip_reason(delivery):
         _finish(delivery, Delivery.Status.SKIPPED, last_error=reason)
         return None
@@ -194,16 +214,24 @@ def _reset(connection) -> None:
 
 
 def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
-    """Send a batch over one reused connection. Returns (id, delay) for those to retry."""
+    """Send a batch over one reused connection, at the configured rate. Returns (id, delay) for those to retry."""
     retries = []
     connection = get_connection()
+    slots = send_slots(len(ids))
     try:
-        for delivery_id in ids:
+        for delivery_id, slot in zip(ids, slots, strict=True):
+            wait = slot - time.time()
+            if wait > 0:
+                time.sleep(wait)
             delay = delivery_send(delivery_id, connection)
             if delay is not None:
                 retries.append((delivery_id, delay))
     finally:
         _reset(connection)
+    for campaign_id in set(
+        Delivery.objects.filter(pk__in=ids, campaign__isnull=False).values_list("campaign_id", flat=True)
+    ):
+        campaign_finish_if_done(campaign_id)
     return retries
 
 
@@ -343,3 +371,249 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             "admin_url": f"{settings.SITE_URL}/admin/network/application/?status__exact=confirmed",
         },
     )
+
+
+# Campaigns ---------------------------------------------------------------------------------------------------
+
+
+class CampaignError(Exception):
+    pass
+
+
+def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
+    """What must hold before a campaign may be sent, as (label, ok) pairs for the confirmation page."""
+    count = audience(campaign.segment, campaign.kind).recipients.count()
+    unknown = merge_fields_unknown(f"{campaign.subject} {campaign.body}")
+    return [
+        (_("The subject is set"), bool(campaign.subject.strip())),
+        (_("The email has an unsubscribe link"), True),
+        (_("All merge fields are known") if not unknown else _("Unknown merge fields: %s") % ", ".join(unknown), not unknown),
+        (_("%(count)d recipients") % {"count": count}, count > 0),
+        (_("Sender address configured: %s") % settings.DEFAULT_FROM_EMAIL, "@" in settings.DEFAULT_FROM_EMAIL),
+    ]
+
+
+def campaign_schedule(*, campaign: Campaign, at: datetime | None = None, now: datetime | None = None) -> None:
+    """Schedule (or, without `at`, send now). Only a draft can be scheduled, so nobody sends it twice."""
+    now = now or timezone.now()
+    if not all(ok for _label, ok in campaign_checklist(campaign)):
+        raise CampaignError("checklist")
+    updated = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+        status=Campaign.Status.SCHEDULED, scheduled_at=at or now
+    )
+    if not updated:
+        raise CampaignError("not a draft")
+    if at is None or at <= now:
+        from .tasks import start_due_campaigns
+
+        transaction.on_commit(start_due_campaigns.delay, robust=True)
+
+
+def campaigns_start_due(*, now: datetime | None = None) -> int:
+    """Start every scheduled campaign whose time has come (the beat task; a conditional update claims each)."""
+    now = now or timezone.now()
+    started = 0
+    for campaign in Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now):
+        claimed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SCHEDULED).update(
+            status=Campaign.Status.SENDING, started_at=now
+        )
+        if claimed:
+            campaign_fan_out(campaign=campaign)
+            started += 1
+    return started
+
+
+def campaign_fan_out(*, campaign: Campaign, chunk: int = 2000) -> int:
+    """One Delivery per recipient (unique per campaign and person, so running twice adds nobody), then enqueue."""
+    reached = audience(campaign.segment, campaign.kind)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        skipped_no_email=reached.no_email,
+        skipped_unsubscribed=reached.unsubscribed,
+        skipped_suppressed=reached.suppressed,
+    )
+    rows = reached.recipients.values_list("pk", "email", "first_name", "last_name", "language").order_by("pk")
+    batch = []
+    for pk, address, first, last, language in rows.iterator(chunk_size=chunk):
+        batch.append(
+            Delivery(
+                template="campaign",
+                campaign=campaign,
+                ambassador_id=pk,
+                to_email=address,
+                to_name=f"{first} {last}".strip(),
+                language=language,
+            )
+        )
+        if len(batch) >= chunk:
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+    return campaign_enqueue(campaign)
+
+
+def campaign_enqueue(campaign: Campaign) -> int:
+    ids = list(
+        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED).order_by("pk").values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        deliveries_enqueue(ids)
+    return len(ids)
+
+
+def campaign_pause(*, campaign: Campaign) -> bool:
+    """Stop sending: queued rows stay queued (workers skip them) until resumed."""
+    return bool(
+        Campaign.objects.filter(pk=campaign.pk, status__in=[Campaign.Status.SENDING, Campaign.Status.SCHEDULED]).update(
+            status=Campaign.Status.PAUSED
+        )
+    )
+
+
+def campaign_resume(*, campaign: Campaign) -> bool:
+    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
+        status=Campaign.Status.SENDING, started_at=Coalesce(F("started_at"), timezone.now())
+    )
+    if resumed:
+        campaign.refresh_from_db()
+        if not campaign.deliveries.exists():
+            campaign_fan_out(campaign=campaign)  # paused before it had started
+        else:
+            campaign_enqueue(campaign)
+    return bool(resumed)
+
+
+def campaign_cancel(*, campaign: Campaign) -> bool:
+    cancelled = Campaign.objects.filter(
+        pk=campaign.pk, status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.PAUSED]
+    ).update(status=Campaign.Status.CANCELLED, finished_at=timezone.now())
+    if cancelled:
+        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, last_error="cancelled"
+        )
+    return bool(cancelled)
+
+
+def campaign_finish_if_done(campaign_id: int) -> None:
+    pending = Delivery.objects.filter(
+        campaign_id=campaign_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    )
+    if not pending.exists():
+        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.SENT, finished_at=timezone.now()
+        )
+
+
+def campaign_send_test(*, campaign: Campaign, to_email: str, to_name: str) -> Delivery:
+    """A copy to the coordinator, filled with their own name; it is not part of the campaign's counts."""
+    delivery = Delivery.objects.create(
+        template="campaign", campaign=campaign, to_email=to_email, to_name=to_name or to_email
+    )
+    deliveries_enqueue([delivery.pk])
+    return delivery
+
+
+# Rate limit --------------------------------------------------------------------------------------------------
+
+
+def send_slots(count: int, *, now: float | None = None) -> list[float]:
+    """Reserve `count` send times (epoch seconds) spaced by the configured rate, shared by all workers."""
+    per_minute = settings.EMAIL_RATE_PER_MINUTE
+    now = time.time() if now is None else now
+    if per_minute <= 0 or count <= 0:
+        return [now] * count
+    interval = 60.0 / per_minute
+    with transaction.atomic():
+        clock, _created = SendClock.objects.select_for_update().get_or_create(pk=1)
+        first = max(now, clock.next_slot)
+        clock.next_slot = first + interval * count
+        clock.save(update_fields=["next_slot"])
+    return [first + interval * i for i in range(count)]
+
+
+# Unsubscribe and preferences ---------------------------------------------------------------------------------
+
+
+def unsubscribe(*, ambassador_id: int, kind: str, source: str, campaign: Campaign | None = None) -> bool:
+    """Stop this kind of mail for the person; recorded with time and source. False if already unsubscribed."""
+    field = PREFERENCE[kind]
+    with transaction.atomic():
+        changed = Ambassador.objects.filter(pk=ambassador_id, **{field: True}).update(**{field: False})
+        if changed:
+            Unsubscribe.objects.create(ambassador_id=ambassador_id, category=kind, source=source, campaign=campaign)
+    return bool(changed)
+
+
+def preferences_set(*, ambassador: Ambassador, newsletters: bool, invitations: bool) -> None:
+    with transaction.atomic():
+        for kind, wanted in ((Campaign.Kind.NEWSLETTER, newsletters), (Campaign.Kind.INVITATION, invitations)):
+            if not wanted:
+                unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=Unsubscribe.Source.PREFERENCES)
+        Ambassador.objects.filter(pk=ambassador.pk).update(wants_newsletters=newsletters, wants_invitations=invitations)
+
+
+# Tracking webhooks -------------------------------------------------------------------------------------------
+
+TRACKED = {
+    "delivered": "delivered_at",
+    "bounced": "bounced_at",
+    "complained": "complained_at",
+    "opened": "opened_at",
+    "clicked": "clicked_at",
+}
+
+
+def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
+    """Store an ESP event once (the same event twice counts once) and leave the work to Celery."""
+    event_id = event.event_id or hashlib.sha256(
+        f"{event.event_type}|{event.message_id}|{event.recipient}|{event.timestamp}".encode()
+    ).hexdigest()
+    try:
+        with transaction.atomic():
+            record = TrackingEvent.objects.create(
+                esp=esp,
+                event_id=str(event_id)[:200],
+                event_type=event.event_type or "unknown",
+                message_id=str(event.message_id or "")[:200],
+                recipient=(event.recipient or "")[:254],
+                description=(event.description or event.mta_response or "")[:2000],
+                occurred_at=event.timestamp,
+            )
+    except IntegrityError:
+        return None
+
+    def process() -> None:
+        from .tasks import process_tracking_event
+
+        process_tracking_event.apply_async((record.pk,), retry=False)
+
+    transaction.on_commit(process, robust=True)
+    return record
+
+
+def tracking_event_process(event_id: int) -> None:
+    """Apply a stored event: stamp the Delivery, suppress hard bounces and complaints, record unsubscribes."""
+    with transaction.atomic():
+        event = TrackingEvent.objects.select_for_update().filter(pk=event_id, processed=False).first()
+        if event is None:
+            return
+        delivery = (
+            Delivery.objects.filter(esp_message_id=event.message_id).select_related("campaign").first()
+            if event.message_id
+            else None
+        )
+        when = event.occurred_at or timezone.now()
+        if delivery is not None and event.event_type in TRACKED:
+            field = TRACKED[event.event_type]
+            Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": True}).update(**{field: when})
+        address = (event.recipient or (delivery.to_email if delivery else "")).lower()
+        if address and event.event_type == "bounced":
+            suppression_add(email=address, reason=Suppression.Reason.HARD_BOUNCE, detail=event.description[:500])
+        elif address and event.event_type == "complained":
+            suppression_add(email=address, reason=Suppression.Reason.COMPLAINT, detail=event.esp)
+        elif event.event_type == "unsubscribed" and delivery is not None and delivery.ambassador_id:
+            kind = delivery.campaign.kind if delivery.campaign else Campaign.Kind.NEWSLETTER
+            unsubscribe(
+                ambassador_id=delivery.ambassador_id, kind=kind, source=Unsubscribe.Source.ESP, campaign=delivery.campaign
+            )
+        event.processed = True
+        event.save(update_fields=["processed"])

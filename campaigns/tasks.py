@@ -27,3 +27,13 @@ def advance_enrollments() -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def send_coordinator_digest() -> None:
     services.coordinator_digest_queue()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def start_due_campaigns() -> None:
+    services.campaigns_start_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def process_tracking_event(event_id: int) -> None:
+    services.tracking_event_process(event_id)

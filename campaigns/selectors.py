@@ -1,0 +1,102 @@
+"""Reads for email: who an audience reaches, who is left out and why, how far a send has come."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from network import selectors as people
+from network.models import Ambassador
+
+from .models import Campaign, Delivery, Segment, Suppression
+
+PREFERENCE = {Campaign.Kind.NEWSLETTER: "wants_newsletters", Campaign.Kind.INVITATION: "wants_invitations"}
+
+
+def segment_members(segment: Segment) -> QuerySet[Ambassador]:
+    members = people.ambassadors_matching(
+        statuses=segment.statuses,
+        locality_ids=list(segment.localities.values_list("pk", flat=True)),
+        interest_ids=list(segment.interests.values_list("pk", flat=True)),
+        member_since_from=segment.member_since_from,
+        member_since_to=segment.member_since_to,
+    )
+    if segment.received_id:
+        members = members.filter(pk__in=_received(segment.received_id))
+    if segment.not_received_id:
+        members = members.exclude(pk__in=_received(segment.not_received_id))
+    return members
+
+
+def _received(campaign_id: int):
+    return Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.SENT).values("ambassador_id")
+
+
+@dataclass
+class Audience:
+    recipients: QuerySet[Ambassador]
+    no_email: int
+    unsubscribed: int
+    suppressed: int
+
+    @property
+    def excluded(self) -> int:
+        return self.no_email + self.unsubscribed + self.suppressed
+
+
+def audience(segment: Segment, kind: str = Campaign.Kind.NEWSLETTER) -> Audience:
+    """Who a campaign of this kind would reach now, and who is left out (each counted once, first reason wins)."""
+    members = segment_members(segment)
+    wants = PREFERENCE[kind]
+    suppressed = Q(email__in=Suppression.objects.values("email"))
+    counts = members.aggregate(
+        no_email=Count("pk", filter=Q(email__isnull=True)),
+        unsubscribed=Count("pk", filter=Q(email__isnull=False, **{wants: False})),
+        suppressed=Count("pk", filter=Q(email__isnull=False, **{wants: True}) & suppressed),
+    )
+    recipients = members.filter(email__isnull=False, **{wants: True}).exclude(suppressed)
+    return Audience(recipients=recipients, **counts)
+
+
+@dataclass
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    remaining: int
+    per_minute: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.total - self.remaining) / self.total) if self.total else 0
+
+
+def campaign_progress(campaign: Campaign) -> Progress:
+    recent = timezone.now() - timedelta(minutes=1)
+    counts = Delivery.objects.filter(campaign=campaign, ambassador__isnull=False).aggregate(
+        total=Count("pk"),
+        sent=Count("pk", filter=Q(status=Delivery.Status.SENT)),
+        failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+        skipped=Count("pk", filter=Q(status=Delivery.Status.SKIPPED)),
+        remaining=Count("pk", filter=Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING])),
+        per_minute=Count("pk", filter=Q(status=Delivery.Status.SENT, sent_at__gte=recent)),
+    )
+    skipped_at_fan_out = campaign.skipped_no_email + campaign.skipped_unsubscribed + campaign.skipped_suppressed
+    counts["skipped"] += skipped_at_fan_out
+    counts["total"] += skipped_at_fan_out
+    return Progress(**counts)
+
+
+def campaign_report(campaign: Campaign) -> dict:
+    deliveries = Delivery.objects.filter(campaign=campaign, ambassador__isnull=False)
+    return deliveries.aggregate(
+        delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
+        bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+        complained=Count("pk", filter=Q(complained_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+    ) | {"unsubscribed": campaign.unsubscribe_set.count()}

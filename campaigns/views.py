@@ -1,0 +1,79 @@
+"""Unsubscribe and email preferences, reached from links in our emails."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from crm.tokens import TokenExpired, TokenInvalid, token_read
+from network.models import Ambassador
+
+from . import services
+from .models import Campaign, Unsubscribe
+
+
+class PreferencesForm(forms.Form):
+    newsletters = forms.BooleanField(label=_("Newsletters"), required=False)
+    invitations = forms.BooleanField(label=_("Invitations to events and trainings"), required=False)
+
+
+def _reader(token: str) -> tuple[Ambassador, str] | None:
+    try:
+        ambassador_id, kind = token_read("unsubscribe", token)
+    except (TokenExpired, TokenInvalid, TypeError, ValueError):
+        return None
+    ambassador = Ambassador.objects.filter(pk=ambassador_id).first()
+    if ambassador is None or kind not in Campaign.Kind.values:
+        return None
+    return ambassador, kind
+
+
+# The token is the credential (signed, per person and kind), so there is no CSRF to protect: the RFC 8058
+# one-click POST from a mail program carries no cookies or CSRF token at all.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET shows one button (link scanners change nothing); POST unsubscribes; one-click answers 200."""
+    found = _reader(token)
+    if found is None:
+        return render(request, "campaigns/unsubscribe_invalid.html", status=400)
+    ambassador, kind = found
+    if request.method == "GET":
+        return render(request, "campaigns/unsubscribe.html", {"kind": kind, "token": token})
+    one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+    services.unsubscribe(
+        ambassador_id=ambassador.pk,
+        kind=kind,
+        source=Unsubscribe.Source.ONE_CLICK if one_click else Unsubscribe.Source.LINK,
+    )
+    if one_click:
+        return HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8")
+    return render(request, "campaigns/unsubscribed.html", {"kind": kind, "token": token})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def preferences(request, token: str):
+    found = _reader(token)
+    if found is None:
+        return render(request, "campaigns/unsubscribe_invalid.html", status=400)
+    ambassador, _kind = found
+    saved = False
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            services.preferences_set(
+                ambassador=ambassador,
+                newsletters=form.cleaned_data["newsletters"],
+                invitations=form.cleaned_data["invitations"],
+            )
+            saved = True
+    else:
+        form = PreferencesForm(
+            initial={"newsletters": ambassador.wants_newsletters, "invitations": ambassador.wants_invitations}
+        )
+    return render(request, "campaigns/preferences.html", {"form": form, "saved": saved})
