@@ -22,14 +22,27 @@ class Recorder:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
         self.replies: deque[str] = deque()  # e.g. "451 Try again later", consumed one per message
+        self.refused: set[str] = set()  # addresses answered "550 no such user" at RCPT
+        self.arrived: list[float] = []  # time.time() of each accepted message
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             if self.replies:
                 return self.replies.popleft()
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            self.arrived.append(time.time())
         return "250 Message accepted for delivery"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list:
         deadline = time.monotonic() + timeout

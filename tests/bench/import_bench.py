@@ -91,6 +91,7 @@ def run(scale: int = 1) -> None:
     for kind, path in (("csv", csv_path), ("xlsx", xlsx_path)):
         wipe_ambassadors()
         results[kind] = import_in_child(path, big_rows)
+        path.unlink()
     rate_csv = big_rows / results["csv"]["seconds"]
     rate_xlsx = big_rows / results["xlsx"]["seconds"]
     peak_csv, peak_xlsx = results["csv"]["peak_mb"], results["xlsx"]["peak_mb"]

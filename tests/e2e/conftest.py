@@ -26,16 +26,18 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, name: str = "worker"):
         self.env = env
         self.log = log
+        self.name = name
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> Worker:
         self.log.write_text("")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--loglevel=INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+             "-n", f"{self.name}-{os.getpid()}@%h"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("a"),

@@ -1,0 +1,323 @@
+"""The public signup and recommendation forms: what is stored, what is queued, and what a bot gets."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from campaigns.models import Delivery
+from campaigns.services import deliveries_send
+from network import services
+from network.abuse import form_started_token
+from network.models import Ambassador, Application, ConsentRecord, RecruitmentContact
+from tests.conftest import body_html
+from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = "/bli-ambassador/"
+THANKS = "/bli-ambassador/tack/"
+RECOMMEND = "/tipsa/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def signup_data(**overrides) -> dict:
+    return {
+        "first_name": "Anna",
+        "last_name": "Ödmark",
+        "email": "Anna.Odmark@Example.se",
+        "phone": "070-190 64 48",
+        "locality": "other",
+        "motivation": "Jag älskar Höga kusten.",
+        "heard_about": "Tidningen",
+        "consent": "on",
+        "website": "",
+        "started": form_started_token(time.time() - 30),
+        **overrides,
+    }
+
+
+def recommend_data(**overrides) -> dict:
+    return {
+        "tipper_name": "Bertil Berg",
+        "tipper_email": "bertil@example.se",
+        "name": "Cecilia Ek",
+        "contact": "070-111 22 33",
+        "note": "Hon känner alla i Nyland.",
+        "website": "",
+        "started": form_started_token(time.time() - 30),
+        **overrides,
+    }
+
+
+def nothing_stored() -> bool:
+    return not (
+        Application.objects.exists()
+        or ConsentRecord.objects.exists()
+        or Delivery.objects.exists()
+        or RecruitmentContact.objects.exists()
+    )
+
+
+# A valid signup -----------------------------------------------------------------------------------------------
+
+
+def test_a_valid_signup_stores_an_unconfirmed_application_with_consent_and_queues_one_confirmation(
+    client, django_capture_on_commit_callbacks
+):
+    locality = LocalityFactory(name="Nyland")
+    interest = InterestFactory(name="Friluftsliv")
+    data = signup_data(locality=str(locality.pk), interests=[str(interest.pk)])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(SIGNUP, data)
+
+    assert response.status_code == 302
+    assert response["Location"] == THANKS
+    application = Application.objects.get()
+    assert application.status == Application.Status.UNCONFIRMED
+    assert application.email == "anna.odmark@example.se"
+    assert application.phone == "+46701906448"
+    assert application.locality == locality
+    assert list(application.interests.all()) == [interest]
+    assert application.confirmation_sent_at is not None
+    consent = ConsentRecord.objects.get()
+    assert consent.email == "anna.odmark@example.se"
+    assert consent.purpose == ConsentRecord.Purpose.AMBASSADOR_REGISTRY
+    assert consent.text_version == services.CONSENT_VERSION
+    assert consent.given_at is not None
+    assert consent.application == application
+    delivery = Delivery.objects.get()
+    assert delivery.template == "application_confirm"
+    assert delivery.status == Delivery.Status.QUEUED
+    assert delivery.application == application
+    assert delivery.to_email == "anna.odmark@example.se"
+    assert "/bekrafta/" in delivery.context["confirm_url"]
+    assert len(callbacks) == 1  # the send is enqueued once, after the commit
+
+
+def test_the_thank_you_page_says_what_happens_next(client):
+    response = client.post(SIGNUP, signup_data(), follow=True)
+    assert response.redirect_chain == [(THANKS, 302)]
+    assert response.status_code == 200
+    assert "network/signup_thanks.html" in [t.name for t in response.templates]
+
+
+# Bots ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_filled_honeypot_gets_the_same_thank_you_page_and_nothing_is_stored(client):
+    response = client.post(SIGNUP, signup_data(website="http://spam.example"))
+    assert response.status_code == 302
+    assert response["Location"] == THANKS
+    assert nothing_stored()
+
+
+def test_a_form_submitted_right_after_it_was_shown_is_ignored(client):
+    response = client.post(SIGNUP, signup_data(started=form_started_token()))
+    assert response["Location"] == THANKS
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("started", ["", "1700000000", "MTcwMDAwMDAwMA:1abcde:forgedsignature"])
+def test_a_missing_or_forged_start_time_is_ignored(client, started):
+    response = client.post(SIGNUP, signup_data(started=started))
+    assert response["Location"] == THANKS
+    assert nothing_stored()
+
+
+def test_after_the_rate_limit_nothing_more_is_stored_from_that_address(client, settings):
+    settings.FORM_RATE_LIMIT = 2
+    for number in range(4):
+        response = client.post(SIGNUP, signup_data(email=f"person{number}@example.se"))
+        assert response["Location"] == THANKS
+    assert sorted(Application.objects.values_list("email", flat=True)) == ["person0@example.se", "person1@example.se"]
+    assert Delivery.objects.count() == 2
+
+
+def test_a_post_without_a_csrf_token_is_forbidden():
+    response = Client(enforce_csrf_checks=True).post(SIGNUP, signup_data())
+    assert response.status_code == 403
+    assert nothing_stored()
+
+
+# Errors -------------------------------------------------------------------------------------------------------
+
+
+def test_errors_rerender_the_form_with_the_entered_values_and_an_error_summary(client):
+    response = client.post(SIGNUP, signup_data(last_name="", email="not-an-address", phone="070-190 64 48", consent=""))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="error-summary"' in page
+    assert 'href="#id_last_name"' in page
+    assert 'href="#id_email"' in page
+    assert 'href="#id_consent"' in page
+    assert 'value="Anna"' in page
+    assert 'value="not-an-address"' in page
+    assert 'value="070-190 64 48"' in page
+    assert "Jag älskar Höga kusten." in page
+    assert nothing_stored()
+
+
+# Untrusted names ----------------------------------------------------------------------------------------------
+
+
+def test_a_script_in_the_name_is_escaped_in_the_confirmation_email(client, smtp_server):
+    client.post(SIGNUP, signup_data(first_name="<script>alert(1)</script>"))
+    delivery = Delivery.objects.get()
+    assert deliveries_send([delivery.pk]) == []
+    message = smtp_server.recorder.wait_for(1)[0]
+    html = body_html(message)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+
+
+def test_a_script_in_the_name_is_shown_as_typed_in_the_admin(client, coordinator_client):
+    client.post(SIGNUP, signup_data(first_name="<script>alert(1)</script>"))
+    application = Application.objects.get()
+    assert application.first_name == "<script>alert(1)</script>"
+    page = coordinator_client.get(f"/admin/network/application/{application.pk}/change/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    listing = coordinator_client.get("/admin/network/application/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+    assert "<script>alert(1)</script>" not in listing
+
+
+def test_a_newline_in_the_name_cannot_inject_a_header_and_is_stored_as_typed(client, smtp_server):
+    client.post(SIGNUP, signup_data(first_name="Anna\r\nBcc: x@y"))
+    application = Application.objects.get()
+    assert application.first_name == "Anna\r\nBcc: x@y"
+    deliveries_send([Delivery.objects.get().pk])
+    message = smtp_server.recorder.wait_for(1)[0]
+    assert message["Bcc"] is None
+    headers = message.as_string().split("\n\n", 1)[0]
+    assert not any(line.lower().startswith("bcc:") for line in headers.splitlines())
+    assert "\n" not in str(message["Subject"]) and "\r" not in str(message["Subject"])
+    assert "\n" not in str(message["To"]) and "\r" not in str(message["To"])
+    assert [address.addr_spec for address in message["To"].addresses] == ["anna.odmark@example.se"]
+
+
+# Signing up again ---------------------------------------------------------------------------------------------
+
+
+def submit(email_address="anna@example.se", now=None, **fields):
+    return services.application_submit(
+        first_name=fields.get("first_name", "Anna"),
+        last_name="Ödmark",
+        email_address=email_address,
+        now=now,
+    )
+
+
+def confirmations() -> int:
+    return Delivery.objects.filter(template="application_confirm").count()
+
+
+def test_signing_up_again_unconfirmed_creates_no_new_application_and_resends_at_most_every_ten_minutes():
+    start = timezone.now()
+    first = submit(now=start)
+    assert confirmations() == 1
+
+    again = submit(email_address=" ANNA@example.se", now=start + timedelta(minutes=9, seconds=59))
+    assert again.pk == first.pk
+    assert Application.objects.count() == 1
+    assert confirmations() == 1
+
+    submit(now=start + timedelta(minutes=10))
+    assert Application.objects.count() == 1
+    assert confirmations() == 2
+    first.refresh_from_db()
+    assert first.confirmation_sent_at == start + timedelta(minutes=10)
+
+
+def test_signing_up_again_over_http_gives_the_same_page_and_no_duplicate(client):
+    first = client.post(SIGNUP, signup_data())
+    second = client.post(SIGNUP, signup_data(email="ANNA.ODMARK@example.se", first_name="Annie"))
+    assert first["Location"] == second["Location"] == THANKS
+    assert Application.objects.count() == 1
+    assert Application.objects.get().first_name == "Annie"
+    assert confirmations() == 1  # the second came within ten minutes
+
+
+def test_an_active_ambassador_signing_up_gets_an_already_ambassador_email_and_no_application(client):
+    ambassador = AmbassadorFactory(email="anna@example.se", first_name="Anna")
+    response = client.post(SIGNUP, signup_data(email="Anna@Example.se"))
+    assert response["Location"] == THANKS
+    assert not Application.objects.exists()
+    delivery = Delivery.objects.get()
+    assert delivery.template == "already_ambassador"
+    assert delivery.ambassador == ambassador
+    assert delivery.to_email == "anna@example.se"
+
+
+def test_the_response_is_the_same_redirect_whatever_the_address_belongs_to(client):
+    AmbassadorFactory(email="member@example.se")
+    responses = [
+        client.post(SIGNUP, signup_data(email="new@example.se")),
+        client.post(SIGNUP, signup_data(email="new@example.se")),
+        client.post(SIGNUP, signup_data(email="member@example.se")),
+        client.post(SIGNUP, signup_data(email="bot@example.se", website="x")),
+    ]
+    assert {(r.status_code, r["Location"], r.content) for r in responses} == {(302, THANKS, b"")}
+
+
+# Recommend someone --------------------------------------------------------------------------------------------
+
+
+def test_a_recommendation_from_an_ambassador_is_a_referral_contact_referred_by_them(client):
+    ambassador = AmbassadorFactory(email="bertil@example.se")
+    response = client.post(RECOMMEND, recommend_data(tipper_email="Bertil@EXAMPLE.se"))
+    assert response.status_code == 302
+    assert response["Location"] == "/tipsa/tack/"
+    contact = RecruitmentContact.objects.get()
+    assert contact.source == RecruitmentContact.Source.REFERRAL
+    assert contact.referred_by == ambassador
+    assert contact.name == "Cecilia Ek"
+    assert contact.contact == "070-111 22 33"
+    assert contact.tipper_name == "Bertil Berg"
+    assert contact.tipper_email == "bertil@example.se"
+    assert contact.status == RecruitmentContact.Status.NEW
+
+
+def test_a_recommendation_from_someone_unknown_has_no_referrer(client):
+    client.post(RECOMMEND, recommend_data(tipper_email="stranger@example.se"))
+    contact = RecruitmentContact.objects.get()
+    assert contact.source == RecruitmentContact.Source.REFERRAL
+    assert contact.referred_by is None
+    assert not Ambassador.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "bot", [{"website": "http://spam.example"}, {"started": "forged"}, {"started": "__now__"}], ids=str
+)
+def test_a_bot_recommending_someone_gets_the_thank_you_page_and_nothing_is_stored(client, bot):
+    if bot.get("started") == "__now__":
+        bot = {"started": form_started_token()}
+    response = client.post(RECOMMEND, recommend_data(**bot))
+    assert response["Location"] == "/tipsa/tack/"
+    assert nothing_stored()
+
+
+def test_recommendations_are_rate_limited(client, settings):
+    settings.FORM_RATE_LIMIT = 1
+    client.post(RECOMMEND, recommend_data(name="First"))
+    response = client.post(RECOMMEND, recommend_data(name="Second"))
+    assert response["Location"] == "/tipsa/tack/"
+    assert list(RecruitmentContact.objects.values_list("name", flat=True)) == ["First"]
+
+
+def test_a_recommendation_without_a_csrf_token_is_forbidden():
+    response = Client(enforce_csrf_checks=True).post(RECOMMEND, recommend_data())
+    assert response.status_code == 403
+    assert nothing_stored()
