@@ -44,8 +44,7 @@ class SequenceAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
-        for step in formset.queryset.model.objects.filter(sequence=form.instance):
-            services.step_reschedule(step)
+        services.sequence_reschedule(form.instance)
 
 
 @admin.register(Enrollment)

@@ -113,6 +113,9 @@ def _classify(error: Exception) -> tuple[bool, bool]:
         codes = [code for code, _msg in error.recipients.values()]
         permanent = any(code >= 500 for code in codes)
         return not permanent, permanent
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        # Our own From address was refused: a configuration problem, never the recipient's fault.
+        return 400 <= error.smtp_code < 500, False
     if isinstance(error, smtplib.SMTPResponseException):
         if 400 <= error.smtp_code < 500:
             return True, False
@@ -153,6 +156,8 @@ def _skip_reason(delivery: Delivery) -> str:
         return "suppressed"
     if delivery.campaign_id and delivery.ambassador and not getattr(delivery.ambassador, PREFERENCE[delivery.campaign.kind]):
         return "unsubscribed"
+    if delivery.template == "step" and delivery.step_id is None:
+        return "step deleted"
     if delivery.step_id and delivery.ambassador and delivery.ambassador.status != Ambassador.Status.ACTIVE:
         return "ambassador not active"
     return ""
@@ -261,11 +266,34 @@ def suppression_add(*, email: str, reason: str, detail: str = "") -> None:
 # Sequences ---------------------------------------------------------------------------------------------------
 
 
-def _first_step(sequence: Sequence, after: Step | None = None) -> Step | None:
-    steps = sequence.steps.filter(is_active=True)
-    if after is not None:
-        steps = steps.filter(Q(delay_days__gt=after.delay_days) | Q(delay_days=after.delay_days, pk__gt=after.pk))
-    return steps.order_by("delay_days", "pk").first()
+def _active_steps(sequence_id: int) -> list[Step]:
+    return list(Step.objects.filter(sequence_id=sequence_id, is_active=True).order_by("delay_days", "pk"))
+
+
+def _next_steps(sequence_id: int, ambassador_ids: list[int]) -> dict[int, Step | None]:
+    """Each ambassador's next step: the first active step (by delay) they have no delivery for. Working from what
+    was actually sent keeps the sequence whole when the coordinator reorders, adds or switches off steps."""
+    steps = _active_steps(sequence_id)
+    received: set[tuple[int, int]] = set()
+    for start in range(0, len(ambassador_ids), 5000):
+        received.update(
+            Delivery.objects.filter(
+                step__sequence_id=sequence_id, ambassador_id__in=ambassador_ids[start : start + 5000]
+            ).values_list("ambassador_id", "step_id")
+        )
+    return {a: next((s for s in steps if (a, s.pk) not in received), None) for a in ambassador_ids}
+
+
+def _move_on(enrollments: list[tuple[int, int, int | None]], sequence_id: int) -> None:
+    """Point each (enrollment, ambassador, current step) at its next step, grouped into a few UPDATEs."""
+    following = _next_steps(sequence_id, [a for _e, a, _s in enrollments])
+    groups: dict[tuple[int | None, Step | None], list[int]] = {}
+    for enrollment_id, ambassador_id, current in enrollments:
+        groups.setdefault((current, following[ambassador_id]), []).append(enrollment_id)
+    for (current, step), ids in groups.items():
+        Enrollment.objects.filter(pk__in=ids, next_step_id=current).update(
+            next_step=step, next_send_at=(F("enrolled_at") + timedelta(days=step.delay_days)) if step else None
+        )
 
 
 def enroll(*, ambassador: Ambassador, sequence_slug: str = Sequence.ONBOARDING, now: datetime | None = None):
@@ -274,7 +302,8 @@ def enroll(*, ambassador: Ambassador, sequence_slug: str = Sequence.ONBOARDING, 
     sequence = Sequence.objects.filter(slug=sequence_slug, is_active=True).first()
     if sequence is None:
         return None
-    step = _first_step(sequence)
+    steps = _active_steps(sequence.pk)
+    step = steps[0] if steps else None
     enrollment, created = Enrollment.objects.get_or_create(
         ambassador=ambassador,
         sequence=sequence,
@@ -289,9 +318,14 @@ def enroll(*, ambassador: Ambassador, sequence_slug: str = Sequence.ONBOARDING, 
     return enrollment
 
 
-def step_reschedule(step: Step) -> None:
-    """After the coordinator changes a step's delay, those still waiting for it get the new date."""
-    Enrollment.objects.filter(next_step=step).update(next_send_at=F("enrolled_at") + timedelta(days=step.delay_days))
+def sequence_reschedule(sequence: Sequence) -> None:
+    """After the coordinator edits the steps (delays, order, on/off, deleted), everyone's next step and date
+    follow the new plan; what they have already received is not sent again."""
+    with transaction.atomic():
+        enrollments = list(
+            Enrollment.objects.select_for_update().filter(sequence=sequence).values_list("pk", "ambassador_id", "next_step_id")
+        )
+        _move_on(enrollments, sequence.pk)
 
 
 def enrollments_advance(
@@ -306,40 +340,41 @@ def enrollments_advance(
         )
         if ambassador_ids is not None:
             enrollments = enrollments.filter(ambassador_id__in=ambassador_ids)
-        due = list(enrollments.values_list("pk", "ambassador_id", "next_step_id")[:limit])
+        due = list(enrollments.values_list("pk", "ambassador_id", "next_step_id", "sequence_id")[:limit])
         if not due:
             return 0
-        steps = {step.pk: step for step in Step.objects.select_related("sequence").filter(pk__in={s for *_, s in due})}
-        ambassadors = {
-            a.pk: a
-            for a in Ambassador.objects.filter(pk__in=[a for _, a, _ in due]).only("pk", "email", "first_name", "last_name", "language")
-        }
-        new_deliveries = []
-        by_step: dict[int, list[int]] = {}
-        for enrollment_id, ambassador_id, step_id in due:
+        active = set(Step.objects.filter(pk__in={row[2] for row in due}, is_active=True).values_list("pk", flat=True))
+        people = Ambassador.objects.filter(pk__in=[row[1] for row in due]).only(
+            "pk", "email", "first_name", "last_name", "language"
+        )
+        ambassadors = {a.pk: a for a in people}
+        deliveries = []
+        for _enrollment_id, ambassador_id, step_id, _sequence_id in due:
+            if step_id not in active:
+                continue  # switched off after it was planned: move on without sending
             ambassador = ambassadors[ambassador_id]
-            by_step.setdefault(step_id, []).append(enrollment_id)
-            if ambassador.email:
-                new_deliveries.append(
-                    Delivery(
-                        template="step",
-                        step_id=step_id,
-                        ambassador_id=ambassador_id,
-                        to_email=ambassador.email,
-                        to_name=ambassador.full_name,
-                        language=ambassador.language,
-                    )
+            deliveries.append(
+                Delivery(
+                    template="step",
+                    step_id=step_id,
+                    ambassador_id=ambassador_id,
+                    to_email=ambassador.email or "",
+                    to_name=ambassador.full_name,
+                    language=ambassador.language,
+                    # Recorded even without an address, so the sequence knows the step is behind them.
+                    status=Delivery.Status.QUEUED if ambassador.email else Delivery.Status.SKIPPED,
+                    last_error="" if ambassador.email else "no email address",
                 )
-        Delivery.objects.bulk_create(new_deliveries, batch_size=1000, ignore_conflicts=True)
-        for step_id, enrollment_ids in by_step.items():
-            following = _first_step(steps[step_id].sequence, after=steps[step_id])
-            Enrollment.objects.filter(pk__in=enrollment_ids, next_step_id=step_id).update(
-                next_step=following,
-                next_send_at=(F("enrolled_at") + timedelta(days=following.delay_days)) if following else None,
             )
+        Delivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
+        by_sequence: dict[int, list[tuple[int, int, int]]] = {}
+        for enrollment_id, ambassador_id, step_id, sequence_id in due:
+            by_sequence.setdefault(sequence_id, []).append((enrollment_id, ambassador_id, step_id))
+        for sequence_id, rows in by_sequence.items():
+            _move_on(rows, sequence_id)
         ids = list(
             Delivery.objects.filter(
-                status=Delivery.Status.QUEUED, step_id__in=list(by_step), ambassador_id__in=[a for _, a, _ in due]
+                status=Delivery.Status.QUEUED, step_id__in=active, ambassador_id__in=list(ambassadors)
             ).values_list("pk", flat=True)
         )
         deliveries_enqueue(ids)
@@ -353,7 +388,11 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
     """Newly confirmed applications and new recommendations since the last digest; nothing when there are none."""
     now = now or timezone.now()
     previous = Delivery.objects.filter(template="coordinator_digest").order_by("-created_at").first()
-    since = previous.created_at if previous else now - timedelta(days=1)
+    since = (
+        datetime.fromisoformat(previous.context["until"])
+        if previous and "until" in previous.context
+        else now - timedelta(days=1)
+    )
     applications = list(selectors.applications_confirmed_between(since, now))
     contacts = list(selectors.recruitment_contacts_created_between(since, now))
     if not applications and not contacts:
@@ -369,6 +408,7 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             ],
             "contacts": [{"name": c.name, "contact": c.contact, "tipper": c.tipper_name} for c in contacts],
             "admin_url": f"{settings.SITE_URL}/admin/network/application/?status__exact=confirmed",
+            "until": now.isoformat(),
         },
     )
 

@@ -248,7 +248,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 if refused:
                     self.message_user(
                         request,
-                        _("Not changed, only confirmed applications can be reviewed: %(list)s")
+                        _("Not changed (an application can only be decided once, and approved once confirmed): %(list)s")
                         % {"list": "; ".join(refused)},
                         messages.WARNING,
                     )

@@ -203,13 +203,13 @@ def test_changing_a_steps_delay_in_the_admin_reschedules_those_still_waiting_for
     assert services.enrollments_advance(now=now + 10 * DAY) == 1
 
 
-def test_step_reschedule_moves_pending_enrollments_to_the_new_day():
+def test_rescheduling_the_sequence_moves_pending_enrollments_to_the_new_day():
     now = timezone.now()
     _, enrollment = enrolled(now=now)
     practical = step(7)
     practical.delay_days = 3
     practical.save()
-    services.step_reschedule(practical)
+    services.sequence_reschedule(practical.sequence)
     enrollment.refresh_from_db()
     assert enrollment.next_send_at == now + 3 * DAY
 
