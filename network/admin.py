@@ -77,7 +77,10 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
     list_display_links = ["full_name"]
     list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]
     list_select_related = ["locality"]
-    search_fields = ["first_name", "last_name", "email", "phone"]
+    # Prefix search (indexed on PostgreSQL) keeps the list fast at any size; phones match in any form (below).
+    search_fields = ["^first_name", "^last_name", "^email"]
+    search_help_text = _("Start of a first name, last name or email address, or a phone number in any form.")
+    show_full_result_count = False
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["interests"]
     readonly_fields = ["created_at", "updated_at"]

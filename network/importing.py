@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -297,7 +297,9 @@ def parse_people(header: list[str], body: list[tuple[int, list]]) -> tuple[list[
 
 # Writing -----------------------------------------------------------------------------------------------------
 
-CHUNK = 900  # below SQLite's old 999-variable limit
+CHUNK = 900  # rows per INSERT/UPDATE statement
+LOOKUP = 5000  # values per IN (...) lookup
+BLOCK = 5000  # people written at a time, so memory stays flat however long the file
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -313,20 +315,19 @@ def _named(model, names: list[str], report_list: list[str]) -> dict[str, int]:
         if name and name.casefold() not in known:
             missing.setdefault(name.casefold(), name)
     if missing:
-        created = model.objects.bulk_create([model(name=name) for name in missing.values()])
+        model.objects.bulk_create([model(name=name) for name in missing.values()])
         report_list.extend(missing.values())
-        known.update({obj.name.casefold(): obj.pk for obj in created})
-        if any(obj.pk is None for obj in created):
-            known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
+        known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
     return known
 
 
-def _existing(people: list[Person]) -> dict[int, Ambassador]:
-    """Match each person (by index) to an existing ambassador: by address, else by phone and name."""
+def _existing(people: list[Person], taken: set[int]) -> dict[int, Ambassador]:
+    """Match each person (by index) to an existing ambassador: by address, else by phone and name.
+
+    Each existing ambassador is matched at most once (`taken` spans the whole import): the others are new."""
     fields = ("pk", *UPDATABLE)
-    emails = [p.email for p in people if p.email]
     by_email: dict[str, Ambassador] = {}
-    for chunk in _chunks(emails):
+    for chunk in _chunks([p.email for p in people if p.email], LOOKUP):
         by_email.update({a.email: a for a in Ambassador.objects.filter(email__in=chunk).only(*fields)})
     matches: dict[int, Ambassador] = {}
     unmatched: list[int] = []
@@ -334,22 +335,47 @@ def _existing(people: list[Person]) -> dict[int, Ambassador]:
         found = by_email.get(person.email) if person.email else None
         if found is not None:
             matches[index] = found
+            taken.add(found.pk)
         elif person.phone:
             unmatched.append(index)
-    phones = [people[i].phone for i in unmatched]
     by_phone: dict[tuple[str, str], Ambassador] = {}
-    for chunk in _chunks(phones):
-        for ambassador in Ambassador.objects.filter(phone__in=chunk).only(*fields):
-            by_phone.setdefault((ambassador.phone, ambassador.full_name.casefold()), ambassador)
-    taken = {ambassador.pk for ambassador in matches.values()}
+    # Someone with an address can only be someone on file without one.
+    for with_email in (False, True):
+        phones = [people[i].phone for i in unmatched if bool(people[i].email) == with_email]
+        for chunk in _chunks(phones, LOOKUP):
+            candidates = Ambassador.objects.filter(phone__in=chunk)
+            if with_email:
+                candidates = candidates.filter(email__isnull=True)
+            for ambassador in candidates.only(*fields):
+                by_phone.setdefault((ambassador.phone, ambassador.full_name.casefold()), ambassador)
     for index in unmatched:
         person = people[index]
         found = by_phone.get((person.phone, person.name_key))
-        # Each existing person is matched to at most one person in the file: the others are new people.
         if found is not None and found.pk not in taken and (not person.email or not found.email):
             matches[index] = found
             taken.add(found.pk)
     return matches
+
+
+def _insert_links(pairs: list[tuple[int, int]]) -> None:
+    """(ambassador, interest) rows, straight into the join table: model instances here cost more than the SQL."""
+    if not pairs:
+        return
+    table = connection.ops.quote_name(Ambassador.interests.through._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (ambassador_id, interest_id) "  # noqa: S608 - the table name is ours
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+                [[a for a, _i in pairs], [i for _a, i in pairs]],
+            )
+        elif connection.vendor == "sqlite":
+            cursor.executemany(f"INSERT OR IGNORE INTO {table} (ambassador_id, interest_id) VALUES (%s, %s)", pairs)  # noqa: S608
+        else:
+            through = Ambassador.interests.through
+            through.objects.bulk_create(
+                [through(ambassador_id=a, interest_id=i) for a, i in pairs], batch_size=CHUNK, ignore_conflicts=True
+            )
 
 
 def _apply(person: Person, ambassador: Ambassador, locality_id: int | None) -> bool:
@@ -393,18 +419,23 @@ def ambassadors_import(
 def _write(people: list[Person], report: ImportReport) -> None:
     localities = _named(Locality, [p.locality for p in people], report.new_localities)
     interests = _named(Interest, [i for p in people for i in p.interests], report.new_interests)
-    matches = _existing(people)
+    taken: set[int] = set()
+    for block in _chunks(people, BLOCK):
+        _write_block(block, report, localities, interests, taken)
+
+
+def _write_block(
+    people: list[Person], report: ImportReport, localities: dict, interests: dict, taken: set[int]
+) -> None:
+    matches = _existing(people, taken)
     now = timezone.now()
-    new: list[tuple[Person, Ambassador]] = []
+    new: list[tuple[Ambassador, list[int]]] = []
     changed: list[Ambassador] = []
+    links: list[tuple[int, int]] = []
     existing_links: set[tuple[int, int]] = set()
-    matched_ids = [a.pk for a in matches.values()]
     through = Ambassador.interests.through
-    for chunk in _chunks(matched_ids):
-        existing_links.update(
-            through.objects.filter(ambassador_id__in=chunk).values_list("ambassador_id", "interest_id")
-        )
-    links: list[tuple[Ambassador, int]] = []
+    for chunk in _chunks([a.pk for a in matches.values()], LOOKUP):
+        existing_links.update(through.objects.filter(ambassador_id__in=chunk).values_list("ambassador_id", "interest_id"))
     for index, person in enumerate(people):
         locality_id = localities.get(person.locality.casefold()) if person.locality else None
         interest_ids = [interests[name.casefold()] for name in person.interests]
@@ -423,12 +454,11 @@ def _write(people: list[Person], report: ImportReport) -> None:
                 created_at=now,
                 updated_at=now,
             )
-            new.append((person, ambassador))
-            links.extend((ambassador, interest_id) for interest_id in interest_ids)
+            new.append((ambassador, interest_ids))
             report.created.append(person)
             continue
         missing = [i for i in interest_ids if (ambassador.pk, i) not in existing_links]
-        links.extend((ambassador, interest_id) for interest_id in missing)
+        links.extend((ambassador.pk, interest_id) for interest_id in missing)
         if _apply(person, ambassador, locality_id):
             ambassador.updated_at = now
             changed.append(ambassador)
@@ -437,10 +467,8 @@ def _write(people: list[Person], report: ImportReport) -> None:
             report.updated.append(person)
         else:
             report.unchanged.append(person)
-    Ambassador.objects.bulk_create([a for _p, a in new], batch_size=CHUNK)
+    Ambassador.objects.bulk_create([a for a, _i in new], batch_size=CHUNK)
+    links.extend((ambassador.pk, interest_id) for ambassador, ids in new for interest_id in ids)
     if changed:
         Ambassador.objects.bulk_update(changed, [*UPDATABLE, "updated_at"], batch_size=200)
-    if links:
-        through.objects.bulk_create(
-            [through(ambassador_id=a.pk, interest_id=i) for a, i in links], batch_size=CHUNK, ignore_conflicts=True
-        )
+    _insert_links(links)

@@ -15,6 +15,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"\s+")
 _PHONE_NOISE = re.compile(r"[\s\-()./]")
 _SWEDISH_NATIONAL = re.compile(r"0[1-9]\d{5,10}")
+_SWEDISH_INTERNATIONAL = re.compile(r"(?:\+46|0046)0?([1-9]\d{5,10})")
 
 
 def collapse_spaces(value: str) -> str:
@@ -46,6 +47,8 @@ def normalize_phone(value: str | None) -> str:
     # The common Swedish case without the cost of a full parse: 0701906448 → +46701906448.
     if _SWEDISH_NATIONAL.fullmatch(compact):
         return "+46" + compact[1:]
+    if match := _SWEDISH_INTERNATIONAL.fullmatch(compact):  # +46 70 190 64 48, +46 (0)70 …
+        return "+46" + match.group(1)
     return _parse_phone(compact, value)
 
 
