@@ -93,7 +93,16 @@ class SegmentForm(ModelForm):
 
     class Meta:
         model = Segment
-        fields = "__all__"
+        fields = [
+            "name",
+            "statuses",
+            "localities",
+            "interests",
+            "member_since_from",
+            "member_since_to",
+            "received",
+            "not_received",
+        ]
 
 
 @admin.register(Segment)
@@ -255,9 +264,11 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = self._campaign(request, pk)
         if request.method != "POST" or not self.has_change_permission(request, campaign):
             raise PermissionDenied
-        action = {"pause": services.campaign_pause, "resume": services.campaign_resume, "cancel": services.campaign_cancel}.get(
-            request.POST.get("action", "")
-        )
+        action = {
+            "pause": services.campaign_pause,
+            "resume": services.campaign_resume,
+            "cancel": services.campaign_cancel,
+        }.get(request.POST.get("action", ""))
         if action is None or not action(campaign=campaign):
             self.message_user(request, _("Nothing changed."), messages.WARNING)
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))

@@ -57,6 +57,9 @@ class Enrollment(models.Model):
         constraints = [models.UniqueConstraint(fields=["ambassador", "sequence"], name="enrollment_unique")]
         indexes = [models.Index(fields=["next_send_at"], name="enrollment_due", condition=Q(next_step__isnull=False))]
 
+    def __str__(self) -> str:
+        return f"{self.ambassador_id} in {self.sequence_id}"
+
 
 class Suppression(models.Model):
     """An address we must not mail (bulk and automated mail alike). Checked at send time."""
@@ -93,9 +96,7 @@ class Delivery(models.Model):
     template = models.CharField(_("email"), max_length=50)
     key = models.CharField(max_length=100, null=True, blank=True, unique=True, help_text="Deduplicates one-off mail.")
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
-    campaign = models.ForeignKey(
-        "Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
-    )
+    campaign = models.ForeignKey("Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
     ambassador = models.ForeignKey(Ambassador, null=True, blank=True, on_delete=models.SET_NULL)
     application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL)
     to_email = models.EmailField(_("to"))
@@ -146,9 +147,7 @@ class Segment(models.Model):
     """A saved audience built from choices, evaluated when a campaign is sent (see selectors)."""
 
     name = models.CharField(_("name"), max_length=200)
-    statuses = models.JSONField(
-        _("statuses"), default=list, blank=True, help_text=_("Empty: active ambassadors only.")
-    )
+    statuses = models.JSONField(_("statuses"), default=list, blank=True, help_text=_("Empty: active ambassadors only."))
     localities = models.ManyToManyField(Locality, verbose_name=_("localities"), blank=True)
     interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
     member_since_from = models.DateField(_("member since, from"), null=True, blank=True)
@@ -191,7 +190,12 @@ class Campaign(models.Model):
     name = models.CharField(_("internal name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NEWSLETTER)
     subject = models.CharField(_("subject"), max_length=200)
-    preheader = models.CharField(_("preheader"), max_length=200, blank=True, help_text=_("The preview text shown after the subject in the inbox."))
+    preheader = models.CharField(
+        _("preheader"),
+        max_length=200,
+        blank=True,
+        help_text=_("The preview text shown after the subject in the inbox."),
+    )
     body = models.TextField(
         _("body"),
         help_text=_("Markdown. Merge fields: {{ first_name }}, {{ last_name }}, {{ full_name }}, {{ locality }}."),
@@ -222,6 +226,9 @@ class SendClock(models.Model):
 
     next_slot = models.FloatField(default=0.0)
 
+    def __str__(self) -> str:
+        return f"next send slot {self.next_slot}"
+
 
 class Unsubscribe(models.Model):
     class Source(models.TextChoices):
@@ -240,6 +247,9 @@ class Unsubscribe(models.Model):
         verbose_name = _("unsubscribe")
         verbose_name_plural = _("unsubscribes")
 
+    def __str__(self) -> str:
+        return f"{self.ambassador_id}: {self.category} ({self.source})"
+
 
 class TrackingEvent(models.Model):
     """An ESP webhook event, stored once (deduplicated on the ESP's event id) and processed by Celery."""
@@ -256,3 +266,6 @@ class TrackingEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["esp", "event_id"], name="tracking_event_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.esp} {self.event_type} {self.event_id}"

@@ -23,6 +23,7 @@ from network import selectors
 from network.models import Ambassador
 
 from .emails import build_message
+from .merge import merge_fields_unknown
 from .models import (
     Campaign,
     Delivery,
@@ -34,7 +35,6 @@ from .models import (
     TrackingEvent,
     Unsubscribe,
 )
-from .merge import merge_fields_unknown
 from .selectors import PREFERENCE, audience
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,11 @@ def _finish(delivery: Delivery, status: str, **fields) -> None:
 def _skip_reason(delivery: Delivery) -> str:
     if Suppression.objects.filter(email=delivery.to_email).exists():
         return "suppressed"
-    if delivery.campaign_id and delivery.ambassador and not getattr(delivery.ambassador, PREFERENCE[delivery.campaign.kind]):
+    if (
+        delivery.campaign_id
+        and delivery.ambassador
+        and not getattr(delivery.ambassador, PREFERENCE[delivery.campaign.kind])
+    ):
         return "unsubscribed"
     if delivery.template == "step" and delivery.step_id is None:
         return "step deleted"
@@ -323,7 +327,9 @@ def sequence_reschedule(sequence: Sequence) -> None:
     follow the new plan; what they have already received is not sent again."""
     with transaction.atomic():
         enrollments = list(
-            Enrollment.objects.select_for_update().filter(sequence=sequence).values_list("pk", "ambassador_id", "next_step_id")
+            Enrollment.objects.select_for_update()
+            .filter(sequence=sequence)
+            .values_list("pk", "ambassador_id", "next_step_id")
         )
         _move_on(enrollments, sequence.pk)
 
@@ -427,7 +433,10 @@ def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
     return [
         (_("The subject is set"), bool(campaign.subject.strip())),
         (_("The email has an unsubscribe link"), True),
-        (_("All merge fields are known") if not unknown else _("Unknown merge fields: %s") % ", ".join(unknown), not unknown),
+        (
+            _("All merge fields are known") if not unknown else _("Unknown merge fields: %s") % ", ".join(unknown),
+            not unknown,
+        ),
         (_("%(count)d recipients") % {"count": count}, count > 0),
         (_("Sender address configured: %s") % settings.DEFAULT_FROM_EMAIL, "@" in settings.DEFAULT_FROM_EMAIL),
     ]
@@ -493,7 +502,9 @@ def campaign_fan_out(*, campaign: Campaign, chunk: int = 2000) -> int:
 
 def campaign_enqueue(campaign: Campaign) -> int:
     ids = list(
-        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED).order_by("pk").values_list("pk", flat=True)
+        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     with transaction.atomic():
         deliveries_enqueue(ids)
@@ -524,7 +535,8 @@ def campaign_resume(*, campaign: Campaign) -> bool:
 
 def campaign_cancel(*, campaign: Campaign) -> bool:
     cancelled = Campaign.objects.filter(
-        pk=campaign.pk, status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.PAUSED]
+        pk=campaign.pk,
+        status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.PAUSED],
     ).update(status=Campaign.Status.CANCELLED, finished_at=timezone.now())
     if cancelled:
         Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED).update(
@@ -604,9 +616,12 @@ TRACKED = {
 
 def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
     """Store an ESP event once (the same event twice counts once) and leave the work to Celery."""
-    event_id = event.event_id or hashlib.sha256(
-        f"{event.event_type}|{event.message_id}|{event.recipient}|{event.timestamp}".encode()
-    ).hexdigest()
+    event_id = (
+        event.event_id
+        or hashlib.sha256(
+            f"{event.event_type}|{event.message_id}|{event.recipient}|{event.timestamp}".encode()
+        ).hexdigest()
+    )
     try:
         with transaction.atomic():
             record = TrackingEvent.objects.create(
@@ -653,7 +668,10 @@ def tracking_event_process(event_id: int) -> None:
         elif event.event_type == "unsubscribed" and delivery is not None and delivery.ambassador_id:
             kind = delivery.campaign.kind if delivery.campaign else Campaign.Kind.NEWSLETTER
             unsubscribe(
-                ambassador_id=delivery.ambassador_id, kind=kind, source=Unsubscribe.Source.ESP, campaign=delivery.campaign
+                ambassador_id=delivery.ambassador_id,
+                kind=kind,
+                source=Unsubscribe.Source.ESP,
+                campaign=delivery.campaign,
             )
         event.processed = True
         event.save(update_fields=["processed"])

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-
 MESSAGE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*\.eml")
 
 

@@ -16,8 +16,8 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from .importing import COLUMNS, ImportFileError
 from . import services
+from .importing import COLUMNS, ImportFileError
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
 from .normalize import format_phone, normalize_phone
 from .resources import AmbassadorResource
@@ -251,7 +251,9 @@ class ApplicationAdmin(admin.ModelAdmin):
                 if refused:
                     self.message_user(
                         request,
-                        _("Not changed (an application can only be decided once, and approved once confirmed): %(list)s")
+                        _(
+                            "Not changed (an application can only be decided once, and approved once confirmed): %(list)s"
+                        )
                         % {"list": "; ".join(refused)},
                         messages.WARNING,
                     )

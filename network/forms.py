@@ -42,7 +42,17 @@ class SignupForm(PublicForm):
         error_messages={"required": _("You need to agree to the processing of your details to become an ambassador.")},
     )
 
-    field_order = ["first_name", "last_name", "email", "phone", "locality", "interests", "motivation", "heard_about", "consent"]
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "locality",
+        "interests",
+        "motivation",
+        "heard_about",
+        "consent",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -139,7 +139,9 @@ def _read_xlsx(data: bytes):
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise ImportFileError(_("The file could not be read as an Excel workbook (%(error)s).") % {"error": error})
+        raise ImportFileError(
+            _("The file could not be read as an Excel workbook (%(error)s).") % {"error": error}
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -185,10 +187,7 @@ def map_headers(header: list[str]) -> dict[str, int]:
             columns[name] = index
     if "first_name" not in columns or not ({"email", "phone"} & columns.keys()):
         raise ImportFileError(
-            _(
-                "The first row must name the columns; at least Förnamn and E-post or Mobil are needed. "
-                "Found: %(found)s."
-            )
+            _("The first row must name the columns; at least Förnamn and E-post or Mobil are needed. Found: %(found)s.")
             % {"found": ", ".join(h for h in header if h) or "-"}
         )
     return columns
@@ -435,7 +434,9 @@ def _write_block(
     existing_links: set[tuple[int, int]] = set()
     through = Ambassador.interests.through
     for chunk in _chunks([a.pk for a in matches.values()], LOOKUP):
-        existing_links.update(through.objects.filter(ambassador_id__in=chunk).values_list("ambassador_id", "interest_id"))
+        existing_links.update(
+            through.objects.filter(ambassador_id__in=chunk).values_list("ambassador_id", "interest_id")
+        )
     for index, person in enumerate(people):
         locality_id = localities.get(person.locality.casefold()) if person.locality else None
         interest_ids = [interests[name.casefold()] for name in person.interests]

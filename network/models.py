@@ -50,9 +50,7 @@ class Ambassador(models.Model):
     email = models.EmailField(_("email"), null=True, blank=True, unique=True)
     # E.164, e.g. +46701906448.
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
-    locality = models.ForeignKey(
-        Locality, verbose_name=_("locality"), null=True, blank=True, on_delete=models.SET_NULL
-    )
+    locality = models.ForeignKey(Locality, verbose_name=_("locality"), null=True, blank=True, on_delete=models.SET_NULL)
     interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     member_since = models.DateField(_("member since"), null=True, blank=True)
@@ -60,7 +58,9 @@ class Ambassador(models.Model):
     referred_by = models.ForeignKey(
         "self", verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    language = models.CharField(_("language"), max_length=5, default="sv", choices=[("sv", "Svenska"), ("en", "English")])
+    language = models.CharField(
+        _("language"), max_length=5, default="sv", choices=[("sv", "Svenska"), ("en", "English")]
+    )
     notes = models.TextField(_("notes"), blank=True)
     # Email preferences (onboarding and transactional mail are not affected).
     wants_newsletters = models.BooleanField(_("receives newsletters"), default=True)
@@ -74,9 +74,7 @@ class Ambassador(models.Model):
         verbose_name_plural = _("ambassadors")
         permissions = [("import_ambassador", _("Can import ambassadors"))]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"
-            ),
+            models.CheckConstraint(condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="ambassador_email_lowercase"),
         ]
         indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["member_since"])]
@@ -166,6 +164,9 @@ class ConsentRecord(models.Model):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.purpose}, {self.text_version})"
 
 
 class RecruitmentContact(models.Model):

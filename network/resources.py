@@ -30,7 +30,17 @@ class AmbassadorResource(resources.ModelResource):
 
     class Meta:
         model = Ambassador
-        fields = ("first_name", "last_name", "email", "phone", "locality", "interests", "member_since", "status", "notes")
+        fields = (
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "locality",
+            "interests",
+            "member_since",
+            "status",
+            "notes",
+        )
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):

@@ -36,7 +36,9 @@ def ambassadors_matching(
     if locality_ids:
         people = people.filter(locality_id__in=locality_ids)
     if interest_ids:
-        people = people.filter(pk__in=Ambassador.interests.through.objects.filter(interest_id__in=interest_ids).values("ambassador_id"))
+        people = people.filter(
+            pk__in=Ambassador.interests.through.objects.filter(interest_id__in=interest_ids).values("ambassador_id")
+        )
     if member_since_from:
         people = people.filter(member_since__gte=member_since_from)
     if member_since_to:

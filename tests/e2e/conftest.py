@@ -35,9 +35,23 @@ class Worker:
     def start(self, timeout: float = 30.0) -> Worker:
         self.log.write_text("")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--loglevel=INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
-             "-n", f"{self.name}-{os.getpid()}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "crm",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                "-n",
+                f"{self.name}-{os.getpid()}@%h",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("a"),

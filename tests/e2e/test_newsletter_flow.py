@@ -73,7 +73,9 @@ def test_a_campaign_to_a_thousand_reaches_each_recipient_exactly_once(celery_wor
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_a_killed_worker_loses_nobody_and_resends_at_most_the_batch_in_flight(worker_env, tmp_path, smtp_server, settings):
+def test_a_killed_worker_loses_nobody_and_resends_at_most_the_batch_in_flight(
+    worker_env, tmp_path, smtp_server, settings
+):
     worker_env["EMAIL_BATCH_SIZE"] = "25"
     worker_env["EMAIL_RATE_PER_MINUTE"] = "6000"  # slow enough to kill it in the middle
     settings.EMAIL_BATCH_SIZE = 25

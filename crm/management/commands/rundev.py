@@ -24,7 +24,9 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "crm", "beat", "--loglevel=INFO"],
         }
         processes = {name: subprocess.Popen(command) for name, command in commands.items()}
-        self.stdout.write(f"Web: http://{addrport}/admin/  ·  Mailbox: http://{addrport}/admin/mailbox/  ·  Ctrl-C stops")
+        self.stdout.write(
+            f"Web: http://{addrport}/admin/  ·  Mailbox: http://{addrport}/admin/mailbox/  ·  Ctrl-C stops"
+        )
         try:
             while all(process.poll() is None for process in processes.values()):
                 time.sleep(0.5)
@@ -39,6 +41,10 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        stopped = [name for name, process in processes.items() if process.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+        stopped = [
+            name
+            for name, process in processes.items()
+            if process.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)
+        ]
         if stopped:
             self.stderr.write(f"Stopped unexpectedly: {', '.join(stopped)}")

@@ -20,14 +20,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Show what would happen without saving anything.")
-        parser.add_argument("--skip-invalid", action="store_true", help="Import the valid rows even if others are rejected.")
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="Import the valid rows even if others are rejected."
+        )
 
     def handle(self, *args, file: Path, dry_run: bool, skip_invalid: bool, **options):
         try:
             data = file.read_bytes()
             report = AmbassadorResource().import_file(data, dry_run=dry_run, skip_invalid=skip_invalid)
         except (OSError, ImportFileError) as error:
-            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}, returncode=2)
+            raise CommandError(
+                _("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}, returncode=2
+            ) from None
         self.print_report(report)
         if report.rejected:
             raise SystemExit(1)
@@ -43,7 +47,10 @@ class Command(BaseCommand):
             (_("Updated"), report.updated),
             (_("Unchanged"), report.unchanged),
         ):
-            write(_("%(label)s: %(count)d (rows %(rows)s)") % {"label": label, "count": len(people), "rows": _rows(people)})
+            write(
+                _("%(label)s: %(count)d (rows %(rows)s)")
+                % {"label": label, "count": len(people), "rows": _rows(people)}
+            )
         write(_("Rejected: %(count)d") % {"count": len(report.rejected)})
         for error in report.rejected:
             write(f"  {error}")

@@ -11,7 +11,7 @@ from network.resources import AmbassadorResource
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo-members.csv"
 DEMO_USERNAME = "koordinator"
-DEMO_PASSWORD = "ambassador-demo"
+DEMO_PASSWORD = "ambassador-demo"  # noqa: S105 - a demo login for make run, printed on purpose
 
 
 class Command(BaseCommand):
