@@ -185,7 +185,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 "report": campaign_report(campaign) if campaign.status != Campaign.Status.DRAFT else None,
                 "failed": campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:200],
                 "tracking": settings.EMAIL_TRACKING,
-                "recipients": Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:1]
+                "recipients": Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:50]
                 or audience(campaign.segment, campaign.kind).recipients[:50],
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

@@ -49,8 +49,8 @@ def step_context(delivery: Delivery) -> dict:
     }
 
 
-def unsubscribe_url(ambassador_id: int, kind: str) -> str:
-    token = token_make("unsubscribe", [ambassador_id, kind])
+def unsubscribe_url(ambassador_id: int, kind: str, campaign_id: int | None = None) -> str:
+    token = token_make("unsubscribe", [ambassador_id, kind, campaign_id])
     return f"{settings.SITE_URL}{reverse('unsubscribe', args=[token])}"
 
 
@@ -76,10 +76,10 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
 def campaign_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
     campaign = delivery.campaign
     subject, text, html = campaign_templates(campaign.pk, campaign.updated_at, delivery.language)
-    if delivery.ambassador_id:
+    if not delivery.is_test:
         values = merge_values(delivery.ambassador)
-        link = unsubscribe_url(delivery.ambassador_id, campaign.kind)
-    else:  # a test sent to the coordinator
+        link = unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk)
+    else:  # a copy to the coordinator, filled with their own name
         first, _sep, last = delivery.to_name.partition(" ")
         values = {"first_name": first, "last_name": last, "full_name": delivery.to_name, "locality": ""}
         link = f"{settings.SITE_URL}/avregistrera/test/"

@@ -103,6 +103,7 @@ class Delivery(models.Model):
     to_name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=5, default="sv")
     context = models.JSONField(default=dict, blank=True)
+    is_test = models.BooleanField(_("test copy"), default=False, help_text="A campaign sent to the coordinator.")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -261,6 +262,8 @@ class TrackingEvent(models.Model):
     recipient = models.EmailField(blank=True)
     description = models.TextField(blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
+    # For bounces: permanent (suppress the address) or transient, such as a full mailbox (do not).
+    permanent = models.BooleanField(default=True)
     processed = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True)
 

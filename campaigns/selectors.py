@@ -32,7 +32,10 @@ def segment_members(segment: Segment) -> QuerySet[Ambassador]:
 
 
 def _received(campaign_id: int):
-    return Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.SENT).values("ambassador_id")
+    # Not the coordinator's test copies: their NULL ambassador would make NOT IN (…) match nobody.
+    return Delivery.objects.filter(
+        campaign_id=campaign_id, status=Delivery.Status.SENT, ambassador__isnull=False
+    ).values("ambassador_id")
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Progress:
 
 def campaign_progress(campaign: Campaign) -> Progress:
     recent = timezone.now() - timedelta(minutes=1)
-    counts = Delivery.objects.filter(campaign=campaign, ambassador__isnull=False).aggregate(
+    counts = Delivery.objects.filter(campaign=campaign, is_test=False).aggregate(
         total=Count("pk"),
         sent=Count("pk", filter=Q(status=Delivery.Status.SENT)),
         failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
@@ -92,7 +95,7 @@ def campaign_progress(campaign: Campaign) -> Progress:
 
 
 def campaign_report(campaign: Campaign) -> dict:
-    deliveries = Delivery.objects.filter(campaign=campaign, ambassador__isnull=False)
+    deliveries = Delivery.objects.filter(campaign=campaign, is_test=False)
     return deliveries.aggregate(
         delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
         bounced=Count("pk", filter=Q(bounced_at__isnull=False)),

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,7 +141,7 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     return bool(
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(campaign__isnull=True) | Q(ambassador__isnull=True) | Q(campaign__status=Campaign.Status.SENDING))
+        .filter(Q(campaign__isnull=True) | Q(is_test=True) | Q(campaign__status=Campaign.Status.SENDING))
         .update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
 
@@ -154,12 +153,11 @@ def _finish(delivery: Delivery, status: str, **fields) -> None:
 def _skip_reason(delivery: Delivery) -> str:
     if Suppression.objects.filter(email=delivery.to_email).exists():
         return "suppressed"
-    if (
-        delivery.campaign_id
-        and delivery.ambassador
-        and not getattr(delivery.ambassador, PREFERENCE[delivery.campaign.kind])
-    ):
-        return "unsubscribed"
+    if delivery.campaign_id and not delivery.is_test:
+        if delivery.ambassador is None:
+            return "ambassador deleted"
+        if not getattr(delivery.ambassador, PREFERENCE[delivery.campaign.kind]):
+            return "unsubscribed"
     if delivery.template == "step" and delivery.step_id is None:
         return "step deleted"
     if delivery.step_id and delivery.ambassador and delivery.ambassador.status != Ambassador.Status.ACTIVE:
@@ -167,8 +165,10 @@ def _skip_reason(delivery: Delivery) -> str:
     return ""
 
 
-def delivery_send(delivery_id: int, connection, *, now: datetime | None = None) -> float | None:
-    """Claim and send one delivery over `connection`. Returns a retry delay when it should be tried again."""
+def delivery_send(delivery_id: int, connection, *, now: datetime | None = None, clock=None) -> float | None:
+    """Claim and send one delivery over `connection`. Returns a retry delay when it should be tried again.
+
+    `clock` (a RateClock) waits for a send slot once the row is ours: the rate limit counts real sends."""
     now = now or timezone.now()
     if not _claim(delivery_id, now):
         return None  # someone else has it, or it is done
@@ -182,6 +182,8 @@ def delivery_send(delivery_id: int, connection, *, now: datetime | None = None) 
         logger.exception("Delivery %s could not be rendered", delivery_id)
         _finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000])
         return None
+    if clock is not None:
+        clock.wait()
     try:
         message.send()
     except Exception as error:  # noqa: BLE001 - sorted by _classify below
@@ -226,13 +228,10 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     """Send a batch over one reused connection, at the configured rate. Returns (id, delay) for those to retry."""
     retries = []
     connection = get_connection()
-    slots = send_slots(len(ids))
+    clock = RateClock()
     try:
-        for delivery_id, slot in zip(ids, slots, strict=True):
-            wait = slot - time.time()
-            if wait > 0:
-                time.sleep(wait)
-            delay = delivery_send(delivery_id, connection)
+        for delivery_id in ids:
+            delay = delivery_send(delivery_id, connection, clock=clock)
             if delay is not None:
                 retries.append((delivery_id, delay))
     finally:
@@ -521,15 +520,19 @@ def campaign_pause(*, campaign: Campaign) -> bool:
 
 
 def campaign_resume(*, campaign: Campaign) -> bool:
-    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
-        status=Campaign.Status.SENDING, started_at=Coalesce(F("started_at"), timezone.now())
+    """Carry on: a campaign paused before it started goes back to its schedule; one paused half-way re-enqueues
+    what is still queued (claims make anything already in the broker harmless)."""
+    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED, started_at__isnull=True).update(
+        status=Campaign.Status.SCHEDULED
     )
     if resumed:
-        campaign.refresh_from_db()
-        if not campaign.deliveries.exists():
-            campaign_fan_out(campaign=campaign)  # paused before it had started
-        else:
-            campaign_enqueue(campaign)
+        campaigns_start_due()
+        return True
+    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
+        status=Campaign.Status.SENDING
+    )
+    if resumed:
+        campaign_enqueue(campaign)
     return bool(resumed)
 
 
@@ -558,7 +561,7 @@ def campaign_finish_if_done(campaign_id: int) -> None:
 def campaign_send_test(*, campaign: Campaign, to_email: str, to_name: str) -> Delivery:
     """A copy to the coordinator, filled with their own name; it is not part of the campaign's counts."""
     delivery = Delivery.objects.create(
-        template="campaign", campaign=campaign, to_email=to_email, to_name=to_name or to_email
+        template="campaign", campaign=campaign, is_test=True, to_email=to_email, to_name=to_name or to_email
     )
     deliveries_enqueue([delivery.pk])
     return delivery
@@ -580,6 +583,23 @@ def send_slots(count: int, *, now: float | None = None) -> list[float]:
         clock.next_slot = first + interval * count
         clock.save(update_fields=["next_slot"])
     return [first + interval * i for i in range(count)]
+
+
+class RateClock:
+    """Send slots for one batch, reserved a few at a time from the shared clock and spent only on real sends."""
+
+    def __init__(self, reserve: int = 10):
+        self.reserve = reserve
+        self.slots: list[float] = []
+
+    def wait(self) -> None:
+        if settings.EMAIL_RATE_PER_MINUTE <= 0:
+            return
+        if not self.slots:
+            self.slots = send_slots(self.reserve)
+        pause = self.slots.pop(0) - time.time()
+        if pause > 0:
+            time.sleep(pause)
 
 
 # Unsubscribe and preferences ---------------------------------------------------------------------------------
@@ -614,6 +634,16 @@ TRACKED = {
 }
 
 
+def _permanent_bounce(esp: str, event) -> bool:
+    """anymail reports soft and hard bounces alike as "bounced"; the ESP's own payload tells them apart."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp == "Postmark":
+        return raw.get("Type") in ("HardBounce", "BadEmailAddress", "ManuallyDeactivated")
+    if esp == "Amazon SES":
+        return (raw.get("bounce") or {}).get("bounceType") == "Permanent"
+    return True
+
+
 def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
     """Store an ESP event once (the same event twice counts once) and leave the work to Celery."""
     event_id = (
@@ -632,6 +662,7 @@ def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
                 recipient=(event.recipient or "")[:254],
                 description=(event.description or event.mta_response or "")[:2000],
                 occurred_at=event.timestamp,
+                permanent=_permanent_bounce(esp, event),
             )
     except IntegrityError:
         return None
@@ -661,7 +692,7 @@ def tracking_event_process(event_id: int) -> None:
             field = TRACKED[event.event_type]
             Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": True}).update(**{field: when})
         address = (event.recipient or (delivery.to_email if delivery else "")).lower()
-        if address and event.event_type == "bounced":
+        if address and event.event_type == "bounced" and event.permanent:
             suppression_add(email=address, reason=Suppression.Reason.HARD_BOUNCE, detail=event.description[:500])
         elif address and event.event_type == "complained":
             suppression_add(email=address, reason=Suppression.Reason.COMPLAINT, detail=event.esp)

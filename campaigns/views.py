@@ -21,15 +21,17 @@ class PreferencesForm(forms.Form):
     invitations = forms.BooleanField(label=_("Invitations to events and trainings"), required=False)
 
 
-def _reader(token: str) -> tuple[Ambassador, str] | None:
+def _reader(token: str) -> tuple[Ambassador, str, Campaign | None] | None:
+    """Who, which kind of mail and (if any) which campaign an unsubscribe link is for. Unsubscribe links
+    have no max age: a newsletter read a year later must still let its reader leave."""
     try:
-        ambassador_id, kind = token_read("unsubscribe", token)
+        ambassador_id, kind, campaign_id = token_read("unsubscribe", token)
     except (TokenExpired, TokenInvalid, TypeError, ValueError):
         return None
     ambassador = Ambassador.objects.filter(pk=ambassador_id).first()
     if ambassador is None or kind not in Campaign.Kind.values:
         return None
-    return ambassador, kind
+    return ambassador, kind, Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
 
 
 # The token is the credential (signed, per person and kind), so there is no CSRF to protect: the RFC 8058
@@ -41,7 +43,7 @@ def unsubscribe(request, token: str):
     found = _reader(token)
     if found is None:
         return render(request, "campaigns/unsubscribe_invalid.html", status=400)
-    ambassador, kind = found
+    ambassador, kind, campaign = found
     if request.method == "GET":
         return render(request, "campaigns/unsubscribe.html", {"kind": kind, "token": token})
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
@@ -49,6 +51,7 @@ def unsubscribe(request, token: str):
         ambassador_id=ambassador.pk,
         kind=kind,
         source=Unsubscribe.Source.ONE_CLICK if one_click else Unsubscribe.Source.LINK,
+        campaign=campaign,
     )
     if one_click:
         return HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8")
@@ -61,7 +64,7 @@ def preferences(request, token: str):
     found = _reader(token)
     if found is None:
         return render(request, "campaigns/unsubscribe_invalid.html", status=400)
-    ambassador, _kind = found
+    ambassador, _kind, _campaign = found
     saved = False
     if request.method == "POST":
         form = PreferencesForm(request.POST)

@@ -1,0 +1,224 @@
+"""The coordinator's campaign pages in the admin: writing, the send page with its checklist, a test to oneself,
+sending, live progress, pause/resume/cancel, preview as a recipient, the Markdown preview and the report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.models import Campaign, Delivery
+from campaigns.services import deliveries_send
+from tests.factories import AmbassadorFactory
+
+from .newsletter_helpers import campaign, people, segment, start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(coordinator, coordinator_client):
+    coordinator.email = "koordinator@kramfors.se"
+    coordinator.first_name, coordinator.last_name = "Kim", "Koordinator"
+    coordinator.save()
+    coordinator_client.cookies["django_language"] = "en"
+    return coordinator_client
+
+
+def url(target: Campaign, page: str = "change") -> str:
+    return f"/admin/campaigns/campaign/{target.pk}/{page}/"
+
+
+def form(audience, **fields) -> dict:
+    return {
+        "name": "Vårbrevet",
+        "kind": "newsletter",
+        "subject": "Hej {{ first_name }}",
+        "preheader": "",
+        "body": "Hej {{ förnamn }} i {{ ort }}!",
+        "sender_name": "Kramfors ambassadörer",
+        "segment": audience.pk,
+        **fields,
+    }
+
+
+def test_a_campaign_with_known_merge_fields_is_saved(admin):
+    response = admin.post("/admin/campaigns/campaign/add/", form(segment()))
+    assert response.status_code == 302
+    assert Campaign.objects.get().status == Campaign.Status.DRAFT
+
+
+@pytest.mark.parametrize("field", ["subject", "body"])
+def test_an_unknown_merge_field_is_a_validation_error_when_adding(admin, field):
+    response = admin.post(
+        "/admin/campaigns/campaign/add/", form(segment(), **{field: "Din skostorlek: {{ shoe_size }}"})
+    )
+
+    assert response.status_code == 200
+    assert "shoe_size" in response.content.decode()
+    assert response.context["adminform"].form.errors
+    assert not Campaign.objects.exists()
+
+
+def test_an_unknown_merge_field_is_a_validation_error_when_changing(admin):
+    target = campaign()
+    response = admin.post(url(target), form(target.segment, body="{{ shoe_size }}"))
+
+    assert response.status_code == 200
+    assert "shoe_size" in response.content.decode()
+    target.refresh_from_db()
+    assert "shoe_size" not in target.body
+
+
+def test_the_send_page_shows_the_checklist(admin):
+    people(3)
+    response = admin.get(url(campaign(), "send"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert [label for label, _ok in response.context["checklist"]]
+    assert all(ok for _label, ok in response.context["checklist"])
+    assert "3 recipients" in page and page.count("✅") == 5
+    assert "Send (or schedule) the campaign" in page
+
+
+def test_the_send_page_offers_no_send_button_while_the_checklist_fails(admin):
+    response = admin.get(url(campaign(), "send"))  # nobody in the audience
+    page = response.content.decode()
+    assert "❌" in page and "0 recipients" in page
+    assert "Send (or schedule) the campaign" not in page
+    assert admin.post(url(campaign(name="Annan"), "send"), {"send_at": ""}).status_code == 200
+    assert not Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists()
+
+
+def test_send_a_test_to_me_queues_a_delivery_to_the_users_email(admin, django_capture_on_commit_callbacks):
+    people(2)
+    target = campaign()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin.post(url(target, "send"), {"test": "1"})
+
+    assert response.status_code == 302
+    test = Delivery.objects.get(campaign=target)
+    assert (test.to_email, test.ambassador, test.status) == ("koordinator@kramfors.se", None, Delivery.Status.QUEUED)
+    assert len(callbacks) == 1
+    target.refresh_from_db()
+    assert target.status == Campaign.Status.DRAFT
+
+
+def test_sending_from_the_send_page_schedules_once(admin, django_capture_on_commit_callbacks):
+    people(3)
+    target = campaign()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = admin.post(url(target, "send"), {"send_at": ""})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.status in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING)
+
+    services.campaigns_start_due()
+    assert Delivery.objects.filter(campaign=target).count() == 3
+
+    second = admin.post(url(target, "send"), {"send_at": ""})
+    assert second.status_code == 200  # the page again, with an error
+    assert services.campaigns_start_due() == 0
+    assert Delivery.objects.filter(campaign=target).count() == 3
+
+
+def test_a_send_time_is_read_as_swedish_time(admin):
+    people(1)
+    target = campaign()
+    admin.post(url(target, "send"), {"send_at": "2030-06-01 08:00"})
+    target.refresh_from_db()
+    assert target.status == Campaign.Status.SCHEDULED
+    assert target.scheduled_at == datetime(2030, 6, 1, 8, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
+def test_the_progress_endpoint_returns_the_numbers_as_json(admin, smtp_server):
+    people(3)
+    AmbassadorFactory(email=None, phone="+46700000001")
+    target = campaign()
+    ids = start(target)
+    deliveries_send(ids[:1])
+
+    data = admin.get(url(target, "progress")).json()
+    assert [data[key] for key in ("sent", "failed", "skipped", "remaining", "total", "percent")] == [1, 0, 1, 2, 4, 50]
+    assert "per_minute" in data and data["status"]
+
+
+def test_pause_resume_and_cancel_through_the_control_endpoint(admin):
+    people(2)
+    target = campaign()
+    start(target)
+
+    for action, status in (("pause", "paused"), ("resume", "sending"), ("cancel", "cancelled")):
+        response = admin.post(url(target, "control"), {"action": action})
+        assert response.status_code == 302
+        target.refresh_from_db()
+        assert target.status == status
+    assert set(Delivery.objects.filter(campaign=target).values_list("status", flat=True)) == {"skipped"}
+    assert admin.get(url(target, "control")).status_code == 403
+
+
+def test_preview_as_a_chosen_recipient_shows_their_name(admin):
+    people(1, first_name="Anna")
+    bo = AmbassadorFactory(first_name="Bosse", last_name="Berg")
+    target = campaign()
+    response = admin.get(url(target, "preview"), {"ambassador": bo.pk})
+
+    assert response.status_code == 200
+    assert "Hej Bosse i !" in response.content.decode()
+    assert "Anna" not in response.content.decode()
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_preview_escapes_a_recipients_name(admin):
+    person = AmbassadorFactory(first_name="<img src=x onerror=alert(1)>")
+    html = admin.get(url(campaign(), "preview"), {"ambassador": person.pk}).content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_change_page_offers_the_campaigns_recipients_to_preview_as(admin):
+    people(3)
+    target = campaign()
+    start(target)
+    assert len(admin.get(url(target)).context["recipients"]) == 3
+
+
+def test_the_markdown_preview_sanitises(admin):
+    body = "**Fett** <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))"
+    response = admin.post("/admin/campaigns/campaign/markdown/", {"body": body})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>Fett</strong>" in html
+    assert "<script" not in html and "<img" not in html and "javascript:" not in html
+    assert Client().post("/admin/campaigns/campaign/markdown/", {"body": body}).status_code == 302  # staff only
+
+
+def test_after_sending_the_change_page_lists_failed_deliveries_with_their_reasons(admin, smtp_server):
+    people(3)
+    target = campaign()
+    smtp_server.recorder.replies.append("550 5.1.1 Mailbox does not exist")
+    deliveries_send(start(target))
+    failed = Delivery.objects.get(campaign=target, status=Delivery.Status.FAILED)
+
+    page = admin.get(url(target)).content.decode()
+    assert failed.to_email in page
+    assert "Mailbox does not exist" in page
+    assert "Delivered" in page
+
+
+@pytest.mark.parametrize("tracking", [False, True])
+def test_open_and_click_counts_show_only_when_tracking_is_on(admin, settings, smtp_server, tracking):
+    settings.EMAIL_TRACKING = tracking
+    people(1)
+    target = campaign()
+    deliveries_send(start(target))
+    Delivery.objects.filter(campaign=target).update(opened_at=timezone.now())
+
+    page = admin.get(url(target)).content.decode()
+    assert ("Opened" in page) is tracking
+    assert ("Clicked" in page) is tracking
