@@ -193,7 +193,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ambassadörsnätverket <ambassador@kramfors.se>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-MAILBOX_DIR = VAR_DIR / "mailbox"
+MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(VAR_DIR / "mailbox")))
 COORDINATOR_EMAIL = env_str("COORDINATOR_EMAIL", "ambassador@kramfors.se")
 # The outbox: batches per Celery task, retries with exponential backoff and jitter, the lease on "sending".
 EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connections
+from django.test import override_settings
 
 from campaigns.models import Delivery, Enrollment
 from campaigns.services import deliveries_sweep, enrollments_advance
 from network.abuse import form_started_token
 from network.models import Ambassador, Application
 from tests.conftest import body_text
+from tests.e2e.conftest import Worker
 
 
 def signup_data(**overrides) -> dict:
@@ -130,8 +132,6 @@ def test_a_task_delivered_twice_sends_one_email(client, celery_worker, smtp_serv
 def test_with_the_broker_down_the_signup_is_saved_and_the_sweeper_sends_it_later(
     client, worker_env, tmp_path, smtp_server, settings, broker_down
 ):
-    from tests.e2e.conftest import Worker
-
     with broker_down():
         response = client.post("/bli-ambassador/", signup_data())
     assert response.status_code == 302
@@ -148,3 +148,22 @@ def test_with_the_broker_down_the_signup_is_saved_and_the_sweeper_sends_it_later
         worker.stop()
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
+
+
+def test_in_make_run_the_confirmation_lands_in_the_local_mailbox(client, worker_env, tmp_path, coordinator_client):
+    """make run's setup: the embedded broker, and email written to var/mailbox/ for the staff page."""
+    mailbox = tmp_path / "mailbox"
+    worker_env |= {"EMAIL_BACKEND": "crm.mailbox.EmailBackend", "MAILBOX_DIR": str(mailbox)}
+    worker = Worker(worker_env, tmp_path / "worker.log").start()
+    try:
+        client.post("/bli-ambassador/", signup_data())
+        deadline = time.monotonic() + 30
+        while not list(mailbox.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+    (stored,) = mailbox.glob("*.eml")
+    assert "anna.odmark@example.se" in stored.read_text()
+    with override_settings(MAILBOX_DIR=mailbox):
+        page = coordinator_client.get("/admin/mailbox/").content.decode()
+    assert "anna.odmark@example.se" in page
