@@ -3,19 +3,26 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import CheckboxSelectMultiple, DateTimeField, Form, ModelForm, MultipleChoiceField
+from django.forms import (
+    CheckboxSelectMultiple,
+    DateTimeField,
+    Form,
+    ModelForm,
+    ModelMultipleChoiceField,
+    MultipleChoiceField,
+)
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from network.models import Ambassador
+from network.models import Ambassador, Interest, Locality
 
 from . import services
 from .emails import build_message
 from .merge import markdown_html, merge_fields_unknown
 from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
-from .selectors import audience, campaign_progress, campaign_report
+from .selectors import audience, audience_of, campaign_progress, campaign_report, members_matching
 
 
 class StepForm(ModelForm):
@@ -91,6 +98,13 @@ class SegmentForm(ModelForm):
         help_text=_("Empty: active ambassadors only."),
     )
 
+    localities = ModelMultipleChoiceField(
+        label=_("Localities"), queryset=Locality.objects.all(), required=False, widget=CheckboxSelectMultiple
+    )
+    interests = ModelMultipleChoiceField(
+        label=_("Interests"), queryset=Interest.objects.all(), required=False, widget=CheckboxSelectMultiple
+    )
+
     class Meta:
         model = Segment
         fields = [
@@ -108,14 +122,11 @@ class SegmentForm(ModelForm):
 @admin.register(Segment)
 class SegmentAdmin(admin.ModelAdmin):
     form = SegmentForm
-    filter_horizontal = ["localities", "interests"]
     readonly_fields = ["recipients"]
+    change_form_template = "admin/campaigns/segment/change_form.html"
 
-    @admin.display(description=_("Recipients now"))
-    def recipients(self, segment: Segment) -> str:
-        if not segment.pk:
-            return _("Save to see who the audience reaches.")
-        reached = audience(segment)
+    @staticmethod
+    def describe(reached) -> str:
         return _(
             "%(count)d recipients. Left out: %(no_email)d without an email address, %(unsubscribed)d unsubscribed, "
             "%(suppressed)d blocked addresses (bounces or complaints)."
@@ -125,6 +136,36 @@ class SegmentAdmin(admin.ModelAdmin):
             "unsubscribed": reached.unsubscribed,
             "suppressed": reached.suppressed,
         }
+
+    @admin.display(description=_("Recipients now"))
+    def recipients(self, segment: Segment) -> str:
+        if not segment.pk:
+            return _("Choose above; the count follows your choices.")
+        return self.describe(audience(segment))
+
+    def get_urls(self):
+        return [
+            path("count/", self.admin_site.admin_view(self.count_view), name="campaigns_segment_count"),
+            *super().get_urls(),
+        ]
+
+    def count_view(self, request):
+        """The live count while the coordinator ticks boxes: the form's choices, nothing saved."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        form = SegmentForm(request.POST)
+        form.is_valid()  # a half-filled form still counts on what is valid
+        data = form.cleaned_data
+        members = members_matching(
+            statuses=data.get("statuses") or [],
+            locality_ids=[locality.pk for locality in data.get("localities") or []],
+            interest_ids=[interest.pk for interest in data.get("interests") or []],
+            member_since_from=data.get("member_since_from"),
+            member_since_to=data.get("member_since_to"),
+            received_id=data["received"].pk if data.get("received") else None,
+            not_received_id=data["not_received"].pk if data.get("not_received") else None,
+        )
+        return JsonResponse({"text": self.describe(audience_of(members))})
 
 
 class CampaignForm(ModelForm):

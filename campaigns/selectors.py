@@ -17,17 +17,24 @@ PREFERENCE = {Campaign.Kind.NEWSLETTER: "wants_newsletters", Campaign.Kind.INVIT
 
 
 def segment_members(segment: Segment) -> QuerySet[Ambassador]:
-    members = people.ambassadors_matching(
+    return members_matching(
         statuses=segment.statuses,
         locality_ids=list(segment.localities.values_list("pk", flat=True)),
         interest_ids=list(segment.interests.values_list("pk", flat=True)),
         member_since_from=segment.member_since_from,
         member_since_to=segment.member_since_to,
+        received_id=segment.received_id,
+        not_received_id=segment.not_received_id,
     )
-    if segment.received_id:
-        members = members.filter(pk__in=_received(segment.received_id))
-    if segment.not_received_id:
-        members = members.exclude(pk__in=_received(segment.not_received_id))
+
+
+def members_matching(*, received_id: int | None = None, not_received_id: int | None = None, **choices):
+    """An audience's members from the coordinator's choices (saved in a Segment or still in the form)."""
+    members = people.ambassadors_matching(**choices)
+    if received_id:
+        members = members.filter(pk__in=_received(received_id))
+    if not_received_id:
+        members = members.exclude(pk__in=_received(not_received_id))
     return members
 
 
@@ -51,8 +58,11 @@ class Audience:
 
 
 def audience(segment: Segment, kind: str = Campaign.Kind.NEWSLETTER) -> Audience:
+    return audience_of(segment_members(segment), kind)
+
+
+def audience_of(members: QuerySet[Ambassador], kind: str = Campaign.Kind.NEWSLETTER) -> Audience:
     """Who a campaign of this kind would reach now, and who is left out (each counted once, first reason wins)."""
-    members = segment_members(segment)
     wants = PREFERENCE[kind]
     suppressed = Q(email__in=Suppression.objects.values("email"))
     counts = members.aggregate(
