@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -44,3 +45,12 @@ def body_text(message) -> str:
 
 def body_html(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Each test gets its own cache namespace: rate-limit counters must not carry over between tests, nor
+    between test processes sharing one Redis in CI (clearing it would disturb the others)."""
+    cache = dict(settings.CACHES["default"])
+    cache["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": cache}

@@ -114,13 +114,18 @@ def broker_down():
 
     @contextmanager
     def down():
-        saved = app.conf.broker_url
-        app.conf.broker_url = "redis://127.0.0.1:9/0"
+        # Celery prefers the CELERY_BROKER_URL environment variable (set in CI) over its configuration.
+        saved = app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
+        os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = "redis://127.0.0.1:9/0"
         reset_pools()
         try:
             yield
         finally:
-            app.conf.broker_url = saved
+            app.conf.broker_url = saved[0]
+            if saved[1] is None:
+                os.environ.pop("CELERY_BROKER_URL")
+            else:
+                os.environ["CELERY_BROKER_URL"] = saved[1]
             reset_pools()
 
     return down
