@@ -25,7 +25,9 @@ class Sequence(models.Model):
 
 
 class Step(models.Model):
-    sequence = models.ForeignKey(Sequence, related_name="steps", on_delete=models.CASCADE)
+    sequence = models.ForeignKey(
+        Sequence, verbose_name=_("email sequence"), related_name="steps", on_delete=models.CASCADE
+    )
     delay_days = models.PositiveIntegerField(_("days after enrollment"), default=0)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(
@@ -45,10 +47,16 @@ class Step(models.Model):
 class Enrollment(models.Model):
     """Where one ambassador is in a sequence. The beat task claims rows whose next_send_at has come."""
 
-    ambassador = models.ForeignKey(Ambassador, related_name="enrollments", on_delete=models.CASCADE)
-    sequence = models.ForeignKey(Sequence, related_name="enrollments", on_delete=models.CASCADE)
+    ambassador = models.ForeignKey(
+        Ambassador, verbose_name=_("ambassador"), related_name="enrollments", on_delete=models.CASCADE
+    )
+    sequence = models.ForeignKey(
+        Sequence, verbose_name=_("email sequence"), related_name="enrollments", on_delete=models.CASCADE
+    )
     enrolled_at = models.DateTimeField(_("enrolled"))
-    next_step = models.ForeignKey(Step, null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
+    next_step = models.ForeignKey(
+        Step, verbose_name=_("step"), null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
     next_send_at = models.DateTimeField(_("next send"), null=True, blank=True)
 
     class Meta:
@@ -95,10 +103,23 @@ class Delivery(models.Model):
 
     template = models.CharField(_("email"), max_length=50)
     key = models.CharField(max_length=100, null=True, blank=True, unique=True, help_text="Deduplicates one-off mail.")
-    step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
-    campaign = models.ForeignKey("Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
-    ambassador = models.ForeignKey(Ambassador, null=True, blank=True, on_delete=models.SET_NULL)
-    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL)
+    step = models.ForeignKey(
+        Step, verbose_name=_("step"), null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    campaign = models.ForeignKey(
+        "Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    ambassador = models.ForeignKey(
+        Ambassador, verbose_name=_("ambassador"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     to_email = models.EmailField(_("to"))
     to_name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=5, default="sv")
@@ -238,10 +259,12 @@ class Unsubscribe(models.Model):
         ESP = "esp", _("Reported by the email service")
         PREFERENCES = "preferences", _("Preferences page")
 
-    ambassador = models.ForeignKey(Ambassador, on_delete=models.CASCADE, related_name="unsubscribes")
+    ambassador = models.ForeignKey(
+        Ambassador, verbose_name=_("ambassador"), on_delete=models.CASCADE, related_name="unsubscribes"
+    )
     category = models.CharField(_("category"), max_length=12, choices=Campaign.Kind.choices)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from .mailbox import mailbox_message, mailbox_messages
@@ -22,7 +23,7 @@ def healthz(request):
 
 @staff_member_required
 def mailbox(request):
-    return render(request, "admin/mailbox.html", {"messages_list": mailbox_messages(), "title": "Lokal brevlåda"})
+    return render(request, "admin/mailbox.html", {"messages_list": mailbox_messages(), "title": _("Local mailbox")})
 
 
 @staff_member_required
