@@ -1,11 +1,100 @@
-"""django-anymail's tracking signal → our TrackingEvent rows (the webhook view answers at once)."""
+"""ESP tracking webhooks: django-anymail's tracking signal → a TrackingEvent row (stored once, at once),
+processed by Celery: stamp the Delivery, suppress hard bounces and complaints, record unsubscribes."""
 
 from __future__ import annotations
 
-from anymail.signals import tracking
-from django.dispatch import receiver
+import hashlib
 
-from .services import tracking_event_record
+from anymail.signals import tracking
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Campaign, Delivery, Suppression, TrackingEvent, Unsubscribe
+from .newsletters import unsubscribe
+from .outbox import suppression_add
+
+TRACKED = {
+    "delivered": "delivered_at",
+    "bounced": "bounced_at",
+    "complained": "complained_at",
+    "opened": "opened_at",
+    "clicked": "clicked_at",
+}
+
+
+def _permanent_bounce(esp: str, event) -> bool:
+    """anymail reports soft and hard bounces alike as "bounced"; the ESP's own payload tells them apart."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp == "Postmark":
+        return raw.get("Type") in ("HardBounce", "BadEmailAddress", "ManuallyDeactivated")
+    if esp == "Amazon SES":
+        return (raw.get("bounce") or {}).get("bounceType") == "Permanent"
+    return True
+
+
+def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
+    """Store an ESP event once (the same event twice counts once) and leave the work to Celery."""
+    event_id = (
+        event.event_id
+        or hashlib.sha256(
+            f"{event.event_type}|{event.message_id}|{event.recipient}|{event.timestamp}".encode()
+        ).hexdigest()
+    )
+    try:
+        with transaction.atomic():
+            record = TrackingEvent.objects.create(
+                esp=esp,
+                event_id=str(event_id)[:200],
+                event_type=event.event_type or "unknown",
+                message_id=str(event.message_id or "")[:200],
+                recipient=(event.recipient or "")[:254],
+                description=(event.description or event.mta_response or "")[:2000],
+                occurred_at=event.timestamp,
+                permanent=_permanent_bounce(esp, event),
+            )
+    except IntegrityError:
+        return None
+
+    def process() -> None:
+        from .tasks import process_tracking_event
+
+        process_tracking_event.apply_async((record.pk,), retry=False)
+
+    transaction.on_commit(process, robust=True)
+    return record
+
+
+def tracking_event_process(event_id: int) -> None:
+    """Apply a stored event: stamp the Delivery, suppress hard bounces and complaints, record unsubscribes."""
+    with transaction.atomic():
+        event = TrackingEvent.objects.select_for_update().filter(pk=event_id, processed=False).first()
+        if event is None:
+            return
+        delivery = (
+            Delivery.objects.filter(esp_message_id=event.message_id).select_related("campaign").first()
+            if event.message_id
+            else None
+        )
+        when = event.occurred_at or timezone.now()
+        if delivery is not None and event.event_type in TRACKED:
+            field = TRACKED[event.event_type]
+            Delivery.objects.filter(pk=delivery.pk, **{f"{field}__isnull": True}).update(**{field: when})
+        address = (event.recipient or (delivery.to_email if delivery else "")).lower()
+        if address and event.event_type == "bounced" and event.permanent:
+            suppression_add(email=address, reason=Suppression.Reason.HARD_BOUNCE, detail=event.description[:500])
+        elif address and event.event_type == "complained":
+            suppression_add(email=address, reason=Suppression.Reason.COMPLAINT, detail=event.esp)
+        elif event.event_type == "unsubscribed" and delivery is not None and delivery.ambassador_id:
+            kind = delivery.campaign.kind if delivery.campaign else Campaign.Kind.NEWSLETTER
+            unsubscribe(
+                ambassador_id=delivery.ambassador_id,
+                kind=kind,
+                source=Unsubscribe.Source.ESP,
+                campaign=delivery.campaign,
+            )
+        event.processed = True
+        event.save(update_fields=["processed"])
 
 
 @receiver(tracking, dispatch_uid="campaigns.tracking")

@@ -8,7 +8,7 @@ import pytest
 from django.core.mail import get_connection
 from django.utils import timezone
 
-from campaigns import services
+from campaigns import outbox, services
 from campaigns.emails import build_message
 from campaigns.models import Delivery, Enrollment, Sequence, Step
 from network.models import Ambassador
@@ -23,7 +23,7 @@ DAY = timedelta(days=1)
 def published(monkeypatch):
     """The delivery ids handed to Celery (instead of reaching a broker)."""
     ids: list[int] = []
-    monkeypatch.setattr(services, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "_publish", ids.extend)
     return ids
 
 

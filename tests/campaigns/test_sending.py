@@ -13,10 +13,10 @@ from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from campaigns import services
+from campaigns import outbox
 from campaigns.emails import message_id
 from campaigns.models import Delivery, Suppression
-from campaigns.services import _classify, deliveries_send, deliveries_sweep, delivery_send, retry_delay
+from campaigns.outbox import _classify, deliveries_send, deliveries_sweep, delivery_send, retry_delay
 from tests.conftest import body_html, body_text
 
 pytestmark = pytest.mark.django_db
@@ -237,7 +237,7 @@ def test_a_delivery_that_cannot_be_rendered_fails_and_the_rest_of_the_batch_is_s
 @pytest.fixture
 def published(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(services, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "_publish", ids.extend)
     return ids
 
 
@@ -315,7 +315,7 @@ def test_a_refused_sender_does_not_suppress_the_recipient():
 def test_the_retry_delay_grows_exponentially_and_is_capped(settings, monkeypatch):
     settings.EMAIL_RETRY_BASE_SECONDS = 30
     settings.EMAIL_RETRY_MAX_SECONDS = 3600
-    monkeypatch.setattr(services.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: high)
     assert [retry_delay(attempt) for attempt in range(1, 9)] == [60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 

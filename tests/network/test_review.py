@@ -12,6 +12,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import constants, get_messages
 from django.utils import timezone
 
+from campaigns import outbox
 from campaigns import services as campaign_services
 from campaigns.emails import build_message
 from campaigns.models import Delivery, Enrollment
@@ -51,7 +52,7 @@ def review(client, action: str, applications, personal_line: str = "", apply: bo
 def published(monkeypatch):
     """The delivery ids handed to Celery (instead of reaching a broker)."""
     ids: list[int] = []
-    monkeypatch.setattr(campaign_services, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "_publish", ids.extend)
     return ids
 
 

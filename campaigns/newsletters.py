@@ -1,0 +1,175 @@
+"""Newsletters and invitations: schedule, fan out to one Delivery per recipient, pause, resume, cancel; and
+the recipients' own say: unsubscribe and preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network.models import Ambassador
+
+from .merge import merge_fields_unknown
+from .models import Campaign, Delivery, Unsubscribe
+from .outbox import deliveries_enqueue
+from .selectors import PREFERENCE, audience
+
+
+class CampaignError(Exception):
+    pass
+
+
+def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
+    """What must hold before a campaign may be sent, as (label, ok) pairs for the confirmation page."""
+    count = audience(campaign.segment, campaign.kind).recipients.count()
+    unknown = merge_fields_unknown(f"{campaign.subject} {campaign.body}")
+    return [
+        (_("The subject is set"), bool(campaign.subject.strip())),
+        (_("The email has an unsubscribe link"), True),
+        (
+            _("All merge fields are known") if not unknown else _("Unknown merge fields: %s") % ", ".join(unknown),
+            not unknown,
+        ),
+        (_("%(count)d recipients") % {"count": count}, count > 0),
+        (_("Sender address configured: %s") % settings.DEFAULT_FROM_EMAIL, "@" in settings.DEFAULT_FROM_EMAIL),
+    ]
+
+
+def campaign_schedule(*, campaign: Campaign, at: datetime | None = None, now: datetime | None = None) -> None:
+    """Schedule (or, without `at`, send now). Only a draft can be scheduled, so nobody sends it twice."""
+    now = now or timezone.now()
+    if not all(ok for _label, ok in campaign_checklist(campaign)):
+        raise CampaignError("checklist")
+    updated = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+        status=Campaign.Status.SCHEDULED, scheduled_at=at or now
+    )
+    if not updated:
+        raise CampaignError("not a draft")
+    if at is None or at <= now:
+        from .tasks import start_due_campaigns
+
+        transaction.on_commit(start_due_campaigns.delay, robust=True)
+
+
+def campaigns_start_due(*, now: datetime | None = None) -> int:
+    """Start every scheduled campaign whose time has come (the beat task; a conditional update claims each)."""
+    now = now or timezone.now()
+    started = 0
+    for campaign in Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now):
+        claimed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SCHEDULED).update(
+            status=Campaign.Status.SENDING, started_at=now
+        )
+        if claimed:
+            campaign_fan_out(campaign=campaign)
+            started += 1
+    return started
+
+
+def campaign_fan_out(*, campaign: Campaign, chunk: int = 2000) -> int:
+    """One Delivery per recipient (unique per campaign and person, so running twice adds nobody), then enqueue."""
+    reached = audience(campaign.segment, campaign.kind)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        skipped_no_email=reached.no_email,
+        skipped_unsubscribed=reached.unsubscribed,
+        skipped_suppressed=reached.suppressed,
+    )
+    rows = reached.recipients.values_list("pk", "email", "first_name", "last_name", "language").order_by("pk")
+    batch = []
+    for pk, address, first, last, language in rows.iterator(chunk_size=chunk):
+        batch.append(
+            Delivery(
+                template="campaign",
+                campaign=campaign,
+                ambassador_id=pk,
+                to_email=address,
+                to_name=f"{first} {last}".strip(),
+                language=language,
+            )
+        )
+        if len(batch) >= chunk:
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+    return campaign_enqueue(campaign)
+
+
+def campaign_enqueue(campaign: Campaign) -> int:
+    ids = list(
+        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        deliveries_enqueue(ids)
+    return len(ids)
+
+
+def campaign_pause(*, campaign: Campaign) -> bool:
+    """Stop sending: queued rows stay queued (workers skip them) until resumed."""
+    return bool(
+        Campaign.objects.filter(pk=campaign.pk, status__in=[Campaign.Status.SENDING, Campaign.Status.SCHEDULED]).update(
+            status=Campaign.Status.PAUSED
+        )
+    )
+
+
+def campaign_resume(*, campaign: Campaign) -> bool:
+    """Carry on: a campaign paused before it started goes back to its schedule; one paused half-way re-enqueues
+    what is still queued (claims make anything already in the broker harmless)."""
+    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED, started_at__isnull=True).update(
+        status=Campaign.Status.SCHEDULED
+    )
+    if resumed:
+        campaigns_start_due()
+        return True
+    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
+        status=Campaign.Status.SENDING
+    )
+    if resumed:
+        campaign_enqueue(campaign)
+    return bool(resumed)
+
+
+def campaign_cancel(*, campaign: Campaign) -> bool:
+    cancelled = Campaign.objects.filter(
+        pk=campaign.pk,
+        status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.PAUSED],
+    ).update(status=Campaign.Status.CANCELLED, finished_at=timezone.now())
+    if cancelled:
+        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, last_error="cancelled"
+        )
+    return bool(cancelled)
+
+
+def campaign_send_test(*, campaign: Campaign, to_email: str, to_name: str) -> Delivery:
+    """A copy to the coordinator, filled with their own name; it is not part of the campaign's counts."""
+    delivery = Delivery.objects.create(
+        template="campaign", campaign=campaign, is_test=True, to_email=to_email, to_name=to_name or to_email
+    )
+    deliveries_enqueue([delivery.pk])
+    return delivery
+
+
+# Unsubscribe and preferences ---------------------------------------------------------------------------------
+
+
+def unsubscribe(*, ambassador_id: int, kind: str, source: str, campaign: Campaign | None = None) -> bool:
+    """Stop this kind of mail for the person; recorded with time and source. False if already unsubscribed."""
+    field = PREFERENCE[kind]
+    with transaction.atomic():
+        changed = Ambassador.objects.filter(pk=ambassador_id, **{field: True}).update(**{field: False})
+        if changed:
+            Unsubscribe.objects.create(ambassador_id=ambassador_id, category=kind, source=source, campaign=campaign)
+    return bool(changed)
+
+
+def preferences_set(*, ambassador: Ambassador, newsletters: bool, invitations: bool) -> None:
+    with transaction.atomic():
+        for kind, wanted in ((Campaign.Kind.NEWSLETTER, newsletters), (Campaign.Kind.INVITATION, invitations)):
+            if not wanted:
+                unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=Unsubscribe.Source.PREFERENCES)
+        Ambassador.objects.filter(pk=ambassador.pk).update(wants_newsletters=newsletters, wants_invitations=invitations)
