@@ -1,0 +1,40 @@
+"""Which sending errors retry, which fail, and which may suppress the address for good."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+
+from campaigns.outbox import _classify
+
+
+@pytest.mark.parametrize(
+    ("error", "transient", "hard_bounce"),
+    [
+        (smtplib.SMTPDataError(550, b"5.1.1 <x@y.se>: Recipient address rejected: User unknown"), False, True),
+        (smtplib.SMTPDataError(550, b"5.7.1 Message rejected as spam"), False, False),
+        (smtplib.SMTPDataError(554, b"Transaction failed"), False, False),
+        (smtplib.SMTPDataError(550, b"Mailbox unavailable"), False, True),
+        (smtplib.SMTPRecipientsRefused({"x@y.se": (550, b"5.1.1 No such user")}), False, True),
+        (smtplib.SMTPRecipientsRefused({"x@y.se": (554, b"5.7.1 Relay access denied")}), False, False),
+        (smtplib.SMTPRecipientsRefused({"x@y.se": (452, b"4.2.2 Mailbox full")}), True, False),
+        (smtplib.SMTPConnectError(554, b"No service for you"), True, False),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True, False),
+        (ConnectionRefusedError(111, "Connection refused"), True, False),
+    ],
+)
+def test_errors_are_sorted_into_retry_fail_and_suppress(error, transient, hard_bounce):
+    assert _classify(error) == (transient, hard_bounce)
+
+
+def test_a_spam_rejection_fails_the_message_but_keeps_the_address(smtp_server, db):
+    from campaigns.models import Delivery, Suppression
+    from campaigns.outbox import deliveries_send, email_queue
+
+    smtp_server.recorder.replies.append("550 5.7.1 Message rejected as spam")
+    delivery = email_queue(template="application_confirm", to_email="anna@example.se", context={"first_name": "Anna"})
+    deliveries_send([delivery.pk])
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED
+    assert not Suppression.objects.exists()
