@@ -205,3 +205,22 @@ def analyze() -> None:
 
 def size_label(rows: int) -> str:
     return f"{rows // 1000}k" if rows >= 1000 and rows % 1000 == 0 else str(rows)
+
+
+def add_active_ambassadors(count: int, prefix: str, batch: int = 5_000) -> None:
+    """`count` active ambassadors with addresses (prefix.N@example.se), Swedish names and a locality; not timed."""
+    from network.models import Ambassador, Locality
+
+    rng = random.Random(count)
+    locality_ids = list(Locality.objects.values_list("pk", flat=True))
+    for start in range(0, count, batch):
+        Ambassador.objects.bulk_create(
+            Ambassador(
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=rng.choice(LAST_NAMES),
+                email=f"{prefix}.{index}@example.se",
+                locality_id=rng.choice(locality_ids),
+                source=Ambassador.Source.IMPORT,
+            )
+            for index in range(start, min(start + batch, count))
+        )
