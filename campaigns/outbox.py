@@ -135,13 +135,30 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(base, min(cap, base * 2**attempt))
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    """Queued → sending, for exactly one caller; never for a paused or cancelled campaign (tests to itself pass)."""
-    return bool(
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(campaign__isnull=True) | Q(is_test=True) | Q(campaign__status=Campaign.Status.SENDING))
-        .update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+CLAIM_SIZE = 20  # rows claimed and marked per statement: a pause stops a batch within this many messages
+
+
+def _claim_size() -> int:
+    """Rows to claim at once: CLAIM_SIZE, fewer under a slow rate limit, so that a claim is always sent well
+    within the lease after which the sweeper takes it back."""
+    per_minute = settings.EMAIL_RATE_PER_MINUTE
+    if per_minute <= 0:
+        return CLAIM_SIZE
+    return max(1, min(CLAIM_SIZE, int(settings.EMAIL_SENDING_LEASE_SECONDS / 2 * per_minute / 60)))
+
+
+def _claim(ids: list[int], now: datetime) -> list[Delivery]:
+    """Queued → sending in one UPDATE, for exactly one caller; never for a paused or cancelled campaign (test
+    copies to the coordinator pass). Returns the rows this call claimed, ready to send."""
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ).filter(Q(campaign__isnull=True) | Q(is_test=True) | Q(campaign__status=Campaign.Status.SENDING)).update(
+        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return list(
+        Delivery.objects.select_related("step", "campaign", "ambassador__locality")
+        .filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_at=now)
+        .order_by("pk")
     )
 
 
@@ -149,8 +166,8 @@ def _finish(delivery: Delivery, status: str, **fields) -> None:
     Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(status=status, **fields)
 
 
-def _skip_reason(delivery: Delivery) -> str:
-    if Suppression.objects.filter(email=delivery.to_email).exists():
+def _skip_reason(delivery: Delivery, suppressed: set[str]) -> str:
+    if delivery.to_email in suppressed:
         return "suppressed"
     if delivery.campaign_id and not delivery.is_test:
         if delivery.ambassador is None:
@@ -164,55 +181,86 @@ def _skip_reason(delivery: Delivery) -> str:
     return ""
 
 
-def delivery_send(delivery_id: int, connection, *, now: datetime | None = None, clock=None) -> float | None:
-    """Claim and send one delivery over `connection`. Returns a retry delay when it should be tried again.
-
-    `clock` (a RateClock) waits for a send slot once the row is ours: the rate limit counts real sends."""
-    now = now or timezone.now()
-    if not _claim(delivery_id, now):
-        return None  # someone else has it, or it is done
-    delivery = Delivery.objects.select_related("step", "campaign", "ambassador__locality").get(pk=delivery_id)
-    if reason := _skip_reason(delivery):
-        _finish(delivery, Delivery.Status.SKIPPED, last_error=reason)
-        return None
-    try:
-        message = build_message(delivery, connection)
-    except Exception as error:  # noqa: BLE001 - one bad template or row must not stop the others
-        logger.exception("Delivery %s could not be rendered", delivery_id)
-        _finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000])
-        return None
-    if clock is not None:
-        clock.wait()
-    try:
-        message.send()
-    except Exception as error:  # noqa: BLE001 - sorted by _classify below
-        transient, hard_bounce = _classify(error)
-        reason = f"{type(error).__name__}: {error}"[:2000]
-        _reset(connection)
-        if transient and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
-            delay = retry_delay(delivery.attempts)
-            _finish(
-                delivery,
-                Delivery.Status.QUEUED,
-                last_error=reason,
-                queued_at=now,
-                next_attempt_at=now + timedelta(seconds=delay),
-            )
-            logger.info("Delivery %s failed transiently, retry in %.1fs", delivery_id, delay)
-            return delay
-        _finish(delivery, Delivery.Status.FAILED, last_error=reason)
-        if hard_bounce:
-            suppression_add(email=delivery.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=reason[:500])
-        return None
-    status = getattr(message, "anymail_status", None)
-    _finish(
-        delivery,
-        Delivery.Status.SENT,
-        sent_at=timezone.now(),
-        last_error="",
-        esp_message_id=(status.message_id or "") if status else "",
-    )
+def _failed(delivery: Delivery, error: Exception, connection, now: datetime) -> float | None:
+    """Record a send error: back to queued with a delay when it is worth retrying, else failed (and a hard
+    bounce suppresses the address). Returns the retry delay."""
+    transient, hard_bounce = _classify(error)
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    _reset(connection)
+    if transient and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
+        delay = retry_delay(delivery.attempts)
+        _finish(
+            delivery,
+            Delivery.Status.QUEUED,
+            last_error=reason,
+            queued_at=now,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+        logger.info("Delivery %s failed transiently, retry in %.1fs", delivery.pk, delay)
+        return delay
+    _finish(delivery, Delivery.Status.FAILED, last_error=reason)
+    if hard_bounce:
+        suppression_add(email=delivery.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=reason[:500])
     return None
+
+
+def _send_claimed(ids: list[int], connection, clock, now: datetime) -> list[tuple[int, float]]:
+    """Claim, send and mark a few deliveries with a handful of statements. A crash before the marking leaves
+    them in sending; the sweeper resends them after the lease, with the same Message-ID."""
+    deliveries = _claim(ids, now)
+    suppressed = set(
+        Suppression.objects.filter(email__in={d.to_email for d in deliveries}).values_list("email", flat=True)
+    )
+    sent: list[tuple[int, str]] = []
+    skipped: dict[str, list[int]] = {}
+    retries = []
+    for delivery in deliveries:
+        if reason := _skip_reason(delivery, suppressed):
+            skipped.setdefault(reason, []).append(delivery.pk)
+            continue
+        try:
+            message = build_message(delivery, connection)
+        except Exception as error:  # noqa: BLE001 - one bad template or row must not stop the others
+            logger.exception("Delivery %s could not be rendered", delivery.pk)
+            _finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000])
+            continue
+        if clock is not None:
+            clock.wait()
+        try:
+            connection.open()  # a no-op while the session lasts; a fresh one after an error
+            message.send()
+        except Exception as error:  # noqa: BLE001 - sorted by _classify
+            if (delay := _failed(delivery, error, connection, now)) is not None:
+                retries.append((delivery.pk, delay))
+            continue
+        status = getattr(message, "anymail_status", None)
+        sent.append((delivery.pk, (status.message_id or "") if status else ""))
+    _mark_sent(sent)
+    for reason, skipped_ids in skipped.items():
+        Delivery.objects.filter(pk__in=skipped_ids, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.SKIPPED, last_error=reason
+        )
+    return retries
+
+
+def _mark_sent(sent: list[tuple[int, str]]) -> None:
+    now = timezone.now()
+    plain = [pk for pk, esp_id in sent if not esp_id]
+    if plain:
+        Delivery.objects.filter(pk__in=plain, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.SENT, sent_at=now, last_error=""
+        )
+    for pk, esp_id in sent:
+        if esp_id:  # the ESP's id, for matching its webhooks later
+            Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.SENT, sent_at=now, last_error="", esp_message_id=esp_id[:200]
+            )
+
+
+def delivery_send(delivery_id: int, connection, *, now: datetime | None = None, clock=None) -> float | None:
+    """Claim and send one delivery over `connection`. Returns a retry delay when it should be tried again."""
+    retries = _send_claimed([delivery_id], connection, clock, now or timezone.now())
+    return retries[0][1] if retries else None
 
 
 def _reset(connection) -> None:
@@ -228,11 +276,10 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     retries = []
     connection = get_connection()
     clock = RateClock()
+    size = _claim_size()
     try:
-        for delivery_id in ids:
-            delay = delivery_send(delivery_id, connection, clock=clock)
-            if delay is not None:
-                retries.append((delivery_id, delay))
+        for start in range(0, len(ids), size):
+            retries += _send_claimed(ids[start : start + size], connection, clock, timezone.now())
     finally:
         _reset(connection)
     for campaign_id in set(

@@ -38,3 +38,18 @@ def test_a_spam_rejection_fails_the_message_but_keeps_the_address(smtp_server, d
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
     assert not Suppression.objects.exists()
+
+
+def test_a_slow_rate_limit_claims_fewer_rows_so_claims_never_outlive_the_lease(settings):
+    from campaigns.outbox import CLAIM_SIZE, _claim_size
+
+    settings.EMAIL_SENDING_LEASE_SECONDS = 600
+    settings.EMAIL_RATE_PER_MINUTE = 0
+    assert _claim_size() == CLAIM_SIZE
+    settings.EMAIL_RATE_PER_MINUTE = 600
+    assert _claim_size() == CLAIM_SIZE
+    settings.EMAIL_RATE_PER_MINUTE = 2  # 20 rows would take 10 minutes
+    assert _claim_size() == 10
+    settings.EMAIL_RATE_PER_MINUTE = 1
+    settings.EMAIL_SENDING_LEASE_SECONDS = 60
+    assert _claim_size() == 1

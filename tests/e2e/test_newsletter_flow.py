@@ -85,12 +85,13 @@ def test_a_killed_worker_loses_nobody_and_resends_at_most_the_batch_in_flight(
     inbox = smtp_server.recorder
     wait_until(lambda: inbox.count() >= 60)
     first.kill()
+    # The beat sweeper, once the lease on the killed worker's claims has run out (here at once).
+    settings.EMAIL_SENDING_LEASE_SECONDS = 0
+    settings.EMAIL_SWEEP_GRACE_SECONDS = 0
+    services.deliveries_sweep(now=timezone.now() + timezone.timedelta(seconds=1))
 
     second = Worker(worker_env, tmp_path / "second.log", "second").start()
     try:
-        settings.EMAIL_SENDING_LEASE_SECONDS = 0  # the killed worker's claims are stale at once
-        settings.EMAIL_SWEEP_GRACE_SECONDS = 0
-        services.deliveries_sweep(now=timezone.now() + timezone.timedelta(seconds=1))
         wait_until(lambda: len(recipients(inbox)) == 300, timeout=90)
     finally:
         second.stop()
