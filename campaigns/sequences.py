@@ -18,30 +18,39 @@ def _active_steps(sequence_id: int) -> list[Step]:
     return list(Step.objects.filter(sequence_id=sequence_id, is_active=True).order_by("delay_days", "pk"))
 
 
-def _next_steps(sequence_id: int, ambassador_ids: list[int]) -> dict[int, Step | None]:
-    """Each ambassador's next step: the first active step (by delay) they have no delivery for. Working from what
-    was actually sent keeps the sequence whole when the coordinator reorders, adds or switches off steps."""
+def _next_steps(sequence_id: int, ambassador_ids: list[int], after: Step | None = None) -> dict[int, Step | None]:
+    """Each ambassador's next step: the first active step (by delay) they have no delivery for, looking only past
+    `after` when given. Working from what was actually sent keeps the sequence whole when the coordinator
+    reorders, adds or switches off steps."""
     steps = _active_steps(sequence_id)
+    if after is not None:
+        steps = [s for s in steps if (s.delay_days, s.pk) > (after.delay_days, after.pk)]
     received: set[tuple[int, int]] = set()
     for start in range(0, len(ambassador_ids), 5000):
         received.update(
-            Delivery.objects.filter(
-                step__sequence_id=sequence_id, ambassador_id__in=ambassador_ids[start : start + 5000]
-            ).values_list("ambassador_id", "step_id")
+            Delivery.objects.filter(step__in=steps, ambassador_id__in=ambassador_ids[start : start + 5000]).values_list(
+                "ambassador_id", "step_id"
+            )
         )
     return {a: next((s for s in steps if (a, s.pk) not in received), None) for a in ambassador_ids}
 
 
-def _move_on(enrollments: list[tuple[int, int, int | None]], sequence_id: int) -> None:
-    """Point each (enrollment, ambassador, current step) at its next step, grouped into a few UPDATEs."""
-    following = _next_steps(sequence_id, [a for _e, a, _s in enrollments])
-    groups: dict[tuple[int | None, Step | None], list[int]] = {}
+def _move_on(enrollments: list[tuple[int, int, int | None]], sequence_id: int, *, onwards: bool = False) -> None:
+    """Point each (enrollment, ambassador, current step) at its next step, grouped into a few UPDATEs.
+    `onwards`: the current step is behind them (just sent), so only later steps are candidates."""
+    by_current: dict[int | None, list[tuple[int, int]]] = {}
     for enrollment_id, ambassador_id, current in enrollments:
-        groups.setdefault((current, following[ambassador_id]), []).append(enrollment_id)
-    for (current, step), ids in groups.items():
-        Enrollment.objects.filter(pk__in=ids, next_step_id=current).update(
-            next_step=step, next_send_at=(F("enrolled_at") + timedelta(days=step.delay_days)) if step else None
-        )
+        by_current.setdefault(current, []).append((enrollment_id, ambassador_id))
+    for current, rows in by_current.items():
+        after = Step.objects.filter(pk=current).first() if onwards and current else None
+        following = _next_steps(sequence_id, [a for _e, a in rows], after)
+        groups: dict[Step | None, list[int]] = {}
+        for enrollment_id, ambassador_id in rows:
+            groups.setdefault(following[ambassador_id], []).append(enrollment_id)
+        for step, ids in groups.items():
+            Enrollment.objects.filter(pk__in=ids, next_step_id=current).update(
+                next_step=step, next_send_at=(F("enrolled_at") + timedelta(days=step.delay_days)) if step else None
+            )
 
 
 def enroll(*, ambassador: Ambassador, sequence_slug: str = Sequence.ONBOARDING, now: datetime | None = None):
@@ -131,6 +140,6 @@ def enrollments_advance(
         for enrollment_id, ambassador_id, step_id, sequence_id in due:
             by_sequence.setdefault(sequence_id, []).append((enrollment_id, ambassador_id, step_id))
         for sequence_id, rows in by_sequence.items():
-            _move_on(rows, sequence_id)
+            _move_on(rows, sequence_id, onwards=True)
         deliveries_enqueue(ids)
     return len(due)
