@@ -85,8 +85,9 @@ def _publish(ids: list[int]) -> None:
     from .tasks import send_deliveries
 
     size = settings.EMAIL_BATCH_SIZE
-    for start in range(0, len(ids), size):
-        send_deliveries.apply_async((ids[start : start + size],), retry=False)
+    with send_deliveries.app.producer_or_acquire() as producer:  # one connection for all the batches
+        for start in range(0, len(ids), size):
+            send_deliveries.apply_async((ids[start : start + size],), retry=False, producer=producer)
 
 
 # Sending -----------------------------------------------------------------------------------------------------
