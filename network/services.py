@@ -33,9 +33,7 @@ def confirm_url(application: Application) -> str:
     return _absolute(reverse("application-confirm", args=[token]))
 
 
-def _queue_confirmation(application: Application, now: datetime) -> None:
-    application.confirmation_sent_at = now
-    application.save(update_fields=["confirmation_sent_at"])
+def _queue_confirmation(application: Application) -> None:
     email.email_queue(
         template="application_confirm",
         to_email=application.email,
@@ -96,22 +94,31 @@ def application_submit(
         "heard_about": heard_about,
         "language": language,
     }
+    resend = (
+        pending is None or not pending.confirmation_sent_at or now - pending.confirmation_sent_at >= RESEND_INTERVAL
+    )
     if pending is None:
-        application = Application.objects.create(email=email_address, **fields)
+        # A new signup: as few statements as it takes (the request does nothing slow, and no more than needed).
+        application = Application.objects.create(email=email_address, confirmation_sent_at=now, **fields)
+        Application.interests.through.objects.bulk_create(
+            [Application.interests.through(application=application, interest=interest) for interest in interests]
+        )
     else:
         application = pending
         for name, value in fields.items():
             setattr(application, name, value)
+        if resend:
+            application.confirmation_sent_at = now
         application.save()
-    application.interests.set(interests)
+        application.interests.set(interests)
     ConsentRecord.objects.create(
         email=email_address,
         purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
         text_version=CONSENT_VERSION,
         application=application,
     )
-    if pending is None or not pending.confirmation_sent_at or now - pending.confirmation_sent_at >= RESEND_INTERVAL:
-        _queue_confirmation(application, now)
+    if resend:
+        _queue_confirmation(application)
     return application
 
 
@@ -129,7 +136,9 @@ def application_resend_confirmation(*, email_address: str, now: datetime | None 
             return
         if application.confirmation_sent_at and now - application.confirmation_sent_at < RESEND_INTERVAL:
             return
-        _queue_confirmation(application, now)
+        application.confirmation_sent_at = now
+        application.save(update_fields=["confirmation_sent_at"])
+        _queue_confirmation(application)
 
 
 class ConfirmResult(enum.Enum):
