@@ -54,3 +54,15 @@ def fresh_cache(settings):
     cache = dict(settings.CACHES["default"])
     cache["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {"default": cache}
+
+
+@pytest.fixture
+def seed_data(db):
+    """The rows the data migrations seed (localities, interests, the onboarding sequence). A transactional test
+    elsewhere in the same process empties every table when it ends, so tests that need them ask for them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("network.migrations.0002_seed_localities_and_interests").seed(apps, None)
+    import_module("campaigns.migrations.0002_seed_onboarding").seed(apps, None)

@@ -44,7 +44,9 @@ def approve(client, application) -> None:
     assert response.status_code == 302
 
 
-def test_signup_confirm_approve_and_onboarding_arrive_by_email(client, coordinator_client, celery_worker, smtp_server):
+def test_signup_confirm_approve_and_onboarding_arrive_by_email(
+    client, coordinator_client, celery_worker, smtp_server, seed_data
+):
     inbox = smtp_server.recorder
 
     response = client.post("/bli-ambassador/", signup_data())
