@@ -54,12 +54,14 @@ def unsubscribe_url(ambassador_id: int, kind: str, campaign_id: int | None = Non
     return f"{settings.SITE_URL}{reverse('unsubscribe', args=[token])}"
 
 
+UNSUBSCRIBE_PLACEHOLDER = "{{ unsubscribe_url }}"
+
+
 @lru_cache(maxsize=32)
 def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str, str, str]:
     """The campaign rendered once (per process, language and edit) with merge fields left as placeholders:
     rendering the layout per recipient is the known bottleneck of bulk mail."""
     campaign = Campaign.objects.get(pk=campaign_id)
-    placeholder = "{{ unsubscribe_url }}"
     return render_email(
         "campaign",
         {
@@ -67,7 +69,7 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
             "preheader": campaign.preheader,
             "body_text": campaign.body,
             "body_html": markdown_html(campaign.body),
-            "unsubscribe_url": placeholder,
+            "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
         },
         language,
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from network.models import Ambassador
 
+from .emails import UNSUBSCRIBE_PLACEHOLDER, campaign_templates
 from .merge import merge_fields_unknown
 from .models import Campaign, Delivery, Unsubscribe
 from .outbox import deliveries_enqueue
@@ -26,9 +27,11 @@ def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
     """What must hold before a campaign may be sent, as (label, ok) pairs for the confirmation page."""
     count = audience(campaign.segment, campaign.kind).recipients.count()
     unknown = merge_fields_unknown(f"{campaign.subject} {campaign.body}")
+    _subject, text, html = campaign_templates(campaign.pk, campaign.updated_at, "sv")
+    link = UNSUBSCRIBE_PLACEHOLDER
     return [
         (_("The subject is set"), bool(campaign.subject.strip())),
-        (_("The email has an unsubscribe link"), True),
+        (_("The email has an unsubscribe link"), link in text and f'href="{link}"' in html),
         (
             _("All merge fields are known") if not unknown else _("Unknown merge fields: %s") % ", ".join(unknown),
             not unknown,
