@@ -48,5 +48,5 @@ def rate_limited(request, scope: str) -> bool:
     return count > settings.FORM_RATE_LIMIT
 
 
-def looks_like_bot(request, form) -> bool:
+def looks_like_bot(request) -> bool:
     return bool(request.POST.get("website")) or filled_too_fast(request.POST.get("started", ""))

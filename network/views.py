@@ -22,7 +22,7 @@ def signup(request):
     form = _public_form(SignupForm, request)
     if request.method == "POST":
         # A bot gets the same thank-you page as a person, and nothing is stored or sent.
-        if abuse.rate_limited(request, "signup") or abuse.looks_like_bot(request, form):
+        if abuse.rate_limited(request, "signup") or abuse.looks_like_bot(request):
             return redirect("signup-thanks")
         if form.is_valid():
             data = form.cleaned_data
@@ -74,7 +74,7 @@ def new_link(request):
 def recommend(request):
     form = _public_form(RecommendForm, request)
     if request.method == "POST":
-        if abuse.rate_limited(request, "recommend") or abuse.looks_like_bot(request, form):
+        if abuse.rate_limited(request, "recommend") or abuse.looks_like_bot(request):
             return redirect("recommend-thanks")
         if form.is_valid():
             data = form.cleaned_data
