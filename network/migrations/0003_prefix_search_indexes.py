@@ -23,5 +23,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("network", "0004_ambassador_wants_invitations_and_more")]
+    dependencies = [("network", "0002_seed_localities_and_interests")]
     operations = [migrations.RunPython(create, drop)]
