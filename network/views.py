@@ -11,34 +11,39 @@ from .forms import NewLinkForm, RecommendForm, SignupForm
 from .services import ConfirmResult
 
 
-def _public_form(form_class, request):
-    if request.method == "POST":
-        return form_class(request.POST)
-    return form_class(initial={"started": abuse.form_started_token()})
+def _public_form(request, form_class, *, scope: str, template: str, thanks: str, submit):
+    """A public form: a GET shows it with a signed start time; a valid POST calls `submit(cleaned_data)`.
+    A bot (honeypot, too fast, over the rate limit) gets the same thank-you page, and nothing is stored or sent."""
+    if request.method != "POST":
+        form = form_class(initial={"started": abuse.form_started_token()})
+        return render(request, template, {"form": form})
+    if abuse.rate_limited(request, scope) or abuse.looks_like_bot(request):
+        return redirect(thanks)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"form": form})
+    submit(form.cleaned_data)
+    return redirect(thanks)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    form = _public_form(SignupForm, request)
-    if request.method == "POST":
-        # A bot gets the same thank-you page as a person, and nothing is stored or sent.
-        if abuse.rate_limited(request, "signup") or abuse.looks_like_bot(request):
-            return redirect("signup-thanks")
-        if form.is_valid():
-            data = form.cleaned_data
-            services.application_submit(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email_address=data["email"],
-                phone=data["phone"],
-                locality=data["locality"],
-                interests=list(data["interests"]),
-                motivation=data["motivation"],
-                heard_about=data["heard_about"],
-                language=translation.get_language() or "sv",
-            )
-            return redirect("signup-thanks")
-    return render(request, "network/signup.html", {"form": form})
+    def submit(data):
+        services.application_submit(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email_address=data["email"],
+            phone=data["phone"],
+            locality=data["locality"],
+            interests=list(data["interests"]),
+            motivation=data["motivation"],
+            heard_about=data["heard_about"],
+            language=translation.get_language() or "sv",
+        )
+
+    return _public_form(
+        request, SignupForm, scope="signup", template="network/signup.html", thanks="signup-thanks", submit=submit
+    )
 
 
 def signup_thanks(request):
@@ -72,21 +77,23 @@ def new_link(request):
 
 @require_http_methods(["GET", "POST"])
 def recommend(request):
-    form = _public_form(RecommendForm, request)
-    if request.method == "POST":
-        if abuse.rate_limited(request, "recommend") or abuse.looks_like_bot(request):
-            return redirect("recommend-thanks")
-        if form.is_valid():
-            data = form.cleaned_data
-            services.recommendation_submit(
-                tipper_name=data["tipper_name"],
-                tipper_email=data["tipper_email"],
-                name=data["name"],
-                contact=data["contact"],
-                note=data["note"],
-            )
-            return redirect("recommend-thanks")
-    return render(request, "network/recommend.html", {"form": form})
+    def submit(data):
+        services.recommendation_submit(
+            tipper_name=data["tipper_name"],
+            tipper_email=data["tipper_email"],
+            name=data["name"],
+            contact=data["contact"],
+            note=data["note"],
+        )
+
+    return _public_form(
+        request,
+        RecommendForm,
+        scope="recommend",
+        template="network/recommend.html",
+        thanks="recommend-thanks",
+        submit=submit,
+    )
 
 
 def recommend_thanks(request):
