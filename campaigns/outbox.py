@@ -351,8 +351,14 @@ class RateClock:
     def wait(self) -> None:
         if settings.EMAIL_RATE_PER_MINUTE <= 0:
             return
-        if not self.slots:
-            self.slots = send_slots(self.reserve)
-        pause = self.slots.pop(0) - time.time()
-        if pause > 0:
-            time.sleep(pause)
+        interval = 60.0 / settings.EMAIL_RATE_PER_MINUTE
+        while True:
+            if not self.slots:
+                self.slots = send_slots(self.reserve)
+            pause = self.slots.pop(0) - time.time()
+            # A slot missed by more than one interval (the worker was busy) is given up rather than used late,
+            # so that late sends never bunch up above the rate.
+            if pause >= -interval:
+                if pause > 0:
+                    time.sleep(pause)
+                return

@@ -53,3 +53,20 @@ def test_a_slow_rate_limit_claims_fewer_rows_so_claims_never_outlive_the_lease(s
     settings.EMAIL_RATE_PER_MINUTE = 1
     settings.EMAIL_SENDING_LEASE_SECONDS = 60
     assert _claim_size() == 1
+
+
+def test_a_send_slot_missed_by_more_than_one_interval_is_given_up_not_used_late(settings, monkeypatch):
+    import time
+
+    from campaigns import outbox
+
+    settings.EMAIL_RATE_PER_MINUTE = 600  # one slot every 0.1 s
+    pauses = []
+    monkeypatch.setattr(outbox.time, "sleep", pauses.append)
+    clock = outbox.RateClock()
+    now = time.time()
+    clock.slots = [now - 5.0, now - 0.05, now + 30.0]
+    clock.wait()  # the slot 5 s ago is dropped; the one 0.05 s ago is still within an interval: go now
+    assert pauses == [] and clock.slots == [now + 30.0]
+    clock.wait()
+    assert 29 < pauses[0] <= 30

@@ -173,7 +173,7 @@ def test_the_rate_limit_holds_across_two_workers(worker_env, tmp_path, smtp_serv
             worker.stop()
     times = sorted(smtp_server.recorder.arrived)
     window = 5.0
-    allowed = 20 * window * 1.02 + 1
+    allowed = 20 * window * 1.02 + 2  # + a send at each edge of the window: each is within one slot of its time
     busiest = max(sum(1 for t in times if start <= t < start + window) for start in times)
     assert busiest <= allowed, busiest
     assert times[-1] - times[0] >= (200 - 1) / 20 * 0.95  # it really was held back
