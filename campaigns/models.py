@@ -102,9 +102,17 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Skipped")
 
     template = models.CharField(_("email"), max_length=50)
-    key = models.CharField(max_length=100, null=True, blank=True, unique=True, help_text="Deduplicates one-off mail.")
+    key = models.CharField(max_length=100, null=True, blank=True, help_text="Deduplicates one-off mail.")  # noqa: DJ001
+    # Indexed by the constraints and indexes below: every index on this table is rewritten on each status change
+    # (twice per email), so there are as few as the queries need, and partial where most rows need no entry.
     step = models.ForeignKey(
-        Step, verbose_name=_("step"), null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        Step,
+        verbose_name=_("step"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        db_index=False,
     )
     campaign = models.ForeignKey(
         "Campaign",
@@ -113,12 +121,13 @@ class Delivery(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="deliveries",
+        db_index=False,
     )
     ambassador = models.ForeignKey(
         Ambassador, verbose_name=_("ambassador"), null=True, blank=True, on_delete=models.SET_NULL
     )
     application = models.ForeignKey(
-        Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.SET_NULL
+        Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     to_email = models.EmailField(_("to"))
     to_name = models.CharField(_("name"), max_length=200, blank=True)
@@ -146,6 +155,7 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="delivery_key_unique", condition=Q(key__isnull=False)),
             models.UniqueConstraint(
                 fields=["step", "ambassador"], name="delivery_step_unique", condition=Q(step__isnull=False)
             ),
@@ -156,9 +166,14 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "queued_at"], name="delivery_status"),
+            models.Index(
+                fields=["status", "queued_at"],
+                name="delivery_pending",
+                condition=Q(status__in=["queued", "sending"]),  # what the sweeper looks for
+            ),
             models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
-            models.Index(fields=["esp_message_id"], name="delivery_esp_message_id"),
+            models.Index(fields=["esp_message_id"], name="delivery_esp_message_id", condition=~Q(esp_message_id="")),
+            models.Index(fields=["application"], name="delivery_application", condition=Q(application__isnull=False)),
         ]
 
     def __str__(self) -> str:
