@@ -205,10 +205,14 @@ def _failed(delivery: Delivery, error: Exception, connection, now: datetime) -> 
     return None
 
 
-def _send_claimed(ids: list[int], connection, clock, now: datetime) -> list[tuple[int, float]]:
+def _send_claimed(
+    ids: list[int], connection, clock, now: datetime, campaigns: set[int] | None = None
+) -> list[tuple[int, float]]:
     """Claim, send and mark a few deliveries with a handful of statements. A crash before the marking leaves
     them in sending; the sweeper resends them after the lease, with the same Message-ID."""
     deliveries = _claim(ids, now)
+    if campaigns is not None:  # the caller checks afterwards whether these campaigns are done
+        campaigns.update(d.campaign_id for d in deliveries if d.campaign_id)
     suppressed = set(
         Suppression.objects.filter(email__in={d.to_email for d in deliveries}).values_list("email", flat=True)
     )
@@ -277,15 +281,14 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     retries = []
     connection = get_connection()
     clock = RateClock()
+    campaigns: set[int] = set()
     size = _claim_size()
     try:
         for start in range(0, len(ids), size):
-            retries += _send_claimed(ids[start : start + size], connection, clock, timezone.now())
+            retries += _send_claimed(ids[start : start + size], connection, clock, timezone.now(), campaigns)
     finally:
         _reset(connection)
-    for campaign_id in set(
-        Delivery.objects.filter(pk__in=ids, campaign__isnull=False).values_list("campaign_id", flat=True)
-    ):
+    for campaign_id in campaigns:
         campaign_finish_if_done(campaign_id)
     return retries
 
