@@ -142,6 +142,9 @@ class Delivery(models.Model):
     queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Who holds the row while it is "sending": each claim writes a fresh token, so a worker recognises its own
+    # rows, and loses them when the sweeper takes them back after the lease.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # What the ESP reported afterwards (webhooks).
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
@@ -242,6 +245,9 @@ class Campaign(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Set in the transaction that wrote the last recipient's row: until then the campaign is not done, whatever
+    # its rows say, and the beat task finishes the fan-out.
+    fanned_out_at = models.DateTimeField(_("fanned out"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     skipped_no_email = models.PositiveIntegerField(default=0)
     skipped_unsubscribed = models.PositiveIntegerField(default=0)

@@ -15,7 +15,7 @@ from network.models import Ambassador
 from .emails import UNSUBSCRIBE_PLACEHOLDER, campaign_templates
 from .merge import merge_fields_unknown
 from .models import Campaign, Delivery, Unsubscribe
-from .outbox import deliveries_enqueue
+from .outbox import campaign_finish_if_done, deliveries_enqueue, task_publish
 from .selectors import PREFERENCE, audience
 
 
@@ -54,59 +54,80 @@ def campaign_schedule(*, campaign: Campaign, at: datetime | None = None, now: da
     if at is None or at <= now:
         from .tasks import start_due_campaigns
 
-        transaction.on_commit(start_due_campaigns.delay, robust=True)
+        transaction.on_commit(lambda: task_publish(start_due_campaigns, ()), robust=True)
 
 
 def campaigns_start_due(*, now: datetime | None = None) -> int:
-    """Start every scheduled campaign whose time has come (the beat task; a conditional update claims each)."""
+    """The beat task: start every scheduled campaign whose time has come (a conditional update claims each), then
+    fan out every started campaign that is not fanned out yet (also one whose fan-out a crash cut short), and
+    finish those whose rows are all done (also one whose last batch ended while it was paused)."""
     now = now or timezone.now()
-    started = 0
-    for campaign in Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now):
-        claimed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SCHEDULED).update(
+    due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now).values_list("pk", flat=True)
+    started = sum(
+        Campaign.objects.filter(pk=pk, status=Campaign.Status.SCHEDULED).update(
             status=Campaign.Status.SENDING, started_at=now
         )
-        if claimed:
-            campaign_fan_out(campaign=campaign)
-            started += 1
+        for pk in list(due)
+    )
+    unfinished = Campaign.objects.filter(status=Campaign.Status.SENDING, fanned_out_at__isnull=True)
+    for pk in list(unfinished.values_list("pk", flat=True)):
+        campaign_fan_out(campaign_id=pk)
+    for pk in Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True):
+        campaign_finish_if_done(pk)
     return started
 
 
-def campaign_fan_out(*, campaign: Campaign, chunk: int = 2000) -> int:
-    """One Delivery per recipient (unique per campaign and person, so running twice adds nobody), then enqueue."""
-    reached = audience(campaign.segment, campaign.kind)
-    Campaign.objects.filter(pk=campaign.pk).update(
-        skipped_no_email=reached.no_email,
-        skipped_unsubscribed=reached.unsubscribed,
-        skipped_suppressed=reached.suppressed,
-    )
-    rows = reached.recipients.values_list("pk", "email", "first_name", "last_name", "language").order_by("pk")
-    batch = []
-    for pk, address, first, last, language in rows.iterator(chunk_size=chunk):
-        batch.append(
-            Delivery(
-                template="campaign",
-                campaign=campaign,
-                ambassador_id=pk,
-                to_email=address,
-                to_name=f"{first} {last}".strip(),
-                language=language,
-            )
+def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
+    """One Delivery per recipient, all in one transaction that ends by marking the campaign fanned out, so a
+    crash at any line leaves either every row or none, and the next beat run starts over. The campaign row is
+    locked (SKIP LOCKED), so two runs never fan out the same campaign at once; rows are unique per campaign and
+    person, so running it again adds nobody. Enqueues the rows once committed. Returns how many were queued."""
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update(skip_locked=True)
+            .filter(pk=campaign_id, status__in=[Campaign.Status.SENDING, Campaign.Status.PAUSED])
+            .filter(fanned_out_at__isnull=True)
+            .first()
         )
-        if len(batch) >= chunk:
-            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-    return campaign_enqueue(campaign)
+        if campaign is None:  # fanned out already, being fanned out by another worker, or cancelled
+            return 0
+        reached = audience(campaign.segment, campaign.kind)
+        rows = reached.recipients.values_list("pk", "email", "first_name", "last_name", "language").order_by("pk")
+        batch = []
+        for pk, address, first, last, language in rows.iterator(chunk_size=chunk):
+            batch.append(
+                Delivery(
+                    template="campaign",
+                    campaign=campaign,
+                    ambassador_id=pk,
+                    to_email=address,
+                    to_name=f"{first} {last}".strip(),
+                    language=language,
+                )
+            )
+            if len(batch) >= chunk:
+                Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            fanned_out_at=timezone.now(),
+            skipped_no_email=reached.no_email,
+            skipped_unsubscribed=reached.unsubscribed,
+            skipped_suppressed=reached.suppressed,
+        )
+        queued = campaign_enqueue(campaign)
+    campaign_finish_if_done(campaign.pk)  # an audience that is empty by now
+    return queued
 
 
 def campaign_enqueue(campaign: Campaign) -> int:
+    """Publish the campaign's queued rows once the caller's transaction commits."""
     ids = list(
-        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED)
+        Delivery.objects.filter(campaign=campaign, status=Delivery.Status.QUEUED, is_test=False)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    with transaction.atomic():
-        deliveries_enqueue(ids)
+    deliveries_enqueue(ids)
     return len(ids)
 
 
@@ -122,17 +143,22 @@ def campaign_pause(*, campaign: Campaign) -> bool:
 def campaign_resume(*, campaign: Campaign) -> bool:
     """Carry on: a campaign paused before it started goes back to its schedule; one paused half-way re-enqueues
     what is still queued (claims make anything already in the broker harmless)."""
+    from .tasks import start_due_campaigns
+
     resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED, started_at__isnull=True).update(
         status=Campaign.Status.SCHEDULED
     )
-    if resumed:
-        campaigns_start_due()
+    if resumed:  # the fan-out runs in a worker, never inside the coordinator's request
+        transaction.on_commit(lambda: task_publish(start_due_campaigns, ()), robust=True)
         return True
-    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
-        status=Campaign.Status.SENDING
-    )
-    if resumed:
-        campaign_enqueue(campaign)
+    with transaction.atomic():
+        resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
+            status=Campaign.Status.SENDING
+        )
+        if resumed:
+            campaign_enqueue(campaign)
+    if resumed:  # every row may have been sent while it was paused
+        campaign_finish_if_done(campaign.pk)
     return bool(resumed)
 
 

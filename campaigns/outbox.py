@@ -11,13 +11,15 @@ import random
 import smtplib
 import socket
 import time
+import uuid
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django import db
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from network.models import Ambassador
@@ -85,9 +87,16 @@ def _publish(ids: list[int]) -> None:
     from .tasks import send_deliveries
 
     size = settings.EMAIL_BATCH_SIZE
-    with send_deliveries.app.producer_or_acquire() as producer:  # one connection for all the batches
-        for start in range(0, len(ids), size):
-            send_deliveries.apply_async((ids[start : start + size],), retry=False, producer=producer)
+    task_publish(send_deliveries, *[(ids[start : start + size],) for start in range(0, len(ids), size)])
+
+
+def task_publish(task, *calls: tuple) -> None:
+    """Publish calls of a task over one broker connection. Fails fast when the broker is unreachable (one short
+    connect, no retry loop), so a request never waits for it: the beat tasks pick the work up from the database."""
+    with task.app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=0)
+        for args in calls:
+            task.apply_async(args, retry=False, connection=connection)
 
 
 # Sending -----------------------------------------------------------------------------------------------------
@@ -136,35 +145,122 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(base, min(cap, base * 2**attempt))
 
 
-CLAIM_SIZE = 20  # rows claimed and marked per statement: a pause stops a batch within this many messages
+CLAIM_SIZE = 20  # rows claimed per statement: a pause stops a batch within this many messages
+MARK_EVERY = 5  # sent messages recorded per statement: what a crash of the worker can send twice
 
 
 def _claim_size() -> int:
-    """Rows to claim at once: CLAIM_SIZE, fewer under a slow rate limit, so that a claim is always sent well
-    within the lease after which the sweeper takes it back."""
+    """Rows to claim at once: CLAIM_SIZE, fewer under a slow rate limit, so that a claim is sent well within the
+    lease. The lease is also renewed while a claim is sent (see _Claim), so this bounds latency, not safety."""
     per_minute = settings.EMAIL_RATE_PER_MINUTE
     if per_minute <= 0:
         return CLAIM_SIZE
-    return max(1, min(CLAIM_SIZE, int(settings.EMAIL_SENDING_LEASE_SECONDS / 2 * per_minute / 60)))
+    return max(1, min(CLAIM_SIZE, int(settings.EMAIL_SENDING_LEASE_SECONDS / 4 * per_minute / 60)))
 
 
-def _claim(ids: list[int], now: datetime) -> list[Delivery]:
-    """Queued → sending in one UPDATE, for exactly one caller; never for a paused or cancelled campaign (test
-    copies to the coordinator pass). Returns the rows this call claimed, ready to send."""
-    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    ).filter(Q(campaign__isnull=True) | Q(is_test=True) | Q(campaign__status=Campaign.Status.SENDING)).update(
-        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    return list(
-        Delivery.objects.select_related("step", "campaign", "ambassador__locality")
-        .filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_at=now)
-        .order_by("pk")
-    )
+def _sendable() -> Q:
+    """Rows that may be sent now: transactional mail, test copies, and rows of campaigns that are sending. The
+    campaign test is a subquery on the campaign table, never a join, so that the claim's UPDATE filters on the
+    row's own columns and PostgreSQL re-checks them on a row another claimer has just changed."""
+    sending = Campaign.objects.filter(status=Campaign.Status.SENDING).values("pk")
+    return Q(campaign_id__isnull=True) | Q(is_test=True) | Q(campaign_id__in=sending)
 
 
-def _finish(delivery: Delivery, status: str, **fields) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(status=status, **fields)
+def _db_retry(write):
+    """Run a database write, retrying through a short outage. Used where giving up would send a message twice
+    (recording that it went out) or send it without holding it (renewing the lease)."""
+    deadline = time.monotonic() + settings.EMAIL_SENDING_LEASE_SECONDS / 2
+    pause = 0.2
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            logger.warning("Database unavailable while recording sends; retrying in %.1fs", pause)
+            try:
+                db.connection.close()  # the next query opens a fresh connection
+            except Exception:  # noqa: BLE001, S110 - closing a broken connection may fail; it is discarded anyway
+                pass
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+class _Claim:
+    """Rows this worker holds: claimed with a fresh token in one UPDATE (queued → sending), kept by renewing the
+    lease while they are sent, released row by row as sent, retried, failed or skipped."""
+
+    def __init__(self, ids: list[int], now: datetime):
+        self.token = uuid.uuid4()
+        self.renewed = time.monotonic()
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        ).filter(_sendable()).update(
+            status=Delivery.Status.SENDING, claimed_at=now, claim_token=self.token, attempts=F("attempts") + 1
+        )
+        self.deliveries = list(
+            Delivery.objects.select_related("step", "campaign", "ambassador__locality")
+            .filter(claim_token=self.token, status=Delivery.Status.SENDING)
+            .order_by("pk")
+        )
+        self.held = {d.pk for d in self.deliveries}
+        self.sent: list[tuple[int, str]] = []
+
+    def rows(self):
+        return Delivery.objects.filter(claim_token=self.token, status=Delivery.Status.SENDING)
+
+    def holds(self, delivery: Delivery) -> bool:
+        """True if the row is still ours to send. Renews the lease when a quarter of it has passed, so the sweeper
+        never takes back a row that is about to be sent; a row it has taken back is not sent by us."""
+        if time.monotonic() - self.renewed > settings.EMAIL_SENDING_LEASE_SECONDS / 4:
+            self.record_sent()
+            pending = self.held - {pk for pk, _esp in self.sent}
+
+            def renew() -> int:
+                return self.rows().filter(pk__in=pending).update(claimed_at=timezone.now())
+
+            if _db_retry(renew) != len(pending):
+                self.held = set(self.rows().filter(pk__in=pending).values_list("pk", flat=True))
+            self.renewed = time.monotonic()
+        return delivery.pk in self.held
+
+    def finish(self, delivery: Delivery, status: str, **fields) -> None:
+        self.rows().filter(pk=delivery.pk).update(status=status, **fields)
+        self.held.discard(delivery.pk)
+
+    def sent_one(self, delivery: Delivery, esp_message_id: str) -> None:
+        self.sent.append((delivery.pk, esp_message_id))
+        self.held.discard(delivery.pk)
+        if len(self.sent) >= MARK_EVERY:
+            self.record_sent()
+
+    def record_sent(self) -> None:
+        """Mark what went out, retrying through a database outage. A row the sweeper took back meanwhile (queued
+        again, not yet claimed by anyone) is marked too: we know it went out."""
+        if not self.sent:
+            return
+        now = timezone.now()
+        mine = Q(claim_token=self.token, status=Delivery.Status.SENDING) | Q(status=Delivery.Status.QUEUED)
+        plain = [pk for pk, esp_id in self.sent if not esp_id]
+        with_ids = [(pk, esp_id) for pk, esp_id in self.sent if esp_id]
+
+        def write() -> None:
+            with transaction.atomic():
+                if plain:
+                    Delivery.objects.filter(mine, pk__in=plain).update(
+                        status=Delivery.Status.SENT, sent_at=now, last_error="", claim_token=None
+                    )
+                for pk, esp_id in with_ids:  # the ESP's id, for matching its webhooks later
+                    Delivery.objects.filter(mine, pk=pk).update(
+                        status=Delivery.Status.SENT,
+                        sent_at=now,
+                        last_error="",
+                        claim_token=None,
+                        esp_message_id=esp_id[:200],
+                    )
+
+        _db_retry(write)
+        self.sent = []
 
 
 def _skip_reason(delivery: Delivery, suppressed: set[str]) -> str:
@@ -182,7 +278,7 @@ def _skip_reason(delivery: Delivery, suppressed: set[str]) -> str:
     return ""
 
 
-def _failed(delivery: Delivery, error: Exception, connection, now: datetime) -> float | None:
+def _failed(claim: _Claim, delivery: Delivery, error: Exception, connection, now: datetime) -> float | None:
     """Record a send error: back to queued with a delay when it is worth retrying, else failed (and a hard
     bounce suppresses the address). Returns the retry delay."""
     transient, hard_bounce = _classify(error)
@@ -190,16 +286,17 @@ def _failed(delivery: Delivery, error: Exception, connection, now: datetime) -> 
     _reset(connection)
     if transient and delivery.attempts < settings.EMAIL_MAX_ATTEMPTS:
         delay = retry_delay(delivery.attempts)
-        _finish(
+        claim.finish(
             delivery,
             Delivery.Status.QUEUED,
             last_error=reason,
             queued_at=now,
+            claim_token=None,
             next_attempt_at=now + timedelta(seconds=delay),
         )
         logger.info("Delivery %s failed transiently, retry in %.1fs", delivery.pk, delay)
         return delay
-    _finish(delivery, Delivery.Status.FAILED, last_error=reason)
+    claim.finish(delivery, Delivery.Status.FAILED, last_error=reason, claim_token=None)
     if hard_bounce:
         suppression_add(email=delivery.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=reason[:500])
     return None
@@ -208,18 +305,17 @@ def _failed(delivery: Delivery, error: Exception, connection, now: datetime) -> 
 def _send_claimed(
     ids: list[int], connection, clock, now: datetime, campaigns: set[int] | None = None
 ) -> list[tuple[int, float]]:
-    """Claim, send and mark a few deliveries with a handful of statements. A crash before the marking leaves
-    them in sending; the sweeper resends them after the lease, with the same Message-ID."""
-    deliveries = _claim(ids, now)
+    """Claim, send and mark a few deliveries with a handful of statements. A crash leaves the unrecorded ones in
+    sending; the sweeper resends them after the lease, with the same Message-ID."""
+    claim = _Claim(ids, now)
     if campaigns is not None:  # the caller checks afterwards whether these campaigns are done
-        campaigns.update(d.campaign_id for d in deliveries if d.campaign_id)
+        campaigns.update(d.campaign_id for d in claim.deliveries if d.campaign_id)
     suppressed = set(
-        Suppression.objects.filter(email__in={d.to_email for d in deliveries}).values_list("email", flat=True)
+        Suppression.objects.filter(email__in={d.to_email for d in claim.deliveries}).values_list("email", flat=True)
     )
-    sent: list[tuple[int, str]] = []
     skipped: dict[str, list[int]] = {}
     retries = []
-    for delivery in deliveries:
+    for delivery in claim.deliveries:
         if reason := _skip_reason(delivery, suppressed):
             skipped.setdefault(reason, []).append(delivery.pk)
             continue
@@ -227,39 +323,27 @@ def _send_claimed(
             message = build_message(delivery, connection)
         except Exception as error:  # noqa: BLE001 - one bad template or row must not stop the others
             logger.exception("Delivery %s could not be rendered", delivery.pk)
-            _finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000])
+            claim.finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000], claim_token=None)
             continue
         if clock is not None:
             clock.wait()
+        if not claim.holds(delivery):  # the lease ran out while we waited: someone else sends it now
+            continue
         try:
             connection.open()  # a no-op while the session lasts; a fresh one after an error
             message.send()
         except Exception as error:  # noqa: BLE001 - sorted by _classify
-            if (delay := _failed(delivery, error, connection, now)) is not None:
+            if (delay := _failed(claim, delivery, error, connection, now)) is not None:
                 retries.append((delivery.pk, delay))
             continue
         status = getattr(message, "anymail_status", None)
-        sent.append((delivery.pk, (status.message_id or "") if status else ""))
-    _mark_sent(sent)
+        claim.sent_one(delivery, (status.message_id or "") if status else "")
+    claim.record_sent()
     for reason, skipped_ids in skipped.items():
-        Delivery.objects.filter(pk__in=skipped_ids, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.SKIPPED, last_error=reason
+        claim.rows().filter(pk__in=skipped_ids).update(
+            status=Delivery.Status.SKIPPED, last_error=reason, claim_token=None
         )
     return retries
-
-
-def _mark_sent(sent: list[tuple[int, str]]) -> None:
-    now = timezone.now()
-    plain = [pk for pk, esp_id in sent if not esp_id]
-    if plain:
-        Delivery.objects.filter(pk__in=plain, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.SENT, sent_at=now, last_error=""
-        )
-    for pk, esp_id in sent:
-        if esp_id:  # the ESP's id, for matching its webhooks later
-            Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
-                status=Delivery.Status.SENT, sent_at=now, last_error="", esp_message_id=esp_id[:200]
-            )
 
 
 def delivery_send(delivery_id: int, connection, *, now: datetime | None = None, clock=None) -> float | None:
@@ -293,20 +377,41 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     return retries
 
 
-def deliveries_sweep(*, now: datetime | None = None) -> int:
-    """Re-enqueue rows left queued (broker down, lost message) or stuck in sending past the lease."""
+SWEEP_LIMIT = 10_000  # ids published per sweep
+
+
+def deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
+    """Re-publish what may be sent but is not moving: rows left queued (broker down, a lost message) and rows
+    stuck in sending past the lease (a dead worker), the latter at once. Only rows that may be sent now, so a
+    paused campaign's thousands never crowd out a signup confirmation: transactional mail first, then an
+    equal share for each sending campaign."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
-    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=stale).update(
-        status=Delivery.Status.QUEUED, queued_at=now, next_attempt_at=None
+    stuck = list(
+        Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=stale).values_list("pk", flat=True)[
+            :limit
+        ]
     )
+    if stuck:  # conditional: a worker that renewed its lease meanwhile keeps its rows
+        Delivery.objects.filter(pk__in=stuck, status=Delivery.Status.SENDING, claimed_at__lt=stale).update(
+            status=Delivery.Status.QUEUED, claim_token=None, next_attempt_at=None
+        )
     grace = now - timedelta(seconds=settings.EMAIL_SWEEP_GRACE_SECONDS)
-    ids = list(
-        Delivery.objects.filter(status=Delivery.Status.QUEUED, queued_at__lte=grace)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=grace))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:10_000]
+    waiting = Delivery.objects.filter(status=Delivery.Status.QUEUED).filter(
+        Q(queued_at__lte=grace, next_attempt_at__isnull=True) | Q(next_attempt_at__lte=grace) | Q(pk__in=stuck)
     )
+    ids = list(
+        waiting.filter(Q(campaign_id__isnull=True) | Q(is_test=True)).order_by("pk").values_list("pk", flat=True)[
+            :limit
+        ]
+    )
+    sending = list(Campaign.objects.filter(status=Campaign.Status.SENDING).order_by("pk").values_list("pk", flat=True))
+    for campaign_id in sending:
+        share = (limit - len(ids)) // max(1, len(sending))
+        if share > 0:
+            ids += waiting.filter(campaign_id=campaign_id, is_test=False).order_by("pk").values_list("pk", flat=True)[
+                :share
+            ]
     if ids:
         _publish(ids)
     return len(ids)
@@ -316,14 +421,17 @@ def suppression_add(*, email: str, reason: str, detail: str = "") -> None:
     Suppression.objects.get_or_create(email=email.lower(), defaults={"reason": reason, "detail": detail})
 
 
-def campaign_finish_if_done(campaign_id: int) -> None:
+def campaign_finish_if_done(campaign_id: int) -> bool:
+    """Sending → sent once every recipient has a row (the fan-out is complete) and none is still on its way.
+    Decided from the rows in one UPDATE, so it holds after a resume, a crash or for an empty audience."""
     pending = Delivery.objects.filter(
-        campaign_id=campaign_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+        campaign_id=OuterRef("pk"), is_test=False, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
     )
-    if not pending.exists():
-        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).update(
-            status=Campaign.Status.SENT, finished_at=timezone.now()
-        )
+    return bool(
+        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING, fanned_out_at__isnull=False)
+        .filter(~Exists(pending))
+        .update(status=Campaign.Status.SENT, finished_at=timezone.now())
+    )
 
 
 # Rate limit --------------------------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ def test_a_slow_rate_limit_claims_fewer_rows_so_claims_never_outlive_the_lease(s
     assert _claim_size() == CLAIM_SIZE
     settings.EMAIL_RATE_PER_MINUTE = 600
     assert _claim_size() == CLAIM_SIZE
-    settings.EMAIL_RATE_PER_MINUTE = 2  # 20 rows would take 10 minutes
-    assert _claim_size() == 10
+    settings.EMAIL_RATE_PER_MINUTE = 2  # 20 rows would take 10 minutes; a quarter lease holds 5
+    assert _claim_size() == 5
     settings.EMAIL_RATE_PER_MINUTE = 1
     settings.EMAIL_SENDING_LEASE_SECONDS = 60
     assert _claim_size() == 1

@@ -241,19 +241,19 @@ def published(monkeypatch):
     return ids
 
 
-def test_the_sweeper_requeues_rows_stuck_in_sending_past_the_lease(settings, published):
+def test_the_sweeper_takes_back_rows_stuck_in_sending_past_the_lease_and_publishes_them_at_once(settings, published):
     now = timezone.now()
     lease = timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
     stuck = queued(status=Delivery.Status.SENDING, claimed_at=now - lease - timedelta(seconds=1), attempts=1)
     busy = queued(status=Delivery.Status.SENDING, claimed_at=now - lease + timedelta(seconds=5), attempts=1)
 
-    deliveries_sweep(now=now)
+    # Recovery takes the lease, not the lease plus the grace for queued rows.
+    assert deliveries_sweep(now=now) == 1
 
-    assert fresh(stuck).status == Delivery.Status.QUEUED
-    assert fresh(busy).status == Delivery.Status.SENDING
-    later = now + timedelta(seconds=settings.EMAIL_SWEEP_GRACE_SECONDS)
-    assert deliveries_sweep(now=later) == 1
     assert published == [stuck.pk]
+    assert fresh(stuck).status == Delivery.Status.QUEUED
+    assert fresh(stuck).claim_token is None
+    assert fresh(busy).status == Delivery.Status.SENDING
 
 
 def test_the_sweeper_publishes_queued_rows_older_than_the_grace(settings, published):
