@@ -315,30 +315,32 @@ def _send_claimed(
     )
     skipped: dict[str, list[int]] = {}
     retries = []
-    for delivery in claim.deliveries:
-        if reason := _skip_reason(delivery, suppressed):
-            skipped.setdefault(reason, []).append(delivery.pk)
-            continue
-        try:
-            message = build_message(delivery, connection)
-        except Exception as error:  # noqa: BLE001 - one bad template or row must not stop the others
-            logger.exception("Delivery %s could not be rendered", delivery.pk)
-            claim.finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000], claim_token=None)
-            continue
-        if clock is not None:
-            clock.wait()
-        if not claim.holds(delivery):  # the lease ran out while we waited: someone else sends it now
-            continue
-        try:
-            connection.open()  # a no-op while the session lasts; a fresh one after an error
-            message.send()
-        except Exception as error:  # noqa: BLE001 - sorted by _classify
-            if (delay := _failed(claim, delivery, error, connection, now)) is not None:
-                retries.append((delivery.pk, delay))
-            continue
-        status = getattr(message, "anymail_status", None)
-        claim.sent_one(delivery, (status.message_id or "") if status else "")
-    claim.record_sent()
+    try:  # whatever stops the loop (the database gone for good), what went out is recorded first
+        for delivery in claim.deliveries:
+            if reason := _skip_reason(delivery, suppressed):
+                skipped.setdefault(reason, []).append(delivery.pk)
+                continue
+            try:
+                message = build_message(delivery, connection)
+            except Exception as error:  # noqa: BLE001 - one bad template or row must not stop the others
+                logger.exception("Delivery %s could not be rendered", delivery.pk)
+                claim.finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000], claim_token=None)
+                continue
+            if clock is not None:
+                clock.wait()
+            if not claim.holds(delivery):  # the lease ran out while we waited: someone else sends it now
+                continue
+            try:
+                connection.open()  # a no-op while the session lasts; a fresh one after an error
+                message.send()
+            except Exception as error:  # noqa: BLE001 - sorted by _classify
+                if (delay := _failed(claim, delivery, error, connection, now)) is not None:
+                    retries.append((delivery.pk, delay))
+                continue
+            status = getattr(message, "anymail_status", None)
+            claim.sent_one(delivery, (status.message_id or "") if status else "")
+    finally:
+        claim.record_sent()
     for reason, skipped_ids in skipped.items():
         claim.rows().filter(pk__in=skipped_ids).update(
             status=Delivery.Status.SKIPPED, last_error=reason, claim_token=None
