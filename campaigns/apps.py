@@ -7,4 +7,5 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Email")
 
     def ready(self) -> None:
-        from . import tracking  # noqa: F401 - connects the anymail tracking receiver
+        # checks registers the webhook system checks; tracking connects the anymail tracking receiver.
+        from . import checks, tracking  # noqa: F401

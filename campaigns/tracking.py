@@ -33,23 +33,34 @@ def _permanent_bounce(esp: str, event) -> bool:
     return True
 
 
+def _text(value, limit: int) -> str:
+    """An event attribute as storable text (campaigns.webhooks already refuses other types and NUL)."""
+    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
+
+
+def event_key(event) -> str:
+    """What makes an event the same event: the ESP's event id *and* the recipient, since one ESP event can
+    concern several recipients (an SES bounce lists every bounced address under one SNS message id); without
+    an event id, a digest of what the event says."""
+    recipient = _text(event.recipient, 254).lower()
+    if event.event_id:
+        key = f"{_text(event.event_id, 200)}|{recipient}"
+    else:
+        key = f"{event.event_type}|{_text(event.message_id, 200)}|{recipient}|{event.timestamp}"
+    return key if len(key) <= 200 and event.event_id else hashlib.sha256(key.encode()).hexdigest()
+
+
 def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
-    """Store an ESP event once (the same event twice counts once) and leave the work to Celery."""
-    event_id = (
-        event.event_id
-        or hashlib.sha256(
-            f"{event.event_type}|{event.message_id}|{event.recipient}|{event.timestamp}".encode()
-        ).hexdigest()
-    )
+    """Store an ESP event once per recipient (the same event twice counts once) and leave the work to Celery."""
     try:
         with transaction.atomic():
             record = TrackingEvent.objects.create(
                 esp=esp,
-                event_id=str(event_id)[:200],
-                event_type=event.event_type or "unknown",
-                message_id=str(event.message_id or "")[:200],
-                recipient=(event.recipient or "")[:254],
-                description=(event.description or event.mta_response or "")[:2000],
+                event_id=event_key(event),
+                event_type=_text(event.event_type, 30) or "unknown",
+                message_id=_text(event.message_id, 200),
+                recipient=_text(event.recipient, 254),
+                description=_text(event.description, 2000) or _text(event.mta_response, 2000),
                 occurred_at=event.timestamp,
                 permanent=_permanent_bounce(esp, event),
             )

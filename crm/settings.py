@@ -214,6 +214,13 @@ FORM_RATE_WINDOW_SECONDS = env_int("FORM_RATE_WINDOW_SECONDS", 3600)
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# The ESPs whose tracking webhooks are routed at /webhooks/anymail/<esp>/tracking/ (campaigns.webhooks): by default
+# the one EMAIL_BACKEND sends through (anymail.backends.<esp>.EmailBackend), none for SMTP. With DJANGO_DEBUG off
+# they need ANYMAIL_WEBHOOK_SECRET (a system check stops start-up without it).
+_ESP_OF_BACKEND = EMAIL_BACKEND.removeprefix("anymail.backends.").partition(".")[0]
+EMAIL_WEBHOOK_ESPS = env_list(
+    "EMAIL_WEBHOOK_ESPS", _ESP_OF_BACKEND if EMAIL_BACKEND.startswith("anymail.backends.") else ""
+)
 
 # Celery: Redis in production; without a broker URL, kombu's filesystem transport under var/ needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
