@@ -61,6 +61,10 @@ def application_submit(
     """Record a signup and send what fits the address: a confirmation link, or "you are already an ambassador".
 
     The caller shows the same page whatever happens here, so nobody can learn who is registered.
+
+    Anyone can type any address, so a pending application never changes here: the same details again are the same
+    application (its link resent at most every ten minutes); other details are a new application with a link of
+    its own, and the link the address's owner uses decides which one is confirmed (see `application_confirm`).
     """
     now = now or timezone.now()
     email_address = email_address.strip().lower()
@@ -77,14 +81,15 @@ def application_submit(
             key=f"already:{email_address}:{int(now.timestamp()) // int(RESEND_INTERVAL.total_seconds())}",
         )
         return None
-    pending = (
+    pending = list(
         Application.objects.select_for_update()
         .filter(email=email_address, status__in=[Application.Status.UNCONFIRMED, Application.Status.CONFIRMED])
-        .order_by("-created_at")
-        .first()
+        .order_by("-created_at", "-pk")
+        .prefetch_related("interests")
     )
-    if pending is not None and pending.status == Application.Status.CONFIRMED:
-        return pending  # already waiting for the coordinator
+    for application in pending:
+        if application.status == Application.Status.CONFIRMED:
+            return application  # already waiting for the coordinator
     fields = {
         "first_name": first_name,
         "last_name": last_name,
@@ -94,23 +99,19 @@ def application_submit(
         "heard_about": heard_about,
         "language": language,
     }
-    resend = (
-        pending is None or not pending.confirmation_sent_at or now - pending.confirmation_sent_at >= RESEND_INTERVAL
-    )
-    if pending is None:
+    application = next((a for a in pending if _same_details(a, fields, interests)), None)
+    if application is None:
         # A new signup: as few statements as it takes (the request does nothing slow, and no more than needed).
         application = Application.objects.create(email=email_address, confirmation_sent_at=now, **fields)
         Application.interests.through.objects.bulk_create(
             [Application.interests.through(application=application, interest=interest) for interest in interests]
         )
+        resend = True
     else:
-        application = pending
-        for name, value in fields.items():
-            setattr(application, name, value)
+        resend = not application.confirmation_sent_at or now - application.confirmation_sent_at >= RESEND_INTERVAL
         if resend:
             application.confirmation_sent_at = now
-        application.save()
-        application.interests.set(interests)
+            application.save(update_fields=["confirmation_sent_at"])
     ConsentRecord.objects.create(
         email=email_address,
         purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
@@ -122,6 +123,16 @@ def application_submit(
     return application
 
 
+def _same_details(application: Application, fields: dict, interests) -> bool:
+    """The same form sent again (a double click, the back button): nothing new to confirm."""
+    locality = fields["locality"]
+    return (
+        application.locality_id == (locality.pk if locality else None)
+        and all(getattr(application, name) == value for name, value in fields.items() if name != "locality")
+        and {interest.pk for interest in application.interests.all()} == {interest.pk for interest in interests}
+    )
+
+
 def application_resend_confirmation(*, email_address: str, now: datetime | None = None) -> None:
     """A new link for whoever asks with an unconfirmed address; silence otherwise (no enumeration)."""
     now = now or timezone.now()
@@ -129,7 +140,7 @@ def application_resend_confirmation(*, email_address: str, now: datetime | None 
         application = (
             Application.objects.select_for_update()
             .filter(email=email_address.strip().lower(), status=Application.Status.UNCONFIRMED)
-            .order_by("-created_at")
+            .order_by("-created_at", "-pk")
             .first()
         )
         if application is None:
@@ -157,22 +168,47 @@ def application_from_token(token: str) -> tuple[Application | None, ConfirmResul
     except TokenInvalid:
         return None, ConfirmResult.INVALID
     application = Application.objects.filter(pk=pk).first()
-    if application is None or application.status == Application.Status.WITHDRAWN:
+    if application is None:
         return None, ConfirmResult.INVALID
+    if application.status == Application.Status.WITHDRAWN:
+        # Set aside when the address's owner confirmed another application (see application_confirm).
+        superseded = (
+            Application.objects.filter(email=application.email, confirmed_at__gte=application.created_at)
+            .exclude(pk=application.pk)
+            .exists()
+        )
+        return (application, ConfirmResult.ALREADY) if superseded else (None, ConfirmResult.INVALID)
     if application.status != Application.Status.UNCONFIRMED:
         return application, ConfirmResult.ALREADY
     return application, None
 
 
 def application_confirm(*, token: str, now: datetime | None = None) -> ConfirmResult:
+    """Confirm the application this link was sent for, exactly as it was submitted.
+
+    Other pending applications for the address (someone else typing it, or the owner's earlier details) are
+    withdrawn: the owner has chosen, and the coordinator sees one application per address."""
     now = now or timezone.now()
     application, problem = application_from_token(token)
     if problem is not None:
         return problem
-    updated = Application.objects.filter(pk=application.pk, status=Application.Status.UNCONFIRMED).update(
-        status=Application.Status.CONFIRMED, confirmed_at=now
-    )
-    return ConfirmResult.CONFIRMED if updated else ConfirmResult.ALREADY
+    with transaction.atomic():
+        # Lock the address's pending applications, so that two links used at once confirm one of them.
+        pending = {
+            row.pk: row.status
+            for row in Application.objects.select_for_update()
+            .filter(email=application.email, status__in=[Application.Status.UNCONFIRMED, Application.Status.CONFIRMED])
+            .only("pk", "status")
+        }
+        if pending.get(application.pk) != Application.Status.UNCONFIRMED or (
+            Application.Status.CONFIRMED in pending.values()
+        ):
+            return ConfirmResult.ALREADY
+        Application.objects.filter(pk=application.pk).update(status=Application.Status.CONFIRMED, confirmed_at=now)
+        Application.objects.filter(pk__in=[pk for pk in pending if pk != application.pk]).update(
+            status=Application.Status.WITHDRAWN
+        )
+    return ConfirmResult.CONFIRMED
 
 
 class ReviewError(Exception):

@@ -198,3 +198,31 @@ def test_asking_for_a_new_link_with_an_invalid_address_shows_the_form_again(clie
     assert 'class="error-summary"' in page
     assert 'value="not-an-address"' in page
     assert not Delivery.objects.exists()
+
+
+# Two applications for one address ----------------------------------------------------------------------------
+
+
+def test_confirming_one_of_two_pending_applications_sets_the_other_aside(client, application):
+    other = services.application_submit(first_name="Mallory", last_name="X", email_address="anna@example.se")
+    assert other.pk != application.pk
+    assert client.post(link(application)).context["result"] == "confirmed"
+    other.refresh_from_db()
+    assert other.status == Application.Status.WITHDRAWN
+    for response in (client.get(link(other)), client.post(link(other))):
+        assert response.status_code == 200
+        assert response.context["result"] == "already"
+    other.refresh_from_db()
+    assert other.status == Application.Status.WITHDRAWN
+
+
+def test_a_withdrawn_application_with_no_confirmed_sibling_is_an_invalid_link(client, application):
+    Application.objects.filter(pk=application.pk).update(status=Application.Status.WITHDRAWN)
+    assert client.post(link(application)).status_code == 400
+
+
+def test_a_new_link_is_for_the_newest_pending_application_of_the_address(client, application):
+    newer = services.application_submit(first_name="Annie", last_name="Ödmark", email_address="anna@example.se")
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        client.post(NEW_LINK, {"email": "anna@example.se"})
+    assert Delivery.objects.filter(template="application_confirm").latest("pk").application == newer

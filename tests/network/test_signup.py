@@ -241,13 +241,86 @@ def test_signing_up_again_unconfirmed_creates_no_new_application_and_resends_at_
     assert first.confirmation_sent_at == start + timedelta(minutes=10)
 
 
-def test_signing_up_again_over_http_gives_the_same_page_and_no_duplicate(client):
+def test_the_same_form_sent_again_over_http_gives_the_same_page_and_no_duplicate(client):
     first = client.post(SIGNUP, signup_data())
-    second = client.post(SIGNUP, signup_data(email="ANNA.ODMARK@example.se", first_name="Annie"))
+    second = client.post(SIGNUP, signup_data(email="ANNA.ODMARK@example.se"))
     assert first["Location"] == second["Location"] == THANKS
     assert Application.objects.count() == 1
-    assert Application.objects.get().first_name == "Annie"
     assert confirmations() == 1  # the second came within ten minutes
+
+
+# Nobody can rewrite someone else's application -----------------------------------------------------------------
+
+
+def confirm_link_for(application) -> str:
+    """The link in the newest confirmation email sent for `application`, as a path."""
+    delivery = Delivery.objects.filter(template="application_confirm", application=application).latest("pk")
+    return delivery.context["confirm_url"].removeprefix("http://testserver")
+
+
+def test_a_stranger_using_a_pending_address_cannot_change_what_its_owner_confirms(client):
+    client.post(SIGNUP, signup_data(phone="", motivation="Jag älskar Höga kusten."))
+    owners = Application.objects.get()
+    owners_link = confirm_link_for(owners)
+    stranger = signup_data(first_name="Mallory", last_name="Fake", phone="070-666 66 66", motivation="Spam")
+    assert client.post(SIGNUP, stranger)["Location"] == THANKS
+
+    owners.refresh_from_db()
+    assert (owners.first_name, owners.last_name, owners.phone) == ("Anna", "Ödmark", "")
+    assert client.post(owners_link).context["result"] == "confirmed"
+    owners.refresh_from_db()
+    assert owners.status == Application.Status.CONFIRMED
+    assert (owners.first_name, owners.last_name, owners.phone, owners.motivation) == (
+        "Anna",
+        "Ödmark",
+        "",
+        "Jag älskar Höga kusten.",
+    )
+    # The stranger's details were kept apart and are set aside now that the owner has chosen.
+    strangers = Application.objects.get(first_name="Mallory")
+    assert strangers.status == Application.Status.WITHDRAWN
+    assert Application.objects.filter(status=Application.Status.CONFIRMED).count() == 1
+    # Its link (which went to the owner's inbox) now says the address is confirmed, and changes nothing.
+    response = client.post(confirm_link_for(strangers))
+    assert response.context["result"] == "already"
+    assert client.get(confirm_link_for(strangers)).context["result"] == "already"
+    owners.refresh_from_db()
+    assert owners.first_name == "Anna"
+
+
+def test_the_owner_signing_up_after_a_stranger_confirms_their_own_details(client):
+    client.post(SIGNUP, signup_data(first_name="Mallory"))
+    client.post(SIGNUP, signup_data())  # the owner, a minute later: a link of its own, sent at once
+    owners = Application.objects.get(first_name="Anna")
+    assert confirmations() == 2
+    assert client.post(confirm_link_for(owners)).context["result"] == "confirmed"
+    assert Application.objects.get(status=Application.Status.CONFIRMED) == owners
+    assert Application.objects.get(first_name="Mallory").status == Application.Status.WITHDRAWN
+
+
+def test_new_details_are_a_new_application_applied_only_by_its_own_link(client):
+    """The owner correcting a typo: both links arrive; the one used decides, and the other is set aside."""
+    client.post(SIGNUP, signup_data(first_name="Anan"))
+    client.post(SIGNUP, signup_data(first_name="Anna"))
+    typo, corrected = Application.objects.get(first_name="Anan"), Application.objects.get(first_name="Anna")
+    assert confirm_link_for(typo) != confirm_link_for(corrected)
+    assert client.get(confirm_link_for(corrected)).context["application"] == corrected
+    assert client.post(confirm_link_for(corrected)).context["result"] == "confirmed"
+    assert client.post(confirm_link_for(typo)).context["result"] == "already"
+    typo.refresh_from_db()
+    corrected.refresh_from_db()
+    assert (typo.status, corrected.status) == (Application.Status.WITHDRAWN, Application.Status.CONFIRMED)
+
+
+def test_once_confirmed_a_new_signup_with_the_address_changes_nothing(client):
+    client.post(SIGNUP, signup_data())
+    owners = Application.objects.get()
+    client.post(confirm_link_for(owners))
+    client.post(SIGNUP, signup_data(first_name="Mallory"))
+    assert Application.objects.count() == 1
+    owners.refresh_from_db()
+    assert (owners.first_name, owners.status) == ("Anna", Application.Status.CONFIRMED)
+    assert confirmations() == 1
 
 
 def test_an_active_ambassador_signing_up_gets_an_already_ambassador_email_and_no_application(client):
