@@ -207,9 +207,12 @@ EMAIL_TRACKING = env_bool("EMAIL_TRACKING", False)
 # The ESP's quota, across all workers (0: no limit).
 EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 0)
 
-# Public forms: a submit faster than this is a bot; at most FORM_RATE_LIMIT posts per IP per window.
+# Public forms: a form sent sooner than this after it was shown is shown again. At most FORM_RATE_LIMIT accepted
+# submissions per client IP (high: a training room on one wifi shares an IP) and FORM_RATE_LIMIT_PER_ADDRESS per
+# email address, per form and window (0: no limit).
 FORM_MIN_FILL_SECONDS = env_float("FORM_MIN_FILL_SECONDS", 3.0)
-FORM_RATE_LIMIT = env_int("FORM_RATE_LIMIT", 10)
+FORM_RATE_LIMIT = env_int("FORM_RATE_LIMIT", 100)
+FORM_RATE_LIMIT_PER_ADDRESS = env_int("FORM_RATE_LIMIT_PER_ADDRESS", 5)
 FORM_RATE_WINDOW_SECONDS = env_int("FORM_RATE_WINDOW_SECONDS", 3600)
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

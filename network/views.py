@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import time
+from datetime import datetime
+
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import abuse, services
@@ -11,18 +16,49 @@ from .forms import NewLinkForm, RecommendForm, SignupForm
 from .services import ConfirmResult
 
 
-def _public_form(request, form_class, *, scope: str, template: str, thanks: str, submit):
+def _too_many(request, template: str, context: dict, retry_at: datetime):
+    """429 with the form as it was sent, saying when to try again: nothing was stored, and the person knows it."""
+    context["form"].add_error(
+        None,
+        _(
+            "We have received many forms from this network or with this email address in a short time. Nothing "
+            "has been sent: please try again after %(time)s."
+        )
+        % {"time": formats.time_format(timezone.localtime(retry_at))},
+    )
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(max(1, math.ceil(retry_at.timestamp() - time.time())))
+    return response
+
+
+def _public_form(request, form_class, *, scope: str, template: str, thanks: str, email_field: str, submit):
     """A public form: a GET shows it with a signed start time; a valid POST calls `submit(cleaned_data)`.
-    A bot (honeypot, too fast, over the rate limit) gets the same thank-you page, and nothing is stored or sent."""
+
+    Only a filled honeypot (a field people never see) gets the thank-you page with nothing stored or sent. A person
+    is never told "thank you" for something dropped: a form sent too soon or from a page open for more than a day
+    is shown again with what they typed, and over the rate limit they get a 429 page saying when to try again.
+    """
     if request.method != "POST":
         form = form_class(initial={"started": abuse.form_started_token()})
         return render(request, template, {"form": form})
-    if abuse.rate_limited(request, scope) or abuse.looks_like_bot(request):
+    if abuse.honeypot_filled(request):
         return redirect(thanks)
-    form = form_class(request.POST)
+    data = request.POST.copy()
+    in_time = abuse.started_in_time(data.get("started", ""))
+    if not in_time:
+        data["started"] = abuse.form_started_token()  # the next try is timed from this page
+    form = form_class(data)
     if not form.is_valid():
         return render(request, template, {"form": form})
+    if not in_time:  # sent within seconds (browser autofill) or from a day-old page: likely a person, ask again
+        form.add_error(None, _("Check your details and send again."))
+        return render(request, template, {"form": form})
+    email_address = form.cleaned_data[email_field]
+    retry_at = abuse.rate_limited_until(request, scope, email_address)
+    if retry_at is not None:
+        return _too_many(request, template, {"form": form}, retry_at)
     submit(form.cleaned_data)
+    abuse.rate_count(request, scope, email_address)
     return redirect(thanks)
 
 
@@ -42,7 +78,13 @@ def signup(request):
         )
 
     return _public_form(
-        request, SignupForm, scope="signup", template="network/signup.html", thanks="signup-thanks", submit=submit
+        request,
+        SignupForm,
+        scope="signup",
+        template="network/signup.html",
+        thanks="signup-thanks",
+        email_field="email",
+        submit=submit,
     )
 
 
@@ -68,10 +110,14 @@ def confirm(request, token: str):
 @require_http_methods(["POST"])
 def new_link(request):
     form = NewLinkForm(request.POST)
-    if form.is_valid() and not abuse.rate_limited(request, "new-link"):
-        services.application_resend_confirmation(email_address=form.cleaned_data["email"])
-    elif not form.is_valid():
+    if not form.is_valid():
         return render(request, "network/confirm_result.html", {"result": "invalid", "form": form}, status=400)
+    email_address = form.cleaned_data["email"]
+    retry_at = abuse.rate_limited_until(request, "new-link", email_address)
+    if retry_at is not None:
+        return _too_many(request, "network/confirm_result.html", {"result": "limited", "form": form}, retry_at)
+    services.application_resend_confirmation(email_address=email_address)
+    abuse.rate_count(request, "new-link", email_address)
     return render(request, "network/new_link_sent.html")
 
 
@@ -92,6 +138,7 @@ def recommend(request):
         scope="recommend",
         template="network/recommend.html",
         thanks="recommend-thanks",
+        email_field="tipper_email",
         submit=submit,
     )
 

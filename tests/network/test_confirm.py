@@ -182,13 +182,45 @@ def test_a_new_link_for_an_unknown_or_confirmed_address_queues_nothing_but_shows
     assert without_csrf(known) == without_csrf(unknown) == without_csrf(confirmed)
 
 
-def test_asking_for_new_links_is_rate_limited_per_ip(client, settings, application):
+def assert_too_many(response, email_address: str) -> None:
+    """429 with the address kept and when to try again: never "check your inbox" for a link not sent."""
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "network/new_link_sent.html" not in [t.name for t in response.templates]
+    page = response.content.decode()
+    assert "Inget har skickats: försök igen efter kl." in page
+    assert f'value="{email_address}"' in page
+    assert 'action="/bekrafta/ny-lank/"' in page
+
+
+def test_over_the_per_ip_limit_asking_for_a_new_link_gets_a_429_page_saying_when_to_try_again(
+    client, settings, application
+):
     settings.FORM_RATE_LIMIT = 1
     client.post(NEW_LINK, {"email": "someone@example.se"})
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
         response = client.post(NEW_LINK, {"email": "anna@example.se"})
-    assert response.status_code == 200
+    assert_too_many(response, "anna@example.se")
     assert confirmations() == 1
+
+
+def test_over_the_per_address_limit_asking_for_a_new_link_gets_a_429_page(client, settings, application):
+    settings.FORM_RATE_LIMIT_PER_ADDRESS = 2
+    for number in range(2):
+        assert client.post(NEW_LINK, {"email": "anna@example.se"}, REMOTE_ADDR=f"192.0.2.{number}").status_code == 200
+    response = client.post(NEW_LINK, {"email": "ANNA@example.se"}, REMOTE_ADDR="192.0.2.99")
+    assert_too_many(response, "ANNA@example.se")
+    assert client.post(NEW_LINK, {"email": "bo@example.se"}, REMOTE_ADDR="192.0.2.99").status_code == 200
+
+
+def test_invalid_addresses_do_not_count_against_the_new_link_limit(client, settings, application):
+    settings.FORM_RATE_LIMIT = 1
+    for _ in range(5):
+        assert client.post(NEW_LINK, {"email": "not-an-address"}).status_code == 400
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        response = client.post(NEW_LINK, {"email": "anna@example.se"})
+    assert response.status_code == 200
+    assert confirmations() == 2
 
 
 def test_asking_for_a_new_link_with_an_invalid_address_shows_the_form_again(client):
