@@ -11,16 +11,16 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 
 from . import services
 from .importing import COLUMNS, ImportFileError
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
 from .normalize import format_phone, normalize_phone
-from .resources import AmbassadorResource
+from .resources import EXPORT_FORMATS, AmbassadorResource, ExportForm
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -71,8 +71,10 @@ def _upload_dir() -> Path:
 @admin.register(Ambassador)
 class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [AmbassadorResource]
-    formats = [CSV, XLSX]
+    formats = EXPORT_FORMATS
     import_export_change_list_template = "admin/network/ambassador/change_list.html"
+    export_template_name = "admin/network/ambassador/export.html"
+    export_form_class = ExportForm
     list_display = ["full_name", "email", "phone_display", "locality", "status", "member_since", "source"]
     list_display_links = ["full_name"]
     list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]
@@ -132,6 +134,9 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
     @admin.action(description=_("Mark selected as alumni"), permissions=["change"])
     def make_alumni(self, request, queryset):
         self._set_status(request, queryset, Ambassador.Status.ALUMNI)
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"ambassadorer-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
 
     # Import ----------------------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ def normalize_email(value: str | None) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise ValueError(_("“%(value)s” is not a valid email address.") % {"value": value}) from None
+        raise ValueError(_("“%(value)s” is not a valid email address.") % {"value": shorten(value)}) from None
     return value
 
 
@@ -61,7 +61,7 @@ def _parse_phone(compact: str, original: str) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
-        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": original})
+        raise ValueError(_("“%(value)s” is not a phone number.") % {"value": shorten(original)})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -103,24 +103,41 @@ def parse_date(value) -> dt.date | None:
     elif match := _YEAR.fullmatch(text):
         year, month, day = match.group(1), 1, 1
     else:
-        raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD, D/M/YYYY or a year).") % {"value": text})
+        raise ValueError(
+            _("“%(value)s” is not a date (use YYYY-MM-DD, D/M/YYYY or a year).") % {"value": shorten(text)}
+        )
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise ValueError(_("“%(value)s” is not a date that exists.") % {"value": text}) from None
+        raise ValueError(_("“%(value)s” is not a date that exists.") % {"value": shorten(text)}) from None
+
+
+# Where a spreadsheet may start a cell inside a value: at its start and after anything that splits cells or rows
+# (a semicolon CSV opened with commas, or the other way round, or a reader that ignores the quoting), past any
+# quotes and the spaces before them (LibreOffice runs ` "=1+1"` as a formula).
+_CELL_START = r'(?:^|(?<=[;,\t\r\n]))((?: *")*)'
+_FORMULA = re.compile(_CELL_START + r"('*[=+\-@\t\r])")
+_ESCAPED_FORMULA = re.compile(_CELL_START + r"'('*[=+\-@\t\r])")
 
 
 def escape_formula(value):
-    """Neutralise a spreadsheet cell that a spreadsheet program would run as a formula.
+    """Neutralise text that a spreadsheet program would run as a formula, however it splits the text into cells.
 
-    A value already starting with an apostrophe gets one more, so that unescaping gives it back unchanged.
+    An apostrophe goes before `= + - @`, tab or CR at the start of the value and wherever a cell could start inside
+    it. Apostrophes already there get one more, so that unescaping gives the value back unchanged.
     """
-    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, "'")):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA.sub(r"\1'\2", value)
     return value
 
 
 def unescape_formula(value):
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r'":
-        return value[1:]
+    if isinstance(value, str) and "'" in value:
+        return _ESCAPED_FORMULA.sub(r"\1\2", value)
     return value
+
+
+def shorten(value, limit: int = 50) -> str:
+    """The start of a value, for a message that quotes it (a cell may hold megabytes)."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
