@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.tasks.send_coordinator_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Uploaded member lists whose import preview was never confirmed: deleted after a day.
+    "sweep-import-uploads": {"task": "network.tasks.sweep_import_uploads", "schedule": 3600.0},
 }
 
 LOGGING = {
@@ -265,3 +267,10 @@ LOGGING = {
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# Importing the member list: the largest file (upload or command), how much an .xlsx may unpack to, the most data
+# rows and the longest cell. They keep a broken or hostile file from exhausting the server's memory.
+IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 20)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 50)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 1000)

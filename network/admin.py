@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -17,12 +13,10 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from . import services
-from .importing import COLUMNS, ImportFileError
+from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
 from .normalize import format_phone, normalize_phone
 from .resources import EXPORT_FORMATS, AmbassadorResource, ExportForm
-
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 @admin.register(Locality)
@@ -57,15 +51,11 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        try:
+            check_file_size(upload.size)
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from None
         return upload
-
-
-def _upload_dir() -> Path:
-    folder = Path(settings.VAR_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @admin.register(Ambassador)
@@ -174,29 +164,27 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
             except ImportFileError as error:
                 form.add_error("file", str(error))
             else:
-                token = secrets.token_urlsafe(16)
-                (_upload_dir() / token).write_bytes(data)
+                token = upload_store(data)
                 context.update(report=report, token=token, file_name=form.cleaned_data["file"].name)
         context["form"] = form
         return TemplateResponse(request, "admin/network/ambassador/import.html", context)
 
     def _import_confirmed(self, request, resource: AmbassadorResource):
         token = request.POST["token"]
-        stored = _upload_dir() / Path(token).name
+        data = upload_read(token)
         changelist = reverse("admin:network_ambassador_changelist")
-        if not token.replace("-", "").replace("_", "").isalnum() or not stored.exists():
+        if data is None:
             self.message_user(request, _("The uploaded file has expired; please upload it again."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:network_ambassador_import"))
+        upload_discard(token)  # used once, whatever happens next
         if request.POST.get("action") == "cancel":
-            stored.unlink(missing_ok=True)
             self.message_user(request, _("Nothing was imported."), messages.INFO)
             return HttpResponseRedirect(changelist)
         try:
-            report = resource.import_file(stored.read_bytes(), skip_invalid=request.POST.get("action") == "valid")
+            report = resource.import_file(data, skip_invalid=request.POST.get("action") == "valid")
         except ImportFileError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:network_ambassador_import"))
-        stored.unlink(missing_ok=True)
         if not report.applied:
             self.message_user(request, _("Nothing was imported: some rows were rejected."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:network_ambassador_import"))

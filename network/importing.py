@@ -9,15 +9,22 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
+import re
+import secrets
+import time
+import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Ambassador, Interest, Locality
-from .normalize import collapse_spaces, normalize_email, normalize_phone, parse_date, unescape_formula
+from .normalize import collapse_spaces, normalize_email, normalize_phone, parse_date, shorten, unescape_formula
 
 # field -> the header we export, then other headers people write (compared without case, spaces, - and _).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -120,33 +127,108 @@ class ImportReport:
 
 # Reading -----------------------------------------------------------------------------------------------------
 
+EXCEL_MAX_ROWS = 1_048_576  # a row number past Excel's last row is a forged file, not a member list
+
+
+class TooLong:
+    """A cell longer than IMPORT_MAX_CELL_CHARS: only its start is kept, for the message that rejects its row."""
+
+    __slots__ = ("start",)
+
+    def __init__(self, text: str):
+        self.start = shorten(text)
+
+    def __str__(self) -> str:
+        return self.start
+
+
+def check_file_size(size: int) -> None:
+    """Refuse a file larger than IMPORT_MAX_FILE_MB before anything reads it."""
+    if size > settings.IMPORT_MAX_FILE_MB * 1024 * 1024:
+        raise ImportFileError(_("The file is larger than %(max)d MB.") % {"max": settings.IMPORT_MAX_FILE_MB})
+
 
 def read_table(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """The header row and the data rows (numbered as Excel numbers them) of a CSV or XLSX file."""
-    if data.startswith(b"PK\x03\x04"):
-        rows = _read_xlsx(data)
-    else:
-        rows = _read_csv(data)
-    numbered = [(number, row) for number, row in rows if any(cell not in (None, "") for cell in row)]
-    if not numbered:
+    """The header row and the data rows (numbered as Excel numbers them) of a CSV or XLSX file.
+
+    Bounded whatever the file holds: at most IMPORT_MAX_ROWS data rows, cells longer than IMPORT_MAX_CELL_CHARS
+    kept only as their start (TooLong), no cells past the header's last column, and an .xlsx is refused before
+    parsing when it would unpack to more than IMPORT_MAX_UNPACKED_MB.
+    """
+    check_file_size(len(data))
+    rows = _read_xlsx(data) if data.startswith(b"PK\x03\x04") else _read_csv(data)
+    max_rows, max_chars = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_CELL_CHARS
+    header: list[str] | None = None
+    body: list[tuple[int, list]] = []
+    try:
+        for number, row in rows:
+            if not any(cell not in (None, "") for cell in row):
+                continue
+            if header is None:
+                header = [str(_bounded(cell, max_chars) or "").strip() for cell in row]
+                while header and not header[-1]:
+                    header.pop()
+                continue
+            if len(body) == max_rows:
+                raise ImportFileError(
+                    _("The file has more than %(max)d rows; split it into smaller files.") % {"max": max_rows}
+                )
+            body.append((number, [_bounded(cell, max_chars) for cell in row[: len(header)]]))
+    finally:
+        rows.close()  # closes the workbook at once when reading stops early
+    if header is None:
         raise ImportFileError(_("The file is empty."))
-    (_number, header), *body = numbered
-    return [str(cell or "").strip() for cell in header], body
+    return header, body
+
+
+def _bounded(cell, max_chars: int):
+    return TooLong(cell) if isinstance(cell, str) and len(cell) > max_chars else cell
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to more than IMPORT_MAX_UNPACKED_MB, before any XML in it is parsed.
+
+    The sizes are those the archive declares; zipfile never unpacks more than that (and then fails the CRC check),
+    so a lying archive cannot get past this either.
+    """
+    limit = settings.IMPORT_MAX_UNPACKED_MB
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        raise ImportFileError(
+            _("The file could not be read as an Excel workbook (%(error)s).") % {"error": shorten(error, 200)}
+        ) from None
+    if unpacked > limit * 1024 * 1024:
+        raise ImportFileError(
+            _("The Excel file unpacks to more than %(max)d MB, too much for a member list.") % {"max": limit}
+        )
 
 
 def _read_xlsx(data: bytes):
     import openpyxl
 
+    _check_unpacked_size(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
         raise ImportFileError(
-            _("The file could not be read as an Excel workbook (%(error)s).") % {"error": error}
+            _("The file could not be read as an Excel workbook (%(error)s).") % {"error": shorten(error, 200)}
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
+        # Read-only mode believes the <dimension> the file declares and drops the rows past it: read them all.
+        sheet.reset_dimensions()
+        for number, row in enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
+            if number > EXCEL_MAX_ROWS:
+                raise ImportFileError(_("The file has more rows than Excel allows."))
+            yield number, row
+    except ImportFileError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a broken sheet only shows while it is read
+        raise ImportFileError(
+            _("The file could not be read as an Excel workbook (%(error)s).") % {"error": shorten(error, 200)}
+        ) from None
     finally:
         workbook.close()
 
@@ -177,7 +259,7 @@ def _read_csv(data: bytes):
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as error:
-        raise ImportFileError(_("The CSV file is malformed (%(error)s).") % {"error": error}) from None
+        raise ImportFileError(_("The CSV file is malformed (%(error)s).") % {"error": shorten(error, 200)}) from None
 
 
 def map_headers(header: list[str]) -> dict[str, int]:
@@ -189,9 +271,70 @@ def map_headers(header: list[str]) -> dict[str, int]:
     if "first_name" not in columns or not ({"email", "phone"} & columns.keys()):
         raise ImportFileError(
             _("The first row must name the columns; at least Förnamn and E-post or Mobil are needed. Found: %(found)s.")
-            % {"found": ", ".join(h for h in header if h) or "-"}
+            % {"found": shorten(", ".join(h for h in header if h) or "-", 200)}
         )
     return columns
+
+
+# Uploads waiting for confirmation ----------------------------------------------------------------------------
+# The admin keeps an uploaded file between the preview and the coordinator's choice. It is the member list, so it
+# is readable by this user only, deleted once used, and deleted after a day when nobody came back for it.
+
+UPLOAD_MAX_AGE = timedelta(days=1)
+_UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _upload_dir() -> Path:
+    folder = Path(settings.VAR_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+def upload_store(data: bytes) -> str:
+    """Keep an uploaded file until the import is confirmed; returns its token. Sweeps abandoned uploads first."""
+    uploads_sweep()
+    token = secrets.token_urlsafe(16)
+    descriptor = os.open(_upload_dir() / token, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    return token
+
+
+def upload_read(token: str) -> bytes | None:
+    """The stored file, or None when the token is malformed, unknown or older than a day."""
+    if not _UPLOAD_TOKEN.fullmatch(token or ""):
+        return None
+    path = _upload_dir() / token
+    try:
+        if time.time() - path.stat().st_mtime > UPLOAD_MAX_AGE.total_seconds():
+            path.unlink(missing_ok=True)
+            return None
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def upload_discard(token: str) -> None:
+    if _UPLOAD_TOKEN.fullmatch(token or ""):
+        (_upload_dir() / token).unlink(missing_ok=True)
+
+
+def uploads_sweep(*, max_age: timedelta = UPLOAD_MAX_AGE) -> int:
+    """Delete the uploads older than `max_age` (previews nobody confirmed); returns how many were deleted."""
+    folder = Path(settings.VAR_DIR) / "imports"
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - max_age.total_seconds()
+    deleted = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:  # a concurrent request used or swept it
+            continue
+    return deleted
 
 
 # Validating --------------------------------------------------------------------------------------------------
@@ -214,21 +357,27 @@ def _phone_text(cell) -> str:
 
 
 def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]) -> Person | list[RowError]:
-    def cell(name: str):
-        index = columns.get(name)
-        if index is None or index >= len(row):
-            return None
-        return row[index]
-
     errors: list[RowError] = []
+    too_long: set[str] = set()
 
     def fail(name: str, message: str) -> None:
         errors.append(RowError(number, header[columns[name]] if name in columns else "", message))
 
+    def cell(name: str):
+        index = columns.get(name)
+        if index is None or index >= len(row):
+            return None
+        value = row[index]
+        if isinstance(value, TooLong):
+            too_long.add(name)
+            fail(name, _too_long(value.start, settings.IMPORT_MAX_CELL_CHARS))
+            return None
+        return value
+
     person = Person(rows=[number])
     person.first_name = collapse_spaces(_text(cell("first_name")))
     person.last_name = collapse_spaces(_text(cell("last_name")))
-    if not person.first_name:
+    if not person.first_name and "first_name" not in too_long:
         fail("first_name", _("The first name is missing."))
     try:
         person.email = normalize_email(_text(cell("email")))
@@ -249,7 +398,7 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
     if status:
         person.status = STATUS_WORDS.get(status, "")
         if not person.status:
-            fail("status", _("“%(value)s” is not a status (aktiv, pausad or alumni).") % {"value": status})
+            fail("status", _("“%(value)s” is not a status (aktiv, pausad or alumni).") % {"value": shorten(status)})
     person.locality = collapse_spaces(_text(cell("locality")))
     interests = _text(cell("interests"))
     if interests:
@@ -262,8 +411,12 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
         *(("interests", interest) for interest in person.interests),
     ):
         if len(value) > MAX_LENGTH:
-            fail(name, _("“%(value)s…” is longer than %(max)d characters.") % {"value": value[:20], "max": MAX_LENGTH})
+            fail(name, _too_long(shorten(value), MAX_LENGTH))
     return errors or person
+
+
+def _too_long(start: str, limit: int) -> str:
+    return _("“%(value)s” is longer than %(max)d characters.") % {"value": start, "max": limit}
 
 
 def parse_people(header: list[str], body: list[tuple[int, list]]) -> tuple[list[Person], list[RowError]]:

@@ -40,6 +40,7 @@ def configure_environment() -> None:
     os.environ["VAR_DIR"] = str(BENCH_DIR)  # everything the app writes (static root, broker, mailbox) stays here
     (BENCH_DIR / "static").mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+    os.environ.setdefault("IMPORT_MAX_ROWS", "200000")  # the import benchmarks read 100k-row files
     hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
     os.environ["DJANGO_ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver"]))
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain http

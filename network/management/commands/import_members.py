@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from network.importing import ImportFileError, ImportReport
+from network.importing import ImportFileError, ImportReport, check_file_size
 from network.resources import AmbassadorResource
 
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, skip_invalid: bool, **options):
         try:
+            check_file_size(file.stat().st_size)  # before reading it into memory
             data = file.read_bytes()
             report = AmbassadorResource().import_file(data, dry_run=dry_run, skip_invalid=skip_invalid)
         except (OSError, ImportFileError) as error:
