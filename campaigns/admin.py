@@ -11,7 +11,7 @@ from django.forms import (
     ModelMultipleChoiceField,
     MultipleChoiceField,
 )
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from network.models import Ambassador, Interest, Locality
 
 from . import services
-from .emails import build_message
+from .emails import campaign_message
 from .merge import markdown_html, merge_fields_unknown
 from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
 from .selectors import audience, audience_of, campaign_progress, campaign_report, members_matching
@@ -62,6 +62,9 @@ class EnrollmentAdmin(admin.ModelAdmin):
     readonly_fields = ["ambassador", "sequence", "enrolled_at"]
     search_fields = ["ambassador__first_name", "ambassador__last_name", "ambassador__email"]
 
+    def has_add_permission(self, request):
+        return False  # approving an application enrolls; an empty enrollment form would save nobody
+
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
@@ -80,6 +83,9 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     list_filter = ["category", "source"]
     list_select_related = ["ambassador", "campaign"]
     readonly_fields = ["ambassador", "category", "source", "campaign", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # recorded when a recipient unsubscribes; every field is read-only
 
 
 @admin.register(Suppression)
@@ -151,8 +157,10 @@ class SegmentAdmin(admin.ModelAdmin):
 
     def count_view(self, request):
         """The live count while the coordinator ticks boxes: the form's choices, nothing saved."""
-        if request.method != "POST" or not self.has_view_permission(request):
+        if not self.has_view_permission(request):
             raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         form = SegmentForm(request.POST)
         form.is_valid()  # a half-filled form still counts on what is valid
         data = form.cleaned_data
@@ -220,18 +228,31 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = self.get_object(request, object_id)
         extra = {}
         if campaign is not None:
+            # Names and addresses only for staff who may see the ambassadors and the deliveries themselves.
+            may_see_people = request.user.has_perm("network.view_ambassador")
+            may_see_deliveries = request.user.has_perm("campaigns.view_delivery")
             extra = {
                 "campaign": campaign,
                 "progress": campaign_progress(campaign),
                 "report": campaign_report(campaign) if campaign.status != Campaign.Status.DRAFT else None,
-                "failed": campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:200],
+                "failed": campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:200]
+                if may_see_deliveries
+                else [],
                 "tracking": settings.EMAIL_TRACKING,
-                "recipients": Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:50]
-                or audience(campaign.segment, campaign.kind).recipients[:50],
+                "recipients": (
+                    Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:50]
+                    or audience(campaign.segment, campaign.kind).recipients[:50]
+                )
+                if may_see_people
+                else None,
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    def _campaign(self, request, pk: int) -> Campaign:
+    def _campaign(self, request, pk: int, permission: str = "view") -> Campaign:
+        """The campaign, for staff with the model permission the page needs ("view" or "change")."""
+        allowed = self.has_view_permission if permission == "view" else self.has_change_permission
+        if not allowed(request):
+            raise PermissionDenied
         campaign = self.get_object(request, str(pk))
         if campaign is None:
             raise Http404
@@ -243,9 +264,13 @@ class CampaignAdmin(admin.ModelAdmin):
         return JsonResponse({"status": campaign.get_status_display(), "percent": progress.percent, **vars(progress)})
 
     def preview_view(self, request, pk: int):
-        """The message as a chosen recipient would see it (HTML part)."""
+        """The message as a chosen recipient would see it (HTML part); its unsubscribe link unsubscribes nobody."""
         campaign = self._campaign(request, pk)
-        ambassador = Ambassador.objects.filter(pk=request.GET.get("ambassador") or 0).first()
+        ambassador = None
+        if request.GET.get("ambassador"):
+            if not request.user.has_perm("network.view_ambassador"):
+                raise PermissionDenied
+            ambassador = Ambassador.objects.filter(pk=request.GET["ambassador"]).first()
         delivery = Delivery(
             pk=0,
             template="campaign",
@@ -255,19 +280,21 @@ class CampaignAdmin(admin.ModelAdmin):
             to_name=ambassador.full_name if ambassador else request.user.get_full_name(),
             language=ambassador.language if ambassador else "sv",
         )
-        message = build_message(delivery)
+        message = campaign_message(delivery, preview=True)
         response = HttpResponse(message.alternatives[0][0])
         response["Content-Security-Policy"] = "sandbox"
         return response
 
     def markdown_view(self, request):
         """Live preview while writing: the body's Markdown as the email will show it."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         return HttpResponse(markdown_html(request.POST.get("body", "")))
 
     def send_view(self, request, pk: int):
-        campaign = self._campaign(request, pk)
-        if not self.has_change_permission(request, campaign):
-            raise PermissionDenied
+        campaign = self._campaign(request, pk, "change")
         form = ScheduleForm(request.POST or None)
         checklist = services.campaign_checklist(campaign)
         if request.method == "POST" and "test" in request.POST:
@@ -302,9 +329,9 @@ class CampaignAdmin(admin.ModelAdmin):
         )
 
     def control_view(self, request, pk: int):
-        campaign = self._campaign(request, pk)
-        if request.method != "POST" or not self.has_change_permission(request, campaign):
-            raise PermissionDenied
+        campaign = self._campaign(request, pk, "change")
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         action = {
             "pause": services.campaign_pause,
             "resume": services.campaign_resume,

@@ -57,6 +57,12 @@ def unsubscribe_url(ambassador_id: int, kind: str, campaign_id: int | None = Non
 UNSUBSCRIBE_PLACEHOLDER = "{{ unsubscribe_url }}"
 
 
+def inert_unsubscribe_url() -> str:
+    """Where a test copy's or a preview's unsubscribe link goes: the unsubscribe page's answer to an invalid
+    link. No signed token, so nobody can be unsubscribed through it."""
+    return f"{settings.SITE_URL}/avregistrera/test/"
+
+
 @lru_cache(maxsize=32)
 def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str, str, str]:
     """The campaign rendered once (per process, language and edit) with merge fields left as placeholders:
@@ -75,16 +81,20 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
     )
 
 
-def campaign_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
+def campaign_message(delivery: Delivery, connection=None, *, preview: bool = False) -> EmailMultiAlternatives:
+    """The campaign as `delivery`'s recipient gets it. With `preview` (the admin's preview, never sent) the
+    recipient's merge fields are filled in, but the unsubscribe link is the inert one of a test copy."""
     campaign = delivery.campaign
     subject, text, html = campaign_templates(campaign.pk, campaign.updated_at, delivery.language)
-    if not delivery.is_test:
+    if not delivery.is_test and delivery.ambassador_id:
         values = merge_values(delivery.ambassador)
-        link = unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk)
-    else:  # a copy to the coordinator, filled with their own name
+    else:  # a copy to the coordinator (or their preview without a chosen recipient), filled with their own name
         first, _sep, last = delivery.to_name.partition(" ")
         values = {"first_name": first, "last_name": last, "full_name": delivery.to_name, "locality": ""}
-        link = f"{settings.SITE_URL}/avregistrera/test/"
+    if delivery.is_test or preview:
+        link = inert_unsubscribe_url()
+    else:
+        link = unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk)
     values["unsubscribe_url"] = link
     from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     message = EmailMultiAlternatives(
