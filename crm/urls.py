@@ -1,14 +1,20 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
 
+# The local mailbox of `make run` exists only with DEBUG on; in production these paths are not routed at all.
+debug_urlpatterns = [
+    path("admin/mailbox/", views.mailbox, name="mailbox"),
+    path("admin/mailbox/<str:name>/", views.mailbox_html, name="mailbox-html"),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="signup"), name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("admin/mailbox/", views.mailbox, name="mailbox"),
-    path("admin/mailbox/<str:name>/", views.mailbox_html, name="mailbox-html"),
+    *(debug_urlpatterns if settings.DEBUG else []),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("network.urls")),

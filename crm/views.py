@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from functools import wraps
+
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,12 +25,27 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-@staff_member_required
+def mailbox_access(view):
+    """Staff who may read sent email (the deliveries), and only while DEBUG is on (crm.urls routes it only then)."""
+
+    @staff_member_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.DEBUG:
+            raise Http404
+        if not request.user.has_perm("campaigns.view_delivery"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@mailbox_access
 def mailbox(request):
     return render(request, "admin/mailbox.html", {"messages_list": mailbox_messages(), "title": _("Local mailbox")})
 
 
-@staff_member_required
+@mailbox_access
 def mailbox_html(request, name: str):
     try:
         message = mailbox_message(name)

@@ -30,6 +30,25 @@ settings.CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
 
 
 @pytest.fixture
+def debug_urls(settings):
+    """The URL configuration as `make run` (DJANGO_DEBUG on) has it: crm.urls routes the local mailbox only then."""
+    from importlib import reload
+
+    from django.urls import clear_url_caches
+
+    import crm.urls
+
+    debug = settings.DEBUG
+    settings.DEBUG = True
+    reload(crm.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = debug
+    reload(crm.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback; Django's SMTP backend points to it."""
     with SMTPServer() as server:

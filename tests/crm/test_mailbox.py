@@ -6,7 +6,11 @@ import email
 import email.policy
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.urls import Resolver404, resolve
+
+from crm import views
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +18,7 @@ MAILBOX_URL = "/admin/mailbox/"
 
 
 @pytest.fixture
-def mailbox_dir(settings, tmp_path):
+def mailbox_dir(settings, tmp_path, debug_urls):
     settings.EMAIL_BACKEND = "crm.mailbox.EmailBackend"
     settings.MAILBOX_DIR = tmp_path / "mailbox"
     return settings.MAILBOX_DIR
@@ -23,6 +27,7 @@ def mailbox_dir(settings, tmp_path):
 @pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_user("personal", password="pw-for-tests", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_delivery", content_type__app_label="campaigns"))
     client.force_login(user)
     return client
 
@@ -150,3 +155,37 @@ def test_a_message_still_being_written_is_not_listed(mailbox_dir, staff_client):
     (mailbox_dir / ".20990101-000000-abcdef12.eml").write_bytes(b"Subject: Halvskrivet\r\n\r\nHej")
     response = staff_client.get(MAILBOX_URL)
     assert "Halvskrivet" not in response.content.decode()
+
+
+def test_staff_who_may_not_see_deliveries_get_403_on_the_mailbox(mailbox_dir, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("utan-behorighet", is_staff=True))
+    send_welcome()
+    name = next(mailbox_dir.glob("*.eml")).name
+    for path in (MAILBOX_URL, f"{MAILBOX_URL}{name}/"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert b"anna@example.se" not in response.content
+
+
+def test_without_debug_the_mailbox_is_not_routed(settings, tmp_path, client, django_user_model):
+    """Production (DEBUG off): /admin/mailbox/ is no page of ours, not even for a superuser."""
+    assert not settings.DEBUG
+    settings.EMAIL_BACKEND = "crm.mailbox.EmailBackend"
+    settings.MAILBOX_DIR = tmp_path / "mailbox"
+    send_welcome()
+    name = next(settings.MAILBOX_DIR.glob("*.eml")).name
+    client.force_login(django_user_model.objects.create_superuser("root", "root@kramfors.se", "pw-for-tests-123"))
+    for path in (MAILBOX_URL, f"{MAILBOX_URL}{name}/"):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            match = None
+        assert match is None or match.func not in (views.mailbox, views.mailbox_html), path
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b"anna@example.se" not in response.content
+
+
+def test_with_debug_the_mailbox_is_routed(debug_urls):
+    assert resolve(MAILBOX_URL).func is views.mailbox
+    assert resolve(f"{MAILBOX_URL}20990101-000000-deadbeef.eml/").func is views.mailbox_html

@@ -152,8 +152,10 @@ def test_with_the_broker_down_the_signup_is_saved_and_the_sweeper_sends_it_later
     assert delivery.status == Delivery.Status.SENT
 
 
-def test_in_make_run_the_confirmation_lands_in_the_local_mailbox(client, worker_env, tmp_path, coordinator_client):
-    """make run's setup: the embedded broker, and email written to var/mailbox/ for the staff page."""
+def test_in_make_run_the_confirmation_lands_in_the_local_mailbox(
+    client, worker_env, tmp_path, coordinator_client, debug_urls
+):
+    """make run's setup (DEBUG on): the embedded broker, and email written to var/mailbox/ for the staff page."""
     mailbox = tmp_path / "mailbox"
     worker_env |= {"EMAIL_BACKEND": "crm.mailbox.EmailBackend", "MAILBOX_DIR": str(mailbox)}
     worker = Worker(worker_env, tmp_path / "worker.log").start()
