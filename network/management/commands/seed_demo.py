@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from network.resources import AmbassadorResource
@@ -18,6 +19,11 @@ class Command(BaseCommand):
     help = "Load fictional demo ambassadors (through the real import) and a demo coordinator login."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            # The demo login's password is printed and published in the README: never on a real server.
+            raise CommandError(
+                _("seed_demo only runs with DJANGO_DEBUG on: it creates a demo login whose password is public.")
+            )
         report = AmbassadorResource().import_file(DEMO_FILE.read_bytes())
         self.stdout.write(
             _("Demo ambassadors: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % report.counts
