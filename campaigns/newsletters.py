@@ -84,7 +84,7 @@ def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
     person, so running it again adds nobody. Enqueues the rows once committed. Returns how many were queued."""
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update(skip_locked=True)
+            Campaign.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(pk=campaign_id, status__in=[Campaign.Status.SENDING, Campaign.Status.PAUSED])
             .filter(fanned_out_at__isnull=True)
             .first()

@@ -168,7 +168,7 @@ def _sendable() -> Q:
 
 def _db_retry(write):
     """Run a database write, retrying through a short outage. Used where giving up would send a message twice
-    (recording that it went out) or send it without holding it (renewing the lease)."""
+    (recording that it went out) or send it without holding it (renewing the lease), and for the send clock."""
     deadline = time.monotonic() + settings.EMAIL_SENDING_LEASE_SECONDS / 2
     pause = 0.2
     while True:
@@ -371,7 +371,13 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     size = _claim_size()
     try:
         for start in range(0, len(ids), size):
-            retries += _send_claimed(ids[start : start + size], connection, clock, timezone.now(), campaigns)
+            chunk = ids[start : start + size]
+            if clock.limited():  # slots first, then the claim: rows are never held while waiting for the rate
+                sendable = Delivery.objects.filter(_sendable(), pk__in=chunk, status=Delivery.Status.QUEUED)
+                if not (count := sendable.count()):
+                    continue
+                clock.reserve(count)
+            retries += _send_claimed(chunk, connection, clock, timezone.now(), campaigns)
     finally:
         _reset(connection)
     for campaign_id in campaigns:
@@ -403,18 +409,23 @@ def deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -
         Q(queued_at__lte=grace, next_attempt_at__isnull=True) | Q(next_attempt_at__lte=grace) | Q(pk__in=stuck)
     )
     ids = list(
-        waiting.filter(Q(campaign_id__isnull=True) | Q(is_test=True)).order_by("pk").values_list("pk", flat=True)[
-            :limit
-        ]
+        waiting.filter(Q(campaign_id__isnull=True) | Q(is_test=True))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
     sending = list(Campaign.objects.filter(status=Campaign.Status.SENDING).order_by("pk").values_list("pk", flat=True))
     for campaign_id in sending:
         share = (limit - len(ids)) // max(1, len(sending))
         if share > 0:
-            ids += waiting.filter(campaign_id=campaign_id, is_test=False).order_by("pk").values_list("pk", flat=True)[
-                :share
-            ]
+            ids += (
+                waiting.filter(campaign_id=campaign_id, is_test=False)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:share]
+            )
     if ids:
+        # Published again no sooner than after another grace, so a backlog waiting for a slow rate limit is not
+        # published anew at every sweep.
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).update(queued_at=now, next_attempt_at=None)
         _publish(ids)
     return len(ids)
 
@@ -455,19 +466,31 @@ def send_slots(count: int, *, now: float | None = None) -> list[float]:
 
 
 class RateClock:
-    """Send slots for one batch, reserved a few at a time from the shared clock and spent only on real sends."""
+    """Send slots from the shared clock, reserved for one claim at a time before it is claimed: the slots are
+    contiguous, so a claim of n rows is sent within n intervals however many workers share the rate (it never
+    outlives its lease waiting for them), and only rows that may be sent are counted."""
 
-    def __init__(self, reserve: int = 10):
-        self.reserve = reserve
+    def __init__(self):
         self.slots: list[float] = []
 
+    @staticmethod
+    def limited() -> bool:
+        return settings.EMAIL_RATE_PER_MINUTE > 0
+
+    def reserve(self, count: int) -> None:
+        """Take `count` slots and wait for the first."""
+        if self.limited() and count > 0:
+            self.slots = _db_retry(lambda: send_slots(count))
+            if (pause := self.slots[0] - time.time()) > 0:
+                time.sleep(pause)
+
     def wait(self) -> None:
-        if settings.EMAIL_RATE_PER_MINUTE <= 0:
+        if not self.limited():
             return
         interval = 60.0 / settings.EMAIL_RATE_PER_MINUTE
         while True:
             if not self.slots:
-                self.slots = send_slots(self.reserve)
+                self.slots = _db_retry(lambda: send_slots(1))
             pause = self.slots.pop(0) - time.time()
             # A slot missed by more than one interval (the worker was busy) is given up rather than used late,
             # so that late sends never bunch up above the rate.
