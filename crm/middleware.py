@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.utils import translation
 
 
@@ -20,3 +23,23 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Ends a logged-in session after SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE after it
+    started at the latest, however active it is. The time of the last request is written at most once a minute."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault("session_started_at", now)
+            seen = session.get("session_seen_at", started)
+            if now - seen > settings.SESSION_IDLE_SECONDS or now - started > settings.SESSION_COOKIE_AGE:
+                logout(request)
+            elif now - seen >= 60 or "session_seen_at" not in session:
+                session["session_seen_at"] = now
+        return self.get_response(request)

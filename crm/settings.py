@@ -6,6 +6,7 @@ Every value is parsed strictly: a malformed value stops start-up with a message 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "anymail",
+    "axes",
     "crm",
     "network",
     "campaigns",
@@ -101,8 +103,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -148,10 +152,33 @@ CACHES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Logins: django-axes refuses a username from an IP address after AXES_FAILURE_LIMIT wrong passwords, for
+# AXES_COOLOFF_TIME; the same user from another address, and other users from that address, can still log in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "network.abuse.client_ip"  # the same TRUST_X_FORWARDED_FOR rule as the public forms
+AXES_DISABLE_ACCESS_LOG = True  # no lasting record of every successful login (failed attempts expire with the cool-off)
+AXES_VERBOSE = False  # no start-up banner; log lines name the lockout parameters only, masked
+# Not in the admin: axes' pages are English-only and their clean-up action fails. A lockout ends by itself after
+# the cool-off, or at once with `python manage.py axes_reset_username <username>`.
+AXES_ENABLE_ADMIN = False
+AXES_COOLOFF_MESSAGE = _("Too many failed logins for this user from your address. Try again in 15 minutes.")
+
+# Staff sessions: logged out after SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE after login at
+# the latest (crm.middleware.SessionTimeoutMiddleware), instead of Django's two weeks.
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_IDLE_SECONDS = 3600
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
