@@ -92,6 +92,7 @@ def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
         if campaign is None:  # fanned out already, being fanned out by another worker, or cancelled
             return 0
         reached = audience(campaign.segment, campaign.kind)
+        name_length = Delivery._meta.get_field("to_name").max_length  # one long name must not fail the insert
         rows = reached.recipients.values_list("pk", "email", "first_name", "last_name", "language").order_by("pk")
         batch = []
         for pk, address, first, last, language in rows.iterator(chunk_size=chunk):
@@ -101,7 +102,7 @@ def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
                     campaign=campaign,
                     ambassador_id=pk,
                     to_email=address,
-                    to_name=f"{first} {last}".strip(),
+                    to_name=f"{first} {last}".strip()[:name_length],
                     language=language,
                 )
             )

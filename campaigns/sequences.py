@@ -95,10 +95,12 @@ def _insert_deliveries(enrollment_ids: list[int], now: datetime) -> list[int]:
     enrollment = connection.ops.quote_name(Enrollment._meta.db_table)
     ambassador = connection.ops.quote_name(Ambassador._meta.db_table)
     placeholders = ", ".join(["%s"] * len(enrollment_ids))
+    name_length = int(Delivery._meta.get_field("to_name").max_length)  # one long name must not fail the batch
     sql = f"""
         INSERT INTO {delivery} (template, step_id, ambassador_id, to_email, to_name, language, context, is_test,
                                 status, attempts, last_error, esp_message_id, created_at, queued_at)
-        SELECT 'step', e.next_step_id, a.id, COALESCE(a.email, ''), TRIM(a.first_name || ' ' || a.last_name),
+        SELECT 'step', e.next_step_id, a.id, COALESCE(a.email, ''),
+               SUBSTR(TRIM(a.first_name || ' ' || a.last_name), 1, {name_length}),
                a.language, %s, %s,
                CASE WHEN a.email IS NULL THEN %s ELSE %s END, 0,
                CASE WHEN a.email IS NULL THEN %s ELSE '' END, '', %s, %s
