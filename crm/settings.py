@@ -227,8 +227,11 @@ EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
 EMAIL_RETRY_BASE_SECONDS = env_float("EMAIL_RETRY_BASE_SECONDS", 30.0)
 EMAIL_RETRY_MAX_SECONDS = env_float("EMAIL_RETRY_MAX_SECONDS", 3600.0)
+# A row stays "sending" for at most the lease without news from its worker (a live worker renews it every quarter
+# lease); then the sweeper, which runs every EMAIL_SWEEP_INTERVAL_SECONDS, takes it back and publishes it again.
 EMAIL_SENDING_LEASE_SECONDS = env_int("EMAIL_SENDING_LEASE_SECONDS", 600)
 EMAIL_SWEEP_GRACE_SECONDS = env_int("EMAIL_SWEEP_GRACE_SECONDS", 60)
+EMAIL_SWEEP_INTERVAL_SECONDS = env_float("EMAIL_SWEEP_INTERVAL_SECONDS", 15.0)
 # Open and click tracking at the ESP: off unless switched on (privacy by default).
 EMAIL_TRACKING = env_bool("EMAIL_TRACKING", False)
 # The ESP's quota, across all workers (0: no limit).
@@ -254,7 +257,9 @@ EMAIL_WEBHOOK_ESPS = env_list(
 
 # Celery: Redis in production; without a broker URL, kombu's filesystem transport under var/ needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# A short connect timeout: a request that publishes gives up quickly when the broker is down (the sweeper
+# publishes later), and a worker retries its own connection anyway.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": env_float("CELERY_BROKER_CONNECT_TIMEOUT", 0.5)}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -275,7 +280,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "advance-enrollments": {"task": "campaigns.tasks.advance_enrollments", "schedule": 60.0},
-    "sweep-deliveries": {"task": "campaigns.tasks.sweep_deliveries", "schedule": 60.0},
+    "sweep-deliveries": {"task": "campaigns.tasks.sweep_deliveries", "schedule": EMAIL_SWEEP_INTERVAL_SECONDS},
     "start-due-campaigns": {"task": "campaigns.tasks.start_due_campaigns", "schedule": 60.0},
     "coordinator-digest": {
         "task": "campaigns.tasks.send_coordinator_digest",
