@@ -245,19 +245,18 @@ class _Claim:
         with_ids = [(pk, esp_id) for pk, esp_id in self.sent if esp_id]
 
         def write() -> None:
-            with transaction.atomic():
-                if plain:
-                    Delivery.objects.filter(mine, pk__in=plain).update(
-                        status=Delivery.Status.SENT, sent_at=now, last_error="", claim_token=None
-                    )
-                for pk, esp_id in with_ids:  # the ESP's id, for matching its webhooks later
-                    Delivery.objects.filter(mine, pk=pk).update(
-                        status=Delivery.Status.SENT,
-                        sent_at=now,
-                        last_error="",
-                        claim_token=None,
-                        esp_message_id=esp_id[:200],
-                    )
+            if plain:
+                Delivery.objects.filter(mine, pk__in=plain).update(
+                    status=Delivery.Status.SENT, sent_at=now, last_error="", claim_token=None
+                )
+            for pk, esp_id in with_ids:  # the ESP's id, for matching its webhooks later; each write is idempotent
+                Delivery.objects.filter(mine, pk=pk).update(
+                    status=Delivery.Status.SENT,
+                    sent_at=now,
+                    last_error="",
+                    claim_token=None,
+                    esp_message_id=esp_id[:200],
+                )
 
         _db_retry(write)
         self.sent = []
