@@ -4,8 +4,9 @@ FROM python:3.11-slim
 
 # PYTHONPATH: the source tree in /app comes first, so BASE_DIR is /app and templates/ and locale/ are found
 # (pip installs only the Python packages, not those folders).
-# VAR_DIR: static files and the beat schedule (and, without PostgreSQL/Redis, the SQLite file and the broker).
-# WEB_CONCURRENCY: the number of gunicorn workers (gunicorn reads it itself).
+# VAR_DIR: the Celery beat schedule (and, without PostgreSQL/Redis, the SQLite file and the broker); the only
+# folder the application writes to. Static files are collected into /app/staticfiles when the image is built.
+# WEB_CONCURRENCY: the number of gunicorn workers (gunicorn.conf.py, which also sets a 300-second timeout).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -25,19 +26,22 @@ RUN mkdir -p crm network campaigns \
     && pip uninstall --yes ambassadorsnatverket \
     && rm -rf crm network campaigns build *.egg-info
 
-# The project itself.
+# The project itself, owned by root: the application cannot change its own code.
 COPY . .
 RUN pip install --no-deps . && rm -rf build *.egg-info
 
-# A non-root user owns var/ (the compose file mounts a named volume there; a new volume copies this ownership).
+# Static files, collected as root into /app/staticfiles (read-only for the app). The settings are loaded in
+# development mode for this one step, so that it needs no secret key or site URL; nothing of it stays in the image.
+RUN DJANGO_DEBUG=1 python manage.py collectstatic --noinput
+
+# A non-root user owns var/, and only var/ (the compose file mounts a named volume there; a new volume copies
+# this ownership).
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app \
     && mkdir -p "$VAR_DIR" \
     && chown -R app:app "$VAR_DIR"
 USER app
 
-# Static files at build time; settings need a secret key to load, so a throwaway one (never used at run time).
-RUN DJANGO_SECRET_KEY=collectstatic-only-dummy-key python manage.py collectstatic --noinput
-
 EXPOSE 8000
+# Workers and timeout: gunicorn.conf.py, read from /app; it also runs Django's system checks before starting.
 CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

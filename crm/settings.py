@@ -75,7 +75,13 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# The base URL of every link in email. Required in production: a default would silently send people to localhost.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000" if DEBUG else "").strip().rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DJANGO_DEBUG is off: the public base URL used in emailed links, "
+        "e.g. https://ambassador.kramfors.se."
+    )
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must start with http:// or https://.")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
@@ -135,7 +141,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Django's SQLite backend, creating the database file's folder when it first connects (not here: importing
+    # the settings must not write to the disk, e.g. in the Docker build).
+    DATABASES["default"]["ENGINE"] = "crm.backends.sqlite3"
     # Workers, beat and the web server share the file: wait for locks instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # A file, not memory, so that a real Celery worker process can share the test database.
@@ -188,15 +196,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# collectstatic writes here (in the image at build time, /app/staticfiles); the folder is kept in the source tree,
+# since WhiteNoise warns on every start without it. Not under VAR_DIR: static files belong to the code.
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start without it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 # Security: strict unless DEBUG (make run) is on.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy (DJANGO_BEHIND_PROXY), a request the proxy marks X-Forwarded-Proto: https is
+# https. Only then: without a proxy that sets (and overwrites) that header, any client could claim https.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)

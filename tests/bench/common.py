@@ -37,8 +37,8 @@ def configure_environment() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-benchmarks-only")
     os.environ.setdefault("DJANGO_DEBUG", "0")
-    os.environ["VAR_DIR"] = str(BENCH_DIR)  # everything the app writes (static root, broker, mailbox) stays here
-    (BENCH_DIR / "static").mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
+    os.environ["VAR_DIR"] = str(BENCH_DIR)  # everything the app writes (database, broker, mailbox) stays here
+    os.environ.setdefault("SITE_URL", "http://testserver")  # required with DEBUG off
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.setdefault("IMPORT_MAX_ROWS", "200000")  # the import benchmarks read 100k-row files
     hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]

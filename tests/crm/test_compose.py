@@ -157,3 +157,32 @@ def test_every_variable_in_env_example_has_an_english_comment_above_it():
         while above >= 0 and ENV_EXAMPLE_LINE.match(lines[above]):
             above -= 1  # a group of related variables (ANYMAIL_*) shares one comment
         assert above >= 0 and lines[above].startswith("#") and not ENV_EXAMPLE_LINE.match(lines[above]), match[1]
+
+
+def test_site_url_must_be_given_for_compose_too(compose):
+    """A default here would send every emailed link to localhost, as a missing SITE_URL did in the settings."""
+    environment = normalised_environment(compose["services"]["web"])
+    assert environment["SITE_URL"].startswith("${SITE_URL:?"), environment["SITE_URL"]
+
+
+def test_no_app_service_writes_static_files_at_run_time(compose):
+    """Static files are collected into the image when it is built; at run time /app belongs to root and the
+    services run as the image's unprivileged user, so a collectstatic there would fail."""
+    for name, service in compose["services"].items():
+        command = service.get("command") or ""
+        assert "collectstatic" not in (" ".join(command) if isinstance(command, list) else command), name
+
+
+def test_the_compose_file_says_which_compose_version_it_needs(compose):
+    """`env_file` entries with `required:` need Docker Compose 2.24 or later."""
+    uses_required = any(
+        isinstance(item, dict) and "required" in item
+        for service in compose["services"].values()
+        for item in (service.get("env_file") or [])
+    )
+    if uses_required:
+        header = (ROOT / "docker-compose.yml").read_text(encoding="utf-8").split("\n\n", 1)[0]
+        assert "2.24 or later" in header
+        assert re.search(
+            r"Compose (?:version )?(?:≥ ?|2\.24 or later)", (ROOT / "README.md").read_text(encoding="utf-8")
+        )

@@ -153,3 +153,118 @@ def test_healthz_answers_200_with_json(client):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"status": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+# Production needs its own address; a proxy is trusted only when declared -----------------------------------
+
+
+@pytest.mark.parametrize("value", [None, "", "  "], ids=["unset", "empty", "blank"])
+def test_site_url_is_required_with_debug_off(tmp_path, value):
+    environment = production_environment(tmp_path)
+    if value is None:
+        del environment["SITE_URL"]
+    else:
+        environment["SITE_URL"] = value
+    result = django_setup_and_print("settings.SITE_URL", environment)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line and "SITE_URL" in last_line, result.stderr
+
+
+def test_site_url_defaults_to_localhost_only_in_debug_mode(tmp_path):
+    result = django_setup_and_print("settings.SITE_URL", clean_environment(tmp_path, DJANGO_DEBUG="1"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://localhost:8000"
+
+
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(tmp_path):
+    expression = "getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)"
+    direct = django_setup_and_print(expression, production_environment(tmp_path))
+    behind = django_setup_and_print(expression, production_environment(tmp_path, DJANGO_BEHIND_PROXY="1"))
+    assert (direct.returncode, behind.returncode) == (0, 0), direct.stderr + behind.stderr
+    assert direct.stdout.strip() == "None"
+    assert behind.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_production_behind_a_proxy_passes_check_deploy_without_warnings(tmp_path):
+    environment = production_environment(tmp_path, DJANGO_BEHIND_PROXY="1")
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Loading the settings writes nothing; folders are made where they are needed ----------------------------------
+
+RECORD_MKDIR = """
+import os, sys
+made = []
+_mkdir = os.mkdir
+def recording_mkdir(path, *args, **kwargs):
+    made.append(str(path))
+    return _mkdir(path, *args, **kwargs)
+os.mkdir = recording_mkdir
+import django
+django.setup()
+from django.conf import settings
+print(repr(made))
+"""
+
+
+@pytest.mark.parametrize("debug", ["0", "1"], ids=["production", "debug"])
+def test_loading_the_settings_creates_no_folder(tmp_path, debug):
+    var_dir = tmp_path / "var"
+    environment = {**production_environment(var_dir), "DJANGO_DEBUG": debug}
+    result = run(["-c", RECORD_MKDIR], environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert not var_dir.exists()
+
+
+def test_the_sqlite_folder_is_made_when_the_database_is_first_used(tmp_path):
+    var_dir = tmp_path / "new" / "var"
+    result = run(
+        [
+            "-c",
+            "import django; django.setup(); from django.db import connection; connection.ensure_connection();"
+            " print(connection.vendor, connection.settings_dict['NAME'])",
+        ],
+        clean_environment(var_dir, DJANGO_DEBUG="1"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sqlite", str(var_dir / "db.sqlite3")]
+    assert (var_dir / "db.sqlite3").is_file()
+
+
+# Tracking webhooks: which ESPs are routed, and start-up refuses them without the secret -------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("anymail.backends.amazon_ses.EmailBackend", "['amazon_ses']"),
+        ("anymail.backends.postmark.EmailBackend", "['postmark']"),
+        ("django.core.mail.backends.smtp.EmailBackend", "[]"),
+    ],
+)
+def test_the_routed_webhooks_default_to_the_esp_of_the_email_backend(tmp_path, backend, expected):
+    environment = production_environment(tmp_path, EMAIL_BACKEND=backend, ANYMAIL_WEBHOOK_SECRET="user:pass")
+    result = django_setup_and_print("settings.EMAIL_WEBHOOK_ESPS", environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_manage_py_check_refuses_routed_webhooks_without_the_secret(tmp_path):
+    environment = production_environment(tmp_path, EMAIL_BACKEND="anymail.backends.postmark.EmailBackend")
+    result = run(["manage.py", "check"], environment)
+    assert result.returncode != 0
+    assert "campaigns.E001" in result.stderr and "ANYMAIL_WEBHOOK_SECRET" in result.stderr, result.stderr
+
+    for fixed in ({"ANYMAIL_WEBHOOK_SECRET": "user:pass"}, {"EMAIL_WEBHOOK_ESPS": ""}, {"DJANGO_DEBUG": "1"}):
+        result = run(["manage.py", "check"], {**environment, **fixed})
+        assert result.returncode == 0, (fixed, result.stderr)
+
+
+def test_manage_py_check_refuses_an_esp_without_a_webhook_here(tmp_path):
+    environment = production_environment(tmp_path, EMAIL_WEBHOOK_ESPS="postmark,sendgrid", ANYMAIL_WEBHOOK_SECRET="u:p")
+    result = run(["manage.py", "check"], environment)
+    assert result.returncode != 0
+    assert "campaigns.E002" in result.stderr and "sendgrid" in result.stderr, result.stderr
