@@ -67,6 +67,10 @@ class Ambassador(models.Model):
     wants_invitations = models.BooleanField(_("receives event invitations"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set by the nightly retention job (crm.retention) the first night the person is alumni, cleared when they are
+    # not: whatever changed the status (a form, an admin action, an import, Mina sidor). RETENTION_ALUMNI_DAYS
+    # later they are erased.
+    alumni_since = models.DateTimeField(_("alumni since"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -149,15 +153,33 @@ class Application(models.Model):
 
 
 class ConsentRecord(models.Model):
-    """Who agreed to what, when, and to which version of the text (GDPR art. 7(1))."""
+    """Who agreed to what, when, to which version of the text and how (GDPR art. 7(1)), and who withdrew it.
+
+    Append-only, one row per event: a row with `withdrawn_at` is a withdrawal of its purpose (recorded by the
+    unsubscribe link and the preferences page, as easily as consent is given). A person's current answer for a
+    purpose is their latest row. The signup consent covers the text of every purpose at its version, so
+    newsletters and invitations have rows of their own only once withdrawn or given again (network.consent)."""
 
     class Purpose(models.TextChoices):
         AMBASSADOR_REGISTRY = "registry", _("Membership of the ambassador network")
+        NEWSLETTERS = "newsletters", _("Newsletters")
+        INVITATIONS = "invitations", _("Invitations to events and trainings")
+        TRACKING = "tracking", _("Open and click tracking")
+
+    class Source(models.TextChoices):
+        SIGNUP = "signup", _("Signup")
+        LINK = "link", _("Unsubscribe page")
+        ONE_CLICK = "one-click", _("One-click (mail program)")
+        ESP = "esp", _("Reported by the email service")
+        PREFERENCES = "preferences", _("Preferences page")
+        MY_PAGES = "mypages", _("My pages")
 
     email = models.EmailField(_("email"))
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     text_version = models.CharField(_("text version"), max_length=20)
     given_at = models.DateTimeField(_("given"), auto_now_add=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.SIGNUP)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE)
     ambassador = models.ForeignKey(Ambassador, null=True, blank=True, on_delete=models.CASCADE)
 
@@ -195,6 +217,8 @@ class RecruitmentContact(models.Model):
     )
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The last activity: RETENTION_RECRUITMENT_DAYS after it (and after the follow-up date) the contact is erased.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["status", "follow_up_on", "-created_at"]
