@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from network.consent import PURPOSE_OF_KIND, consent_withdraw
+
 from .models import Campaign, Delivery, Suppression, TrackingEvent, Unsubscribe
 from .newsletters import unsubscribe
 from .outbox import suppression_add
@@ -104,6 +106,10 @@ def tracking_event_process(event_id: int) -> None:
                 source=Unsubscribe.Source.ESP,
                 campaign=delivery.campaign,
             )
+            if delivery.ambassador is not None:
+                consent_withdraw(
+                    ambassador=delivery.ambassador, purpose=PURPOSE_OF_KIND[kind], source=Unsubscribe.Source.ESP
+                )
         event.processed = True
         event.save(update_fields=["processed"])
 

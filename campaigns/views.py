@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from crm.tokens import TokenExpired, TokenInvalid, token_read
+from network.consent import PURPOSE_OF_KIND, consent_give, consent_withdraw
 from network.models import Ambassador
 
 from . import services
@@ -47,12 +48,10 @@ def unsubscribe(request, token: str):
     if request.method == "GET":
         return render(request, "campaigns/unsubscribe.html", {"kind": kind, "token": token})
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-    services.unsubscribe(
-        ambassador_id=ambassador.pk,
-        kind=kind,
-        source=Unsubscribe.Source.ONE_CLICK if one_click else Unsubscribe.Source.LINK,
-        campaign=campaign,
-    )
+    source = Unsubscribe.Source.ONE_CLICK if one_click else Unsubscribe.Source.LINK
+    services.unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=source, campaign=campaign)
+    # Withdrawing consent is as easy as giving it, and recorded as carefully (same source values).
+    consent_withdraw(ambassador=ambassador, purpose=PURPOSE_OF_KIND[kind], source=source)
     if one_click:
         return HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8")
     return render(request, "campaigns/unsubscribed.html", {"kind": kind, "token": token})
@@ -69,11 +68,19 @@ def preferences(request, token: str):
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
+            wanted = {
+                Campaign.Kind.NEWSLETTER: (ambassador.wants_newsletters, form.cleaned_data["newsletters"]),
+                Campaign.Kind.INVITATION: (ambassador.wants_invitations, form.cleaned_data["invitations"]),
+            }
             services.preferences_set(
                 ambassador=ambassador,
                 newsletters=form.cleaned_data["newsletters"],
                 invitations=form.cleaned_data["invitations"],
             )
+            for kind, (before, after) in wanted.items():
+                record = consent_withdraw if not after else consent_give if not before else None
+                if record is not None:
+                    record(ambassador=ambassador, purpose=PURPOSE_OF_KIND[kind], source=Unsubscribe.Source.PREFERENCES)
             saved = True
     else:
         form = PreferencesForm(

@@ -319,3 +319,53 @@ IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 20)
 IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 50)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 1000)
+
+# Privacy: the controller, and for each purpose of processing its legal basis ("consent" or "public_interest",
+# GDPR art. 6.1 a or e) and the version of its text. The privacy notice at /integritet/ is generated from these
+# (crm.privacy_notice), and every consent record carries its purpose's version: when a text changes, change its
+# version here.
+LEGAL_BASES = ("consent", "public_interest")
+
+
+def _legal_basis(name: str, default: str) -> str:
+    value = env_str(name, default).strip()
+    if value not in LEGAL_BASES:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a legal basis; use one of {', '.join(LEGAL_BASES)}.")
+    return value
+
+
+PRIVACY = {
+    "controller": env_str("PRIVACY_CONTROLLER", "Kramfors kommun (kommunstyrelsen)"),
+    "org_number": env_str("PRIVACY_ORG_NUMBER", "212000-2429"),
+    "address": env_str("PRIVACY_ADDRESS", "Kramfors kommun, 872 80 Kramfors"),
+    "contact_email": env_str("PRIVACY_CONTACT_EMAIL", COORDINATOR_EMAIL),
+    "dpo_email": env_str("PRIVACY_DPO_EMAIL", "dataskyddsombud@kramfors.se"),
+    "purposes": {
+        "registry": {"basis": _legal_basis("PRIVACY_BASIS_REGISTRY", "consent"), "version": "2026-11-27"},
+        "newsletters": {"basis": _legal_basis("PRIVACY_BASIS_NEWSLETTERS", "consent"), "version": "2026-11-27"},
+        "invitations": {"basis": _legal_basis("PRIVACY_BASIS_INVITATIONS", "consent"), "version": "2026-11-27"},
+        "tracking": {"basis": _legal_basis("PRIVACY_BASIS_TRACKING", "consent"), "version": "2026-11-27"},
+        # People recommended by someone else (GDPR art. 14): they have given nothing, so not consent.
+        "recruitment": {
+            "basis": _legal_basis("PRIVACY_BASIS_RECRUITMENT", "public_interest"),
+            "version": "2026-11-27",
+        },
+    },
+}
+
+# Retention, in days (the municipality's retention decision): what has expired is erased, or for delivery logs
+# anonymised, by the nightly job (crm.retention, 03:00), which records only how many of each it removed.
+RETENTION_UNCONFIRMED_DAYS = env_int("RETENTION_UNCONFIRMED_DAYS", 30)  # applications never confirmed, from sent
+RETENTION_DECLINED_DAYS = env_int("RETENTION_DECLINED_DAYS", 180)  # declined applications, from the decision
+RETENTION_RECRUITMENT_DAYS = env_int("RETENTION_RECRUITMENT_DAYS", 365)  # recruitment contacts, from the last change
+RETENTION_ALUMNI_DAYS = env_int("RETENTION_ALUMNI_DAYS", 730)  # alumni, from the first night they are alumni
+RETENTION_DELIVERY_LOG_DAYS = env_int("RETENTION_DELIVERY_LOG_DAYS", 365)  # emails sent: address, name, content
+for _name in (
+    "RETENTION_UNCONFIRMED_DAYS",
+    "RETENTION_DECLINED_DAYS",
+    "RETENTION_RECRUITMENT_DAYS",
+    "RETENTION_ALUMNI_DAYS",
+    "RETENTION_DELIVERY_LOG_DAYS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be at least 1 (days).")

@@ -290,9 +290,19 @@ class RecruitmentContactAdmin(admin.ModelAdmin):
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(admin.ModelAdmin):
-    list_display = ["email", "purpose", "text_version", "given_at"]
+    list_display = ["email", "purpose", "text_version", "source", "given_at", "withdrawn_at"]
+    list_filter = ["purpose", "source", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["email"]
-    readonly_fields = ["email", "purpose", "text_version", "given_at", "application", "ambassador"]
+    readonly_fields = [
+        "email",
+        "purpose",
+        "text_version",
+        "source",
+        "given_at",
+        "withdrawn_at",
+        "application",
+        "ambassador",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -17,9 +17,11 @@ from campaigns import services as email
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
 from . import selectors
+from .consent import purpose_version
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
 
-CONSENT_VERSION = "2026-11-01"
+# The version of the text the signup consent is given to (settings.PRIVACY, read again at each signup).
+CONSENT_VERSION = settings.PRIVACY["purposes"]["registry"]["version"]
 CONFIRM_MAX_AGE = timedelta(days=7)
 RESEND_INTERVAL = timedelta(minutes=10)
 
@@ -115,7 +117,8 @@ def application_submit(
     ConsentRecord.objects.create(
         email=email_address,
         purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
-        text_version=CONSENT_VERSION,
+        text_version=purpose_version(ConsentRecord.Purpose.AMBASSADOR_REGISTRY),
+        source=ConsentRecord.Source.SIGNUP,
         application=application,
     )
     if resend:

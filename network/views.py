@@ -11,6 +11,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from crm.privacy_notice import notice
+
 from . import abuse, services
 from .forms import NewLinkForm, RecommendForm, SignupForm
 from .services import ConfirmResult
@@ -148,7 +150,8 @@ def recommend_thanks(request):
 
 
 def privacy(request):
-    return render(request, "network/privacy.html", {"consent_version": services.CONSENT_VERSION})
+    """The privacy notice, generated from the settings (crm.privacy_notice)."""
+    return render(request, "network/privacy.html", notice())
 
 
 def accessibility(request):
