@@ -3,7 +3,8 @@ recipient's language, with a deterministic Message-ID and a real text/plain part
 
 from __future__ import annotations
 
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -15,7 +16,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 from crm.tokens import token_make
-from network.normalize import collapse_spaces
+from network.normalize import clean_text, collapse_spaces
 
 from .merge import markdown_html, merge, merge_values
 from .models import Campaign, Delivery
@@ -26,6 +27,16 @@ def message_id(delivery_id: int) -> str:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     digest = salted_hmac("campaigns.message-id", str(delivery_id)).hexdigest()[:16]
     return f"<{delivery_id}.{digest}@{domain}>"
+
+
+def mailbox(name: str, address: str) -> str:
+    """`name <address>` for a From or To header.
+
+    The name is made one line first (`clean_text`: no CR or LF in it can start a header of its own) and quoted
+    where it has to be. Django then writes a name outside ASCII as short RFC 2047 encoded words (several for a long
+    name) on lines of at most 78 characters, and a domain outside ASCII in its IDNA form.
+    """
+    return str(Address(display_name=clean_text(name), addr_spec=address))
 
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -100,8 +111,8 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
     message = EmailMultiAlternatives(
         subject=collapse_spaces(merge(subject, values)),
         body=merge(text, values),
-        from_email=formataddr((collapse_spaces(campaign.sender_name), from_address)),
-        to=[formataddr((collapse_spaces(delivery.to_name), delivery.to_email))],
+        from_email=mailbox(campaign.sender_name, from_address),
+        to=[mailbox(delivery.to_name, delivery.to_email)],
         headers={
             "Message-ID": message_id(delivery.pk),
             "List-Unsubscribe": f"<{link}>",
@@ -126,7 +137,7 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[formataddr((collapse_spaces(delivery.to_name), delivery.to_email))],
+        to=[mailbox(delivery.to_name, delivery.to_email)],
         headers={"Message-ID": message_id(delivery.pk), "Auto-Submitted": "auto-generated"},
         connection=connection,
     )

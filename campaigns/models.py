@@ -129,8 +129,10 @@ class Delivery(models.Model):
     application = models.ForeignKey(
         Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
-    to_email = models.EmailField(_("to"))
-    to_name = models.CharField(_("name"), max_length=200, blank=True)
+    to_email = models.EmailField(_("to"))  # 254 characters, as every address field (tests/network/test_lengths.py)
+    # Holds any full name we send to: an ambassador's or an application's (100 + 1 + 100), and a staff user's for
+    # a test copy (auth.User: 150 + 1 + 150).
+    to_name = models.CharField(_("name"), max_length=301, blank=True)
     language = models.CharField(_("language"), max_length=5, default="sv")
     context = models.JSONField(default=dict, blank=True)
     is_test = models.BooleanField(_("test copy"), default=False, help_text="A campaign sent to the coordinator.")

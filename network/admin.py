@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from . import services
+from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
 from .normalize import format_phone, normalize_phone
@@ -21,11 +22,13 @@ from .resources import EXPORT_FORMATS, AmbassadorResource, ExportForm
 
 @admin.register(Locality)
 class LocalityAdmin(admin.ModelAdmin):
+    formfield_overrides = CLEAN_INPUT_OVERRIDES
     search_fields = ["name"]
 
 
 @admin.register(Interest)
 class InterestAdmin(admin.ModelAdmin):
+    formfield_overrides = CLEAN_INPUT_OVERRIDES
     search_fields = ["name"]
 
 
@@ -65,6 +68,7 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
     import_export_change_list_template = "admin/network/ambassador/change_list.html"
     export_template_name = "admin/network/ambassador/export.html"
     export_form_class = ExportForm
+    formfield_overrides = CLEAN_INPUT_OVERRIDES
     list_display = ["full_name", "email", "phone_display", "locality", "status", "member_since", "source"]
     list_display_links = ["full_name"]
     list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]
@@ -198,13 +202,14 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
 
 
 class ReviewForm(forms.Form):
-    personal_line = forms.CharField(
+    personal_line = TextField(
         label=_("A personal line in the email (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
+    formfield_overrides = CLEAN_INPUT_OVERRIDES
     list_display = ["__str__", "locality", "status", "created_at", "confirmed_at"]
     list_filter = ["status", "locality", "interests", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["locality"]
@@ -280,6 +285,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(RecruitmentContact)
 class RecruitmentContactAdmin(admin.ModelAdmin):
+    formfield_overrides = CLEAN_INPUT_OVERRIDES
     list_display = ["name", "contact", "source", "status", "follow_up_on", "referred_by", "created_at"]
     list_filter = ["status", "source", ("follow_up_on", admin.DateFieldListFilter)]
     list_editable = ["status", "follow_up_on"]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Ambassador, Interest, Locality
-from .normalize import collapse_spaces, normalize_email, normalize_phone, parse_date, shorten, unescape_formula
+from .normalize import clean_text, normalize_email, normalize_phone, parse_date, shorten, unescape_formula
 
 # field -> the header we export, then other headers people write (compared without case, spaces, - and _).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -46,7 +46,14 @@ STATUS_WORDS = {
     "alumni": Ambassador.Status.ALUMNI,
     "alumn": Ambassador.Status.ALUMNI,
 }
-MAX_LENGTH = 100  # of names, localities and interests in the register
+# The longest value each text column may hold: the model field's max_length, so what the import accepts is stored.
+# (Addresses are checked by normalize_email, phones are E.164, and notes are unbounded but for the cell limit.)
+MAX_LENGTHS = {
+    "first_name": Ambassador._meta.get_field("first_name").max_length,
+    "last_name": Ambassador._meta.get_field("last_name").max_length,
+    "locality": Locality._meta.get_field("name").max_length,
+    "interests": Interest._meta.get_field("name").max_length,
+}
 UPDATABLE = ("first_name", "last_name", "email", "phone", "locality_id", "member_since", "status", "notes")
 
 
@@ -375,8 +382,8 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
         return value
 
     person = Person(rows=[number])
-    person.first_name = collapse_spaces(_text(cell("first_name")))
-    person.last_name = collapse_spaces(_text(cell("last_name")))
+    person.first_name = clean_text(_text(cell("first_name")))
+    person.last_name = clean_text(_text(cell("last_name")))
     if not person.first_name and "first_name" not in too_long:
         fail("first_name", _("The first name is missing."))
     try:
@@ -399,19 +406,19 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
         person.status = STATUS_WORDS.get(status, "")
         if not person.status:
             fail("status", _("“%(value)s” is not a status (aktiv, pausad or alumni).") % {"value": shorten(status)})
-    person.locality = collapse_spaces(_text(cell("locality")))
+    person.locality = clean_text(_text(cell("locality")))
     interests = _text(cell("interests"))
     if interests:
-        person.interests = list(dict.fromkeys(collapse_spaces(i) for i in interests.split(",") if i.strip()))
-    person.notes = _text(cell("notes"))
+        person.interests = list(dict.fromkeys(name for name in map(clean_text, interests.split(",")) if name))
+    person.notes = clean_text(_text(cell("notes")), multiline=True)
     for name, value in (
         ("first_name", person.first_name),
         ("last_name", person.last_name),
         ("locality", person.locality),
         *(("interests", interest) for interest in person.interests),
     ):
-        if len(value) > MAX_LENGTH:
-            fail(name, _too_long(shorten(value), MAX_LENGTH))
+        if len(value) > MAX_LENGTHS[name]:
+            fail(name, _too_long(shorten(value), MAX_LENGTHS[name]))
     return errors or person
 
 

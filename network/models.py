@@ -95,7 +95,10 @@ class Ambassador(models.Model):
 
         from .normalize import normalize_email, normalize_phone
 
-        self.email = normalize_email(self.email) or None
+        try:
+            self.email = normalize_email(self.email) or None
+        except ValueError as error:
+            raise ValidationError({"email": str(error)}) from None
         try:
             self.phone = normalize_phone(self.phone)
         except ValueError as error:

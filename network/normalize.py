@@ -12,28 +12,105 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_SPACES = re.compile(r"\s+")
+# Control characters (C0 with CR, LF and tab, DEL, C1) and whitespace of any kind: one line of text has none.
+_LINE_BREAKS_AND_CONTROLS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+# In text of several lines: line breaks of any kind (CR LF, CR, NEL, U+2028/U+2029) and the other control characters.
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # after _LINE_BREAK: \n is the only one left
 _PHONE_NOISE = re.compile(r"[\s\-()./]")
 _SWEDISH_NATIONAL = re.compile(r"0[1-9]\d{5,10}")
 _SWEDISH_INTERNATIONAL = re.compile(r"(?:\+46|0046)0?([1-9]\d{5,10})")
 
 
+def clean_text(value: str | None, *, multiline: bool = False) -> str:
+    """Text as people type or paste it, made safe to store and to put in an email: the one place that does it.
+
+    One line (names, and every other text field of one line): each run of control characters (CR and LF included,
+    so no value can ever start a new email header) and whitespace becomes one space, and the ends are trimmed.
+    With `multiline` (notes, motivations): line breaks are kept, as LF, tabs become spaces and the other control
+    characters are dropped.
+    """
+    if not value:
+        return ""
+    if not multiline:
+        return _LINE_BREAKS_AND_CONTROLS.sub(" ", value).strip()
+    value = _LINE_BREAK.sub("\n", value)
+    return _CONTROL.sub(lambda match: " " if match.group() == "\t" else "", value).strip()
+
+
 def collapse_spaces(value: str) -> str:
-    return _SPACES.sub(" ", value).strip()
+    """One line of text: `clean_text(value)`."""
+    return clean_text(value)
+
+
+EMAIL_MAX_LENGTH = 254  # RFC 5321 (a forward-path of 256 octets, less the angle brackets); Django's EmailField
+_IP_LITERAL = re.compile(r"\[.*\]")
 
 
 def normalize_email(value: str | None) -> str:
-    """Trimmed and lowercased; raises ValueError when it is not an address."""
+    """The address as we store it and send to: trimmed, lowercased, an international domain in its ASCII form.
+
+    `test@exämple.se` becomes `test@xn--exmple-cua.se` (IDNA, as Django's mail code converts it), so every address
+    we hold can go into a header as it is. Raises ValueError, with a message for the person who typed it, when it
+    is not an address, has letters outside ASCII before the @ (SMTPUTF8, which few servers accept), has an IP
+    address instead of a domain, or is longer than 254 characters.
+    """
     if not value:
         return ""
     value = value.strip().lower()
     if not value:
         return ""
+    if len(value) > EMAIL_MAX_LENGTH:
+        raise _too_long_email(value)
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain:
+        raise _not_an_email(value)
+    if not local.isascii():
+        raise ValueError(
+            _(
+                "“%(value)s” has letters such as å, ä or ö before the @, which many email systems cannot deliver to. "
+                "Please give another address."
+            )
+            % {"value": shorten(value)}
+        )
+    if _IP_LITERAL.fullmatch(domain):
+        raise ValueError(
+            _(
+                "“%(value)s” has an IP address instead of a domain name after the @. Please give an address with "
+                "a domain name, such as name@example.se."
+            )
+            % {"value": shorten(value)}
+        )
+    # A quoted local part ("a b"@example.se) is valid, but nobody has one, and it may hold control characters.
+    if local.startswith('"'):
+        raise _not_an_email(value)
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise _not_an_email(value) from None
+        value = f"{local}@{domain}"
+        if len(value) > EMAIL_MAX_LENGTH:
+            raise _too_long_email(value)
     try:
         validate_email(value)
     except ValidationError:
-        raise ValueError(_("“%(value)s” is not a valid email address.") % {"value": shorten(value)}) from None
+        raise _not_an_email(value) from None
     return value
+
+
+def _not_an_email(value: str) -> ValueError:
+    return ValueError(_("“%(value)s” is not a valid email address.") % {"value": shorten(value)})
+
+
+def _too_long_email(value: str) -> ValueError:
+    return ValueError(
+        _("“%(value)s” is too long for an email address (at most %(max)d characters).")
+        % {"value": shorten(value), "max": EMAIL_MAX_LENGTH}
+    )
+
+
+PHONE_MAX_LENGTH = 16  # "+" and the 15 digits E.164 allows at most
 
 
 def normalize_phone(value: str | None) -> str:
@@ -60,9 +137,11 @@ def _parse_phone(compact: str, original: str) -> str:
         number = phonenumbers.parse(compact, "SE")
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else ""
+    # E.164 has at most 15 digits, so the stored value always fits PHONE_MAX_LENGTH, whatever was typed.
+    if number is None or not phonenumbers.is_possible_number(number) or len(e164) > PHONE_MAX_LENGTH:
         raise ValueError(_("“%(value)s” is not a phone number.") % {"value": shorten(original)})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def format_phone(e164: str) -> str:
