@@ -50,6 +50,16 @@ class AuditEntry(models.Model):
 class RetentionRun(models.Model):
     """One night's retention job: how many of each category it erased or anonymised (never which)."""
 
+    # The keys of `counts` (crm.retention).
+    CATEGORIES = {
+        "unconfirmed_applications": _("Unconfirmed applications"),
+        "declined_applications": _("Declined applications"),
+        "recruitment_contacts": _("Recruitment contacts"),
+        "alumni": _("Alumni"),
+        "delivery_logs": _("Delivery logs"),
+        "tracking_events": _("Tracking events"),
+    }
+
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     counts = models.JSONField(_("removed"), default=dict)

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
+from crm.audit import Action as AuditAction
+from crm.audit import audit_record
+
 from . import services
 from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
@@ -108,7 +111,9 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
         return results, may_have_duplicates
 
     def _set_status(self, request, queryset, status: str) -> None:
+        ids = list(queryset.exclude(status=status).values_list("pk", flat=True))
         count = queryset.update(status=status)
+        audit_record(action=AuditAction.CHANGE, ambassador_ids=ids, actor=request.user)
         label = Ambassador.Status(status).label
         self.message_user(
             request,
@@ -131,6 +136,35 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_export_filename(self, request, queryset, file_format):
         return f"ambassadorer-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    # The audit log (crm.audit): who viewed, changed, exported or deleted whose data ---------------------------
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        ids = queryset.values_list("pk", flat=True) if hasattr(queryset, "values_list") else [o.pk for o in queryset]
+        audit_record(action=AuditAction.EXPORT, ambassador_ids=list(ids), actor=request.user)
+        return data
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:  # shown (a missing person redirects)
+            audit_record(action=AuditAction.VIEW, ambassador_ids=[int(object_id)], actor=request.user)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or form.has_changed():
+            audit_record(action=AuditAction.CHANGE, ambassador_ids=[obj.pk], actor=request.user)
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        audit_record(action=AuditAction.ERASE, ambassador_ids=[pk], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        audit_record(action=AuditAction.ERASE, ambassador_ids=ids, actor=request.user)
 
     # Import ----------------------------------------------------------------------------------------------
 
