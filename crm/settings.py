@@ -327,7 +327,7 @@ IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 1000)
 LEGAL_BASES = ("consent", "public_interest")
 
 
-def _legal_basis(name: str, default: str) -> str:
+def env_basis(name: str, default: str) -> str:
     value = env_str(name, default).strip()
     if value not in LEGAL_BASES:
         raise ImproperlyConfigured(f"{name}={value!r} is not a legal basis; use one of {', '.join(LEGAL_BASES)}.")
@@ -341,13 +341,13 @@ PRIVACY = {
     "contact_email": env_str("PRIVACY_CONTACT_EMAIL", COORDINATOR_EMAIL),
     "dpo_email": env_str("PRIVACY_DPO_EMAIL", "dataskyddsombud@kramfors.se"),
     "purposes": {
-        "registry": {"basis": _legal_basis("PRIVACY_BASIS_REGISTRY", "consent"), "version": "2026-11-27"},
-        "newsletters": {"basis": _legal_basis("PRIVACY_BASIS_NEWSLETTERS", "consent"), "version": "2026-11-27"},
-        "invitations": {"basis": _legal_basis("PRIVACY_BASIS_INVITATIONS", "consent"), "version": "2026-11-27"},
-        "tracking": {"basis": _legal_basis("PRIVACY_BASIS_TRACKING", "consent"), "version": "2026-11-27"},
+        "registry": {"basis": env_basis("PRIVACY_BASIS_REGISTRY", "consent"), "version": "2026-11-27"},
+        "newsletters": {"basis": env_basis("PRIVACY_BASIS_NEWSLETTERS", "consent"), "version": "2026-11-27"},
+        "invitations": {"basis": env_basis("PRIVACY_BASIS_INVITATIONS", "consent"), "version": "2026-11-27"},
+        "tracking": {"basis": env_basis("PRIVACY_BASIS_TRACKING", "consent"), "version": "2026-11-27"},
         # People recommended by someone else (GDPR art. 14): they have given nothing, so not consent.
         "recruitment": {
-            "basis": _legal_basis("PRIVACY_BASIS_RECRUITMENT", "public_interest"),
+            "basis": env_basis("PRIVACY_BASIS_RECRUITMENT", "public_interest"),
             "version": "2026-11-27",
         },
     },
