@@ -16,10 +16,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.languages import language_name
 from network.models import Ambassador, Interest, Locality
 
 from . import services
 from .emails import campaign_message
+from .labels import TEMPLATE_LABELS, readable_subject, template_label
 from .merge import markdown_html, merge_fields_unknown
 from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
 from .selectors import audience, audience_of, campaign_progress, campaign_report, members_matching
@@ -66,15 +68,49 @@ class EnrollmentAdmin(admin.ModelAdmin):
         return False  # approving an application enrolls; an empty enrollment form would save nobody
 
 
+class DeliveryTemplateFilter(admin.SimpleListFilter):
+    """Which email, by its name ("Ansökan avböjd"), not its template's code."""
+
+    title = _("email")
+    parameter_name = "template"
+
+    def lookups(self, request, model_admin):
+        return list(TEMPLATE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(template=self.value()) if self.value() else queryset
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["to_email", "template", "status", "attempts", "last_error", "created_at", "sent_at"]
-    list_filter = ["status", "template"]
+    list_display = ["to_email", "email", "language_name", "status", "attempts", "last_error", "created_at", "sent_at"]
+    list_filter = ["status", DeliveryTemplateFilter]
+    list_select_related = ["campaign", "step__sequence"]
     search_fields = ["to_email"]
-    readonly_fields = [field.name for field in Delivery._meta.fields]
+    # Every field read-only, the template and the language shown by name (the change page lists them all).
+    readonly_fields = [
+        {"template": "email", "language": "language_name"}.get(field.name, field.name)
+        for field in Delivery._meta.fields
+    ]
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("email"), ordering="template")
+    def email(self, delivery: Delivery) -> str:
+        """What the email was, by name ("Ansökan avböjd", "Utskick: Nyhetsbrev december"), not a template code."""
+        if delivery.template == "campaign" and delivery.campaign_id:
+            return f"{template_label(delivery.template)}: {delivery.campaign}"
+        if delivery.template == "step" and delivery.step_id:
+            return f"{delivery.step.sequence}: {readable_subject(delivery.step.subject)}"
+        return template_label(delivery.template)
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_name(self, delivery: Delivery) -> str:
+        return language_name(delivery.language)
 
 
 @admin.register(Unsubscribe)

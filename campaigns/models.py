@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from network.models import Ambassador, Application, Interest, Locality
 
+from .labels import readable_subject, template_label
+
 
 class Sequence(models.Model):
     """An automated series of emails, such as onboarding. Steps are edited by the coordinator."""
@@ -41,7 +43,7 @@ class Step(models.Model):
         verbose_name_plural = _("steps")
 
     def __str__(self) -> str:
-        return f"{self.subject} ({self.delay_days})"
+        return _("Day %(days)d: %(subject)s") % {"days": self.delay_days, "subject": readable_subject(self.subject)}
 
 
 class Enrollment(models.Model):
@@ -66,7 +68,7 @@ class Enrollment(models.Model):
         indexes = [models.Index(fields=["next_send_at"], name="enrollment_due", condition=Q(next_step__isnull=False))]
 
     def __str__(self) -> str:
-        return f"{self.ambassador_id} in {self.sequence_id}"
+        return f"{self.ambassador} – {self.sequence}"
 
 
 class Suppression(models.Model):
@@ -182,7 +184,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template} → {self.to_email}"
+        return f"{template_label(self.template)} → {self.to_email}"
 
 
 class Segment(models.Model):
@@ -295,7 +297,7 @@ class Unsubscribe(models.Model):
         verbose_name_plural = _("unsubscribes")
 
     def __str__(self) -> str:
-        return f"{self.ambassador_id}: {self.category} ({self.source})"
+        return f"{self.ambassador} – {self.get_category_display()}"
 
 
 class TrackingEvent(models.Model):

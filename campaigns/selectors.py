@@ -113,3 +113,19 @@ def campaign_report(campaign: Campaign) -> dict:
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
     ) | {"unsubscribed": campaign.unsubscribe_set.count()}
+
+
+@dataclass
+class MailStatus:
+    """What stops email reaching one person, for their page in the admin: the unsubscribes they made (newest
+    first) and whether their address is blocked (a hard bounce, a complaint, …)."""
+
+    unsubscribes: list
+    suppression: Suppression | None
+
+
+def mail_status(ambassador: Ambassador) -> MailStatus:
+    return MailStatus(
+        unsubscribes=list(ambassador.unsubscribes.select_related("campaign").order_by("-created_at")),
+        suppression=Suppression.objects.filter(email=ambassador.email).first() if ambassador.email else None,
+    )

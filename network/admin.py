@@ -1,31 +1,63 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
+from campaigns import selectors as mail
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
+from crm.languages import language_choices, language_name
 
-from . import services
+from . import selectors, services
 from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
-from .normalize import format_phone, normalize_phone
+from .normalize import display_phone, normalize_phone
 from .resources import EXPORT_FORMATS, AmbassadorResource, ExportForm
+from .search import FoldedSearchMixin
+
+
+def _date(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def _short_datetime(moment) -> str:
+    """2026-11-27 05:33: a list column as narrow as a time can be (the long format takes twice the width)."""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "–"
+
+
+def _breakable(text: str) -> str:
+    """An address that may wrap before its @ and after each dot (<wbr>), so that a list fits a 1280-pixel screen
+    without cutting it off."""
+    return format_html_join("", "{}<wbr>", ((part,) for part in re.split(r"(?=@)|(?<=\.)", text) if part))
+
+
+class ListsFitTheScreen:
+    """The lists' styles for a 1280-pixel screen: numbers and dates on one line, narrower inputs in the list."""
+
+    class Media:
+        css = {"all": ["network/admin-lists.css"]}
 
 
 @admin.register(Locality)
 class LocalityAdmin(admin.ModelAdmin):
     formfield_overrides = CLEAN_INPUT_OVERRIDES
+    list_display = ["name", "is_public"]
+    list_editable = ["is_public"]
+    list_filter = ["is_public"]
     search_fields = ["name"]
 
 
@@ -64,30 +96,81 @@ class ImportForm(forms.Form):
         return upload
 
 
+class PersonForm(forms.ModelForm):
+    """An ambassador's or an application's form: the phone as Swedes write it (070-190 64 48; stored as E.164),
+    the language by its name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "phone" in self.fields and self.instance.phone:
+            self.initial["phone"] = display_phone(self.instance.phone)
+        if "language" in self.fields:
+            self.fields["language"] = forms.ChoiceField(
+                label=self.fields["language"].label, choices=language_choices(), initial=self.initial.get("language")
+            )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class PersonAdminMixin:
+    """For staff who may only look, the phone and the language are shown as in the form, not as stored."""
+
+    form = PersonForm
+    READABLE = {"phone": "phone_display", "language": "language_name"}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [self.READABLE.get(field, field) for field in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_display(self, obj) -> str:
+        return display_phone(obj.phone)
+
+    @admin.display(description=_("language"))
+    def language_name(self, obj) -> str:
+        return language_name(obj.language)
+
+
 @admin.register(Ambassador)
-class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
+class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, ExportMixin, admin.ModelAdmin):
     resource_classes = [AmbassadorResource]
     formats = EXPORT_FORMATS
     import_export_change_list_template = "admin/network/ambassador/change_list.html"
     export_template_name = "admin/network/ambassador/export.html"
     export_form_class = ExportForm
     formfield_overrides = CLEAN_INPUT_OVERRIDES
-    list_display = ["full_name", "email", "phone_display", "locality", "status", "member_since", "source"]
+    list_display = ["full_name", "email_display", "phone_display", "locality", "status", "member_since", "source"]
     list_display_links = ["full_name"]
     list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]
     list_select_related = ["locality"]
-    # Prefix search (indexed on PostgreSQL) keeps the list fast at any size; phones match in any form (below).
-    search_fields = ["^first_name", "^last_name", "^email"]
-    search_help_text = _("Start of a first name, last name or email address, or a phone number in any form.")
+    # Any part of a name or address, accents and case ignored (network/search.py: trigram indexes on PostgreSQL);
+    # phones match in any form (search_also).
+    search_fields = ["first_name", "last_name", "email"]
+    folded_search_fields = ["first_name", "last_name"]
+    plain_search_fields = ["email"]
+    search_help_text = _(
+        "Any part of a name or email address (å, ä, ö and capitals need not match; @kramfors.se finds everyone with "
+        "an address there), or a phone number in any form."
+    )
     show_full_result_count = False
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["interests"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "mail_status"]
     actions = ["make_active", "make_paused", "make_alumni"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
         (_("Membership"), {"fields": ["status", "member_since", "source", "referred_by", "notes"]}),
+        (_("Email from the network"), {"fields": ["wants_newsletters", "wants_invitations", "mail_status"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -95,20 +178,46 @@ class AmbassadorAdmin(ExportMixin, admin.ModelAdmin):
     def full_name(self, obj: Ambassador) -> str:
         return obj.full_name
 
-    @admin.display(description=_("phone"), ordering="phone")
-    def phone_display(self, obj: Ambassador) -> str:
-        return format_phone(obj.phone)
+    @admin.display(description=_("email"), ordering="email", empty_value="–")
+    def email_display(self, obj: Ambassador) -> str | None:
+        return _breakable(obj.email) if obj.email else None
 
-    def get_search_results(self, request, queryset, search_term):
+    @admin.display(description=_("Unsubscribes and blocked address"))
+    def mail_status(self, obj: Ambassador) -> str:
+        """What stops email reaching them, with dates and reasons (the checkboxes above are what they receive)."""
+        if obj.pk is None:
+            return "–"
+        status = mail.mail_status(obj)
+        lines = [
+            (
+                _("Unsubscribed from %(kind)s on %(date)s (%(source)s)")
+                % {
+                    "kind": str(unsubscribe.get_category_display()).lower(),
+                    "date": _date(unsubscribe.created_at),
+                    "source": str(unsubscribe.get_source_display()).lower(),
+                }
+            )
+            + (f" – {unsubscribe.campaign}" if unsubscribe.campaign else "")
+            for unsubscribe in status.unsubscribes
+        ]
+        if status.suppression is not None:
+            blocked = status.suppression
+            lines.append(
+                _("The address is blocked since %(date)s: %(reason)s")
+                % {"date": _date(blocked.created_at), "reason": blocked.get_reason_display()}
+                + (f" ({blocked.detail})" if blocked.detail else "")
+            )
+        if not lines:
+            return _("Has not unsubscribed from anything, and the address is not blocked.")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
+
+    def search_also(self, search_term: str) -> Q | None:
         # A phone number matches in whatever form it is typed: 070-190 64 48, 0701906448, +46 70 190 64 48.
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         try:
             phone = normalize_phone(search_term) if any(ch.isdigit() for ch in search_term) else ""
         except ValueError:
             phone = ""
-        if phone:
-            results = results | queryset.filter(Q(phone=phone))
-        return results, may_have_duplicates
+        return Q(phone=phone) if phone else None
 
     def _set_status(self, request, queryset, status: str) -> None:
         ids = list(queryset.exclude(status=status).values_list("pk", flat=True))
@@ -241,13 +350,52 @@ class ReviewForm(forms.Form):
     )
 
 
+class ApplicationStatusFilter(admin.SimpleListFilter):
+    """The list opens on the applications waiting for review; every status, and all of them, one click away.
+
+    A search looks through all of them unless a status is chosen, and so does an action on the applications
+    selected. The parameter is the one Django's own status filter used, so links such as the digest's
+    (?status__exact=confirmed) keep working."""
+
+    title = _("status")
+    parameter_name = "status__exact"
+    ALL = "all"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        searching = request.GET.get("q") or request.method == "POST"
+        self.default = self.ALL if searching else Application.Status.CONFIRMED
+
+    def lookups(self, request, model_admin):
+        return [*Application.Status.choices, (self.ALL, _("All"))]
+
+    def chosen(self) -> str:
+        return self.value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.chosen() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        chosen = self.chosen()
+        return queryset if chosen == self.ALL else queryset.filter(status=chosen)
+
+
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, admin.ModelAdmin):
     formfield_overrides = CLEAN_INPUT_OVERRIDES
-    list_display = ["__str__", "locality", "status", "created_at", "confirmed_at"]
-    list_filter = ["status", "locality", "interests", ("created_at", admin.DateFieldListFilter)]
+    list_display = ["full_name", "email_display", "phone_display", "locality", "status", "submitted", "confirmed"]
+    list_display_links = ["full_name"]
+    list_filter = [ApplicationStatusFilter, "locality", "interests", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["locality"]
     search_fields = ["first_name", "last_name", "email"]
+    folded_search_fields = ["first_name", "last_name"]
+    plain_search_fields = ["email"]
+    search_help_text = _("Any part of a name or email address; all applications, whatever their status.")
     readonly_fields = [
         "status",
         "ambassador",
@@ -256,12 +404,122 @@ class ApplicationAdmin(admin.ModelAdmin):
         "confirmed_at",
         "decided_at",
         "decided_by",
-        "language",
+        "language_name",
     ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "phone",
+                    "locality",
+                    "interests",
+                    "motivation",
+                    "heard_about",
+                    "language_name",
+                ]
+            },
+        ),
+        (
+            _("Review"),
+            {
+                "fields": [
+                    "status",
+                    "created_at",
+                    "confirmation_sent_at",
+                    "confirmed_at",
+                    "decided_at",
+                    "decided_by",
+                    "ambassador",
+                ]
+            },
+        ),
+    ]
+    change_form_template = "admin/network/application/change_form.html"
     actions = ["approve", "decline"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj: Application) -> str:
+        return f"{obj.first_name} {obj.last_name}".strip()
+
+    @admin.display(description=_("email"), ordering="email")
+    def email_display(self, obj: Application) -> str:
+        return _breakable(obj.email)
+
+    @admin.display(description=_("submitted"), ordering="created_at")
+    def submitted(self, obj: Application) -> str:
+        return _short_datetime(obj.created_at)
+
+    @admin.display(description=_("confirmed"), ordering="confirmed_at")
+    def confirmed(self, obj: Application) -> str:
+        return _short_datetime(obj.confirmed_at)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.decide_view)
+        return [path("<path:object_id>/decide/", view, name="network_application_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        application = self.get_object(request, unquote(object_id))
+        extra = {}
+        if application is not None:
+            Status = Application.Status
+            extra = {
+                # Recommended before (by an ambassador on /tipsa/, or noted by the coordinator): say so, with a link.
+                "recommendations": list(
+                    selectors.recommendations_of(email=application.email, phone=application.phone)[:10]
+                ),
+                "may_see_recommendations": request.user.has_perm("network.view_recruitmentcontact"),
+                "may_approve": application.status == Status.CONFIRMED,
+                "may_decline": application.status in (Status.CONFIRMED, Status.UNCONFIRMED),
+                "may_decide": self.has_change_permission(request, application),
+                "review_form": ReviewForm(),
+            }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def decide_view(self, request, object_id):
+        """The change page's Approve and Decline buttons: one application, as the list's actions do it."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_page = reverse("admin:network_application_change", args=[application.pk])
+        service = {"approve": services.application_approve, "decline": services.application_decline}.get(
+            request.POST.get("decision", "")
+        )
+        form = ReviewForm(request.POST)
+        if service is None or not form.is_valid():
+            self.message_user(request, _("Nothing changed."), messages.WARNING)
+            return HttpResponseRedirect(change_page)
+        try:
+            service(application=application, decided_by=request.user, personal_line=form.cleaned_data["personal_line"])
+        except services.ReviewError as error:
+            self.message_user(
+                request,
+                _(
+                    "Not changed: the application is %(status)s (it can only be decided once, and approved once "
+                    "confirmed)."
+                )
+                % {"status": str(error).lower()},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(change_page)
+        application.refresh_from_db()
+        self.message_user(
+            request,
+            _("%(application)s: %(status)s.")
+            % {"application": application, "status": application.get_status_display()},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:network_application_changelist"))
 
     def _review(self, request, queryset, *, verb: str, service, title):
         if "apply" in request.POST:
@@ -318,14 +576,24 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecruitmentContact)
-class RecruitmentContactAdmin(admin.ModelAdmin):
+class RecruitmentContactAdmin(FoldedSearchMixin, ListsFitTheScreen, admin.ModelAdmin):
     formfield_overrides = CLEAN_INPUT_OVERRIDES
-    list_display = ["name", "contact", "source", "status", "follow_up_on", "referred_by", "created_at"]
+    list_display = ["name", "contact_display", "source", "status", "follow_up_on", "referred_by", "created"]
     list_filter = ["status", "source", ("follow_up_on", admin.DateFieldListFilter)]
     list_editable = ["status", "follow_up_on"]
     list_select_related = ["referred_by"]
     search_fields = ["name", "contact", "tipper_name", "tipper_email"]
+    folded_search_fields = ["name", "contact", "tipper_name"]
+    plain_search_fields = ["tipper_email"]
     autocomplete_fields = ["referred_by"]
+
+    @admin.display(description=_("how to reach them"), ordering="contact")
+    def contact_display(self, obj: RecruitmentContact) -> str:
+        return _breakable(display_phone(obj.contact))
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: RecruitmentContact) -> str:
+        return _date(obj.created_at)
 
 
 @admin.register(ConsentRecord)

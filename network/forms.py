@@ -109,7 +109,7 @@ class SignupForm(PublicForm):
         super().__init__(*args, **kwargs)
         self.fields["locality"].choices = [
             ("", _("Choose a locality")),
-            *((str(pk), name) for pk, name in Locality.objects.values_list("pk", "name")),
+            *((str(pk), name) for pk, name in Locality.objects.filter(is_public=True).values_list("pk", "name")),
             (OTHER, _("Other / outside the municipality")),
         ]
         for name in ("first_name", "last_name"):

@@ -45,6 +45,9 @@ STATUS_WORDS = {
     "pausad": Ambassador.Status.PAUSED,
     "alumni": Ambassador.Status.ALUMNI,
     "alumn": Ambassador.Status.ALUMNI,
+    # The words coordinators write in the member list.
+    "vilande": Ambassador.Status.PAUSED,
+    "avslutad": Ambassador.Status.ALUMNI,
 }
 # The longest value each text column may hold: the model field's max_length, so what the import accepts is stored.
 # (Addresses are checked by normalize_email, phones are E.164, and notes are unbounded but for the cell limit.)
@@ -405,7 +408,11 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
     if status:
         person.status = STATUS_WORDS.get(status, "")
         if not person.status:
-            fail("status", _("“%(value)s” is not a status (aktiv, pausad or alumni).") % {"value": shorten(status)})
+            fail(
+                "status",
+                _("“%(value)s” is not a status (aktiv, pausad, vilande, alumn or avslutad).")
+                % {"value": shorten(status)},
+            )
     person.locality = clean_text(_text(cell("locality")))
     interests = _text(cell("interests"))
     if interests:
@@ -467,15 +474,16 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
-def _named(model, names: list[str], report_list: list[str]) -> dict[str, int]:
-    """Ids by casefolded name, creating the unknown ones as first written in the file (named in the report)."""
+def _named(model, names: list[str], report_list: list[str], **new) -> dict[str, int]:
+    """Ids by casefolded name, creating the unknown ones as first written in the file (named in the report), with
+    the field values `new`."""
     known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
     missing = {}
     for name in names:
         if name and name.casefold() not in known:
             missing.setdefault(name.casefold(), name)
     if missing:
-        model.objects.bulk_create([model(name=name) for name in missing.values()])
+        model.objects.bulk_create([model(name=name, **new) for name in missing.values()])
         report_list.extend(missing.values())
         known = {name.casefold(): pk for pk, name in model.objects.values_list("pk", "name")}
     return known
@@ -585,7 +593,8 @@ def ambassadors_import(
 
 
 def _write(people: list[Person], report: ImportReport) -> None:
-    localities = _named(Locality, [p.locality for p in people], report.new_localities)
+    # Not offered on the public form until the coordinator has checked the spelling and ticked it.
+    localities = _named(Locality, [p.locality for p in people], report.new_localities, is_public=False)
     interests = _named(Interest, [i for p in people for i in p.interests], report.new_interests)
     taken: set[int] = set()
     for block in _chunks(people, BLOCK):

@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 class Locality(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # Offered on the public signup form. The municipality's localities are; one an import creates (a typo, a
+    # village outside the list) is not, until the coordinator ticks it.
+    is_public = models.BooleanField(
+        _("shown on the signup form"),
+        default=True,
+        help_text=_("Offered as a choice on the public signup form. Localities created by an import start hidden."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -191,7 +198,7 @@ class ConsentRecord(models.Model):
         verbose_name_plural = _("consents")
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.purpose}, {self.text_version})"
+        return f"{self.email} ({self.get_purpose_display()}, {self.text_version})"
 
 
 class RecruitmentContact(models.Model):

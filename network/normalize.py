@@ -157,6 +157,20 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def display_phone(value: str | None) -> str:
+    """A phone number as Swedes write it (070-190 64 48), whatever form it is stored or was typed in; any other
+    text (an email address in a "how to reach them" field, say) as it is. For the admin's lists and pages and for
+    emails: stored numbers stay E.164."""
+    if not value:
+        return ""
+    if any(char.isalpha() for char in value) or "@" in value:
+        return value
+    try:
+        return format_phone(normalize_phone(value))
+    except ValueError:
+        return value
+
+
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _YEAR = re.compile(r"(\d{4})(?:\.0)?")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 
 from .models import Ambassador, Application, RecruitmentContact
 
@@ -17,6 +18,20 @@ def applications_confirmed_between(start: datetime, end: datetime) -> QuerySet[A
     return Application.objects.filter(
         status=Application.Status.CONFIRMED, confirmed_at__gte=start, confirmed_at__lt=end
     ).select_related("locality")
+
+
+def recommendations_of(*, email: str, phone: str = "") -> QuerySet[RecruitmentContact]:
+    """The recruitment contacts whose "how to reach them" is this address or this phone number (E.164), however the
+    number was written (070-190 64 48, +46 70 190 64 48, 0046701906448): the person was recommended before."""
+    condition = Q(contact__iexact=email.strip()) if email else Q(pk__in=[])
+    if phone.startswith("+"):
+        compact = F("contact")
+        for separator in " -()./":
+            compact = Replace(compact, Value(separator), Value(""))
+        forms = [phone, "00" + phone[1:]] + (["0" + phone[3:]] if phone.startswith("+46") else [])
+        condition |= Q(contact_compact__in=forms)
+        return RecruitmentContact.objects.alias(contact_compact=compact).filter(condition).order_by("-created_at")
+    return RecruitmentContact.objects.filter(condition).order_by("-created_at")
 
 
 def recruitment_contacts_created_between(start: datetime, end: datetime) -> QuerySet[RecruitmentContact]:

@@ -1,0 +1,44 @@
+"""What the admin shows instead of internal codes: which email a delivery was, subjects without raw merge fields."""
+
+from __future__ import annotations
+
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .merge import FIELD, FIELDS
+
+# Delivery.template → what the coordinator reads ("Ansökan avböjd", not "application_declined").
+TEMPLATE_LABELS = {
+    "application_confirm": _("Confirmation link"),
+    "already_ambassador": _("Already an ambassador"),
+    "application_approved": _("Application approved"),
+    "application_declined": _("Application declined"),
+    "coordinator_digest": _("Daily summary to the coordinator"),
+    "tip_received": _("New recommendation, to the coordinator"),
+    "recommendation_notice": _("Notice to a recommended person"),
+    "mypages_link": _("Link to My pages"),
+    "campaign": _("Campaign"),
+    "step": _("Email series"),
+}
+# A merge field as the admin shows it in a subject: "Välkommen, [förnamn]!".
+FIELD_LABELS = {
+    "first_name": _("first name"),
+    "last_name": _("last name"),
+    "full_name": _("name"),
+    "locality": _("locality"),
+    "unsubscribe_url": _("unsubscribe link"),
+}
+
+
+def template_label(template: str) -> str:
+    return str(TEMPLATE_LABELS.get(template, capfirst(template.replace("_", " "))))
+
+
+def readable_subject(text: str) -> str:
+    """A subject (or any text) with each merge field shown as its name in brackets, for lists and titles."""
+
+    def label(match) -> str:
+        name = match.group(1)
+        return f"[{FIELD_LABELS.get(FIELDS.get(name.lower(), ''), name)}]"
+
+    return FIELD.sub(label, text)

@@ -1,0 +1,126 @@
+"""The coordinator's lists on her 1280-pixel screen, in headless Chromium: the ambassador, application and recruitment
+lists show their key columns whole, without a horizontal scroll bar, with realistic (long) Swedish names, addresses
+and localities. A screenshot of each list is saved with the test's files, to look at when it fails."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.utils import timezone
+
+from network.models import Ambassador, Application, Interest, Locality, RecruitmentContact
+from tests.e2e.browser import chromium, skip_without_chromium
+
+pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
+
+WIDTH = 1280
+LISTS = {
+    "ambassador": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Ambassadör sedan", "Källa"],
+    "application": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Skickad", "Bekräftad"],
+    "recruitmentcontact": ["Namn", "Hur vi når personen", "Källa", "Status", "Följ upp den", "Tipsad av", "Skapad"],
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def coordinator_page(browser, live_server):
+    """A browser tab 1280 pixels wide, logged in as a coordinator with every network and campaigns permission."""
+    user = get_user_model().objects.create_user("koordinator", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="sv-SE")
+    host = live_server.url.split("//")[1].split(":")[0]
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def long_values():
+    """The longest values a real register holds: double-barrelled names, long addresses and localities."""
+    locality = Locality.objects.get_or_create(name="Sandöverken-Gålånger")[0]
+    interest = Interest.objects.get_or_create(name="Friluftsliv")[0]
+    referrer = Ambassador.objects.create(
+        first_name="Karl-Johan", last_name="Wennerström-Åkerlund", email="k@example.se", locality=locality
+    )
+    for number in range(30):
+        ambassador = Ambassador.objects.create(
+            first_name=f"Anna-Karin Maria {number}",
+            last_name="Wennerström-Åkerlund",
+            email=f"anna-karin.wennerstrom-akerlund{number}@kramforskommun.example.se",
+            phone=f"+46701{number:06d}",
+            locality=locality,
+            member_since=timezone.localdate(),
+            status=Ambassador.Status.PAUSED,
+            source=Ambassador.Source.REFERRAL,
+        )
+        ambassador.interests.add(interest)
+        Application.objects.create(
+            first_name=f"Anna-Karin Maria {number}",
+            last_name="Wennerström-Åkerlund",
+            email=f"anna-karin.wennerstrom-akerlund{number}@kramforskommun.example.se",
+            phone=f"+46701{number:06d}",
+            locality=locality,
+            status=Application.Status.CONFIRMED,
+            confirmed_at=timezone.now(),
+        )
+        RecruitmentContact.objects.create(
+            name=f"Per-Olof Sundqvist-Lindgren {number}",
+            contact=f"per-olof.sundqvist-lindgren{number}@kramforskommun.example.se",
+            source=RecruitmentContact.Source.REFERRAL,
+            referred_by=referrer,
+            follow_up_on=timezone.localdate(),
+        )
+
+
+@pytest.mark.parametrize("model", LISTS)
+def test_the_list_shows_its_key_columns_at_1280_pixels_without_scrolling_sideways(
+    coordinator_page, live_server, long_values, model, tmp_path
+):
+    page = coordinator_page
+    page.goto(f"{live_server.url}/admin/network/{model}/")
+    page.screenshot(path=str(tmp_path / f"{model}-1280.png"), full_page=True)
+    sizes = page.evaluate(
+        """() => {
+            const results = document.querySelector('#changelist .results');
+            const table = document.querySelector('#result_list');
+            return {page: document.documentElement.scrollWidth, viewport: window.innerWidth,
+                    results: results.scrollWidth, resultsVisible: results.clientWidth,
+                    tableRight: table.getBoundingClientRect().right,
+                    columns: [...table.querySelectorAll('thead th')].map(
+                        c => `${c.textContent.trim()}=${Math.round(c.getBoundingClientRect().width)}`).join(' ')}
+        }"""
+    )
+    assert sizes["page"] <= WIDTH, f"{sizes} {tmp_path}"
+    assert sizes["results"] <= sizes["resultsVisible"], f"{sizes} {tmp_path}"  # no scroll bar under the table
+    assert sizes["tableRight"] <= sizes["viewport"], f"{sizes} {tmp_path}"
+    headers = page.eval_on_selector_all("#result_list thead th .text", "cells => cells.map(c => c.textContent.trim())")
+    for header in LISTS[model]:
+        assert header in headers, (header, headers)
+    # Every cell shows all of its text (nothing cut off by the column's width).
+    clipped = page.eval_on_selector_all(
+        "#result_list tbody td, #result_list tbody th",
+        "cells => cells.filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)",
+    )
+    assert clipped == [], clipped
