@@ -30,11 +30,13 @@ from .selectors import audience, audience_of, campaign_progress, campaign_report
 class StepForm(ModelForm):
     class Meta:
         model = Step
-        fields = ["delay_days", "subject", "body", "is_active"]
+        fields = ["delay_days", "subject", "body", "subject_en", "body_en", "is_active"]
 
     def clean(self):
         cleaned = super().clean()
-        unknown = merge_fields_unknown(f"{cleaned.get('subject', '')} {cleaned.get('body', '')}")
+        unknown = merge_fields_unknown(
+            " ".join(cleaned.get(name) or "" for name in ("subject", "body", "subject_en", "body_en"))
+        )
         if unknown:
             raise ValidationError(_("Unknown merge field: %(fields)s") % {"fields": ", ".join(unknown)})
         return cleaned

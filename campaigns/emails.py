@@ -14,11 +14,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 from crm.tokens import token_make
-from network.normalize import clean_text, collapse_spaces
+from network.normalize import clean_text, collapse_spaces, format_phone, normalize_phone
 
-from .merge import markdown_html, merge, merge_values
+from .merge import markdown_html, markdown_text, merge, merge_values
 from .models import Campaign, Delivery
 
 
@@ -39,9 +40,41 @@ def mailbox(name: str, address: str) -> str:
     return str(Address(display_name=clean_text(name), addr_spec=address))
 
 
-def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
-    context = {"site_url": settings.SITE_URL, **context}
+@lru_cache(maxsize=8)
+def _phone(number: str) -> str:
+    """As Swedes write it: "0612-800 00", "070-190 64 48" (as given when it is no phone number)."""
+    try:
+        return format_phone(normalize_phone(number))
+    except ValueError:
+        return number
+
+
+def coordinator_name() -> str:
+    """COORDINATOR_NAME, or else "the ambassador coordinator" in the active language."""
+    return settings.COORDINATOR_NAME.strip() or gettext("The ambassador coordinator")
+
+
+def contact() -> dict[str, str]:
+    """The person every email names, from the settings (COORDINATOR_NAME, COORDINATOR_PHONE, COORDINATOR_EMAIL),
+    in the active language; replies go to them too (Reply-To)."""
+    phone = _phone(settings.COORDINATOR_PHONE.strip())
+    name, email = coordinator_name(), settings.COORDINATOR_EMAIL.strip()
+    return {
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "line": ", ".join(filter(None, [name, phone, email])),
+    }
+
+
+def reply_to(language: str) -> list[str]:
     with translation.override(language):
+        return [mailbox(coordinator_name(), settings.COORDINATOR_EMAIL)]
+
+
+def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    with translation.override(language):
+        context = {"site_url": settings.SITE_URL, "contact": contact(), **context}
         # Subjects are one line whatever the data holds: no header injection through a name.
         subject = collapse_spaces(render_to_string(f"emails/{template}/subject.txt", context))
         text = render_to_string(f"emails/{template}/body.txt", context)
@@ -49,15 +82,18 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     return subject, text, html
 
 
-def step_context(delivery: Delivery) -> dict:
-    """A sequence step is rendered when it is sent, so an edited step reaches everyone who has not had it."""
-    step = delivery.step
+def step_context(delivery: Delivery) -> tuple[dict, str]:
+    """A sequence step is rendered when it is sent, so an edited step reaches everyone who has not had it.
+    Returns the context and the language of the whole email: the recipient's where the step has text in it,
+    otherwise Swedish (subject, body and layout alike, so nothing is half translated)."""
+    language, subject, body = delivery.step.content(delivery.language)
     values = merge_values(delivery.ambassador)
-    return {
-        "subject": merge(step.subject, values),
-        "body_text": merge(step.body, values),
-        "body_html": merge(markdown_html(step.body), values, html=True),
+    context = {
+        "subject": merge(subject, values),
+        "body_text": merge(markdown_text(body), values),
+        "body_html": merge(markdown_html(body), values, html=True),
     }
+    return context, language
 
 
 def unsubscribe_url(ambassador_id: int, kind: str, campaign_id: int | None = None) -> str:
@@ -69,9 +105,9 @@ UNSUBSCRIBE_PLACEHOLDER = "{{ unsubscribe_url }}"
 
 
 def inert_unsubscribe_url() -> str:
-    """Where a test copy's or a preview's unsubscribe link goes: the unsubscribe page's answer to an invalid
-    link. No signed token, so nobody can be unsubscribed through it."""
-    return f"{settings.SITE_URL}/avregistrera/test/"
+    """Where a test copy's or a preview's unsubscribe link goes: a page that says so. No signed token, so nobody
+    can be unsubscribed through it."""
+    return f"{settings.SITE_URL}{reverse('unsubscribe-test')}"
 
 
 @lru_cache(maxsize=32)
@@ -84,7 +120,7 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
         {
             "subject": campaign.subject,
             "preheader": campaign.preheader,
-            "body_text": campaign.body,
+            "body_text": markdown_text(campaign.body),
             "body_html": markdown_html(campaign.body),
             "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
         },
@@ -107,12 +143,16 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
     else:
         link = unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk)
     values["unsubscribe_url"] = link
+    subject = collapse_spaces(merge(subject, values))
+    if delivery.is_test and not preview:
+        subject = f"[TEST] {subject}"
     from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     message = EmailMultiAlternatives(
-        subject=collapse_spaces(merge(subject, values)),
+        subject=subject,
         body=merge(text, values),
         from_email=mailbox(campaign.sender_name, from_address),
         to=[mailbox(delivery.to_name, delivery.to_email)],
+        reply_to=reply_to(delivery.language),
         headers={
             "Message-ID": message_id(delivery.pk),
             "List-Unsubscribe": f"<{link}>",
@@ -129,15 +169,17 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
 def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
     if delivery.campaign_id:
         return campaign_message(delivery, connection)
-    context = dict(delivery.context)
+    context, language = dict(delivery.context), delivery.language
     if delivery.step_id:
-        context.update(step_context(delivery))
-    subject, text, html = render_email(delivery.template, context, delivery.language)
+        step, language = step_context(delivery)
+        context.update(step)
+    subject, text, html = render_email(delivery.template, context, language)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[mailbox(delivery.to_name, delivery.to_email)],
+        reply_to=reply_to(language),
         headers={"Message-ID": message_id(delivery.pk), "Auto-Submitted": "auto-generated"},
         connection=connection,
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from network.models import Ambassador, Application, Interest, Locality
 
 from .labels import readable_subject, template_label
+
+MERGE_HELP = _(
+    "Markdown. Merge fields: {{ first_name }}, {{ last_name }}, {{ full_name }}, {{ locality }}. A fallback for an "
+    'empty value goes after a bar, in quotes: {{ first_name|"vän" }}. Without one, an empty name is left out '
+    '("Hej {{ first_name }}!" reads "Hej!") and an empty locality reads "Kramfors".'
+)
 
 
 class Sequence(models.Model):
@@ -32,8 +39,17 @@ class Step(models.Model):
     )
     delay_days = models.PositiveIntegerField(_("days after enrollment"), default=0)
     subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(
-        _("body"), help_text=_("Markdown. Merge fields: {{ first_name }}, {{ last_name }}, {{ locality }}.")
+    body = models.TextField(_("body"), help_text=MERGE_HELP)
+    # Optional: people who chose English get the step in English when it has both; otherwise the whole email,
+    # layout included, is Swedish (never half translated).
+    subject_en = models.CharField(_("subject in English"), max_length=200, blank=True)
+    body_en = models.TextField(
+        _("body in English"),
+        blank=True,
+        help_text=_(
+            "Optional. People who chose English get the step in English when both the English subject and body "
+            "are filled in, otherwise in Swedish. Markdown and merge fields as in the Swedish body."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -44,6 +60,19 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return _("Day %(days)d: %(subject)s") % {"days": self.delay_days, "subject": readable_subject(self.subject)}
+
+    def clean(self):
+        super().clean()
+        if bool(self.subject_en.strip()) != bool(self.body_en.strip()):
+            missing = "body_en" if self.subject_en.strip() else "subject_en"
+            raise ValidationError({missing: _("Fill in both the English subject and body, or neither.")})
+
+    def content(self, language: str) -> tuple[str, str, str]:
+        """(language, subject, body) of this step for someone who reads `language`: English where the step has
+        English text, otherwise Swedish."""
+        if language == "en" and self.subject_en.strip() and self.body_en.strip():
+            return "en", self.subject_en, self.body_en
+        return "sv", self.subject, self.body
 
 
 class Enrollment(models.Model):
@@ -240,10 +269,7 @@ class Campaign(models.Model):
         blank=True,
         help_text=_("The preview text shown after the subject in the inbox."),
     )
-    body = models.TextField(
-        _("body"),
-        help_text=_("Markdown. Merge fields: {{ first_name }}, {{ last_name }}, {{ full_name }}, {{ locality }}."),
-    )
+    body = models.TextField(_("body"), help_text=MERGE_HELP)
     sender_name = models.CharField(_("sender name"), max_length=100, default="Kramfors ambassadörer")
     segment = models.ForeignKey(Segment, verbose_name=_("audience"), on_delete=models.PROTECT)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)

@@ -30,9 +30,11 @@ from .outbox import (
 )
 from .sequences import enroll, enrollments_advance, sequence_reschedule
 from .tracking import tracking_event_process, tracking_event_record
+from .welcome import ambassador_welcome
 
 __all__ = [
     "CampaignError",
+    "ambassador_welcome",
     "campaign_cancel",
     "campaign_checklist",
     "campaign_enqueue",

@@ -59,6 +59,15 @@ def unsubscribe(request, token: str):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+def unsubscribe_test(request):
+    """The unsubscribe link of a test copy or a preview: it says so, and unsubscribes nobody (one-click too)."""
+    if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+        return HttpResponse("Test copy: nobody was unsubscribed.", content_type="text/plain; charset=utf-8")
+    return render(request, "campaigns/unsubscribe_test.html")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
 def preferences(request, token: str):
     found = _reader(token)
     if found is None:

@@ -235,6 +235,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ambassadörsnätverket <amba
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(VAR_DIR / "mailbox")))
 COORDINATOR_EMAIL = env_str("COORDINATOR_EMAIL", "ambassador@kramfors.se")
+# The contact person every email names (with COORDINATOR_EMAIL, also its Reply-To): empty, the emails say "the
+# ambassador coordinator" in their language; the phone in any common way of writing it, shown as Swedes write it.
+COORDINATOR_NAME = env_str("COORDINATOR_NAME", "")
+COORDINATOR_PHONE = env_str("COORDINATOR_PHONE", "0612-800 00")
 # The outbox: batches per Celery task, retries with exponential backoff and jitter, the lease on "sending".
 EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)

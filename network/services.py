@@ -222,7 +222,9 @@ class ReviewError(Exception):
 def application_approve(
     *, application: Application, decided_by=None, personal_line: str = "", now: datetime | None = None
 ) -> Ambassador:
-    """Create the ambassador (or re-activate the one with that address), welcome them, start onboarding."""
+    """Create the ambassador (or re-activate the one with that address), start onboarding and welcome them once:
+    with onboarding's first step when it goes out now, else with the approval email (see
+    `campaigns.services.ambassador_welcome`); the personal line goes into whichever it is."""
     now = now or timezone.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != Application.Status.CONFIRMED:
@@ -251,16 +253,7 @@ def application_approve(
     application.decided_at = now
     application.decided_by = decided_by
     application.save()
-    if personal_line:
-        email.email_queue(
-            template="application_approved",
-            to_email=ambassador.email,
-            to_name=ambassador.full_name,
-            language=ambassador.language,
-            ambassador=ambassador,
-            context={"first_name": ambassador.first_name, "personal_line": personal_line},
-        )
-    email.enroll(ambassador=ambassador, now=now)
+    email.ambassador_welcome(ambassador=ambassador, personal_line=personal_line, now=now)
     return ambassador
 
 

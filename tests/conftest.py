@@ -85,3 +85,4 @@ def seed_data(db):
 
     import_module("network.migrations.0002_seed_localities_and_interests").seed(apps, None)
     import_module("campaigns.migrations.0002_seed_onboarding").seed(apps, None)
+    import_module("campaigns.migrations.0005_step_english").seed(apps, None)

@@ -184,7 +184,7 @@ def test_each_recipient_gets_one_message_with_merge_fields_and_bulk_headers(smtp
     assert message["To"].addresses[0].addr_spec == "anna@example.se"
     # Each person's own unsubscribe link.
     assert messages[0]["List-Unsubscribe"] != messages[1]["List-Unsubscribe"]
-    assert "Hej Bo i !" in body_text(smtp_server.recorder.to("bo@example.se")[0])
+    assert "Hej Bo i Kramfors!" in body_text(smtp_server.recorder.to("bo@example.se")[0])  # no locality: the default
     assert statuses(target) == {"anna@example.se": "sent", "bo@example.se": "sent"}
     assert all(Delivery.objects.filter(campaign=target).values_list("sent_at", flat=True))
 
@@ -355,7 +355,7 @@ def test_a_test_goes_to_the_coordinator_and_is_not_part_of_the_progress(smtp_ser
 
     message = smtp_server.recorder.wait_for(1)[0]
     assert message["To"].addresses[0].addr_spec == "koordinator@kramfors.se"
-    assert message["Subject"] == "Hej Kim, nytt från Kramfors"
+    assert message["Subject"] == "[TEST] Hej Kim, nytt från Kramfors"
     target.refresh_from_db()
     assert target.status == Campaign.Status.DRAFT
     assert set(vars(campaign_progress(target)).values()) == {0}

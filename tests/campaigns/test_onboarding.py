@@ -130,7 +130,7 @@ def test_editing_a_step_before_it_is_sent_changes_what_is_sent(mailoutbox):
 
     message = build_message(Delivery.objects.get(step__delay_days=7))
     assert message.subject == "Nytt ämne, Anna"
-    assert "Helt **ny** text." in message.body
+    assert "Helt ny text." in message.body  # the text part is the Markdown as plain text
     assert "Helt <strong>ny</strong> text." in message.alternatives[0].content
 
     Step.objects.filter(pk=step(0).pk).update(body="Omskrivet välkomstbrev.")  # queued, not yet sent

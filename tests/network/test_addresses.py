@@ -445,4 +445,4 @@ def test_a_name_or_sender_name_with_cr_and_lf_never_injects_a_header_in_a_campai
     message = smtp_server.recorder.wait_for(1)[0]
     assert_not_injected(message)
     assert message["From"].addresses[0].display_name == "Kramfors Bcc: evil@example.com"
-    assert str(message["Subject"]).startswith("Hej Anna")
+    assert "Hej Anna" in str(message["Subject"])  # on one line: assert_not_injected

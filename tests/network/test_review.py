@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns import outbox
 from campaigns import services as campaign_services
 from campaigns.emails import build_message
-from campaigns.models import Delivery, Enrollment
+from campaigns.models import Delivery, Enrollment, Sequence
 from network import services
 from network.models import Ambassador, Application, RecruitmentContact
 from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
@@ -94,13 +94,24 @@ def test_approving_creates_the_ambassador_enrolls_them_and_queues_the_welcome_at
     assert enrollment.next_step.delay_days == 7
 
 
-def test_approving_with_a_personal_line_also_sends_it(coordinator_client):
+def test_approving_with_a_personal_line_puts_it_in_the_one_welcome(coordinator_client):
     application = application_for()
     review(coordinator_client, "approve", [application], personal_line="Välkommen, vi ses på träffen!")
-    approved = Delivery.objects.get(template="application_approved")
-    message = build_message(approved)
+    welcome = Delivery.objects.get(ambassador__email="anna@example.se")  # the onboarding welcome, nothing else
+    assert welcome.step.delay_days == 0
+    message = build_message(welcome)
     assert "Välkommen, vi ses på träffen!" in message.body
     assert "Välkommen, vi ses på träffen!" in message.alternatives[0].content
+    assert not Delivery.objects.filter(template="application_approved").exists()
+
+
+def test_approving_without_an_active_onboarding_sends_the_approval_email_as_the_welcome(coordinator_client):
+    Sequence.objects.filter(slug=Sequence.ONBOARDING).update(is_active=False)
+    application = application_for()
+    review(coordinator_client, "approve", [application])  # no personal line
+    (welcome,) = Delivery.objects.filter(ambassador__email="anna@example.se")
+    assert welcome.template == "application_approved"
+    assert "Välkommen som ambassadör för Kramfors" == build_message(welcome).subject
 
 
 def test_approving_someone_who_already_is_an_ambassador_reactivates_them_without_a_duplicate(coordinator_client):

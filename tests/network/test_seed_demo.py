@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,13 @@ def test_with_debug_on_seed_demo_creates_the_coordinator_with_a_valid_password(s
     assert user.is_staff and user.check_password(DEMO_PASSWORD)
     validate_password(DEMO_PASSWORD, user)  # at least 12 characters, like every password
     assert Ambassador.objects.exists()
+
+
+def test_seed_demo_says_how_the_emails_contact_person_is_reached(settings, seed_data):
+    settings.DEBUG = True
+    settings.COORDINATOR_PHONE = "0612-80000"
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert "0612-800 00" in printed and settings.COORDINATOR_EMAIL in printed
+    assert "COORDINATOR_PHONE" in printed

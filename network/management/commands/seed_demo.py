@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from network.normalize import format_phone, normalize_phone
 from network.resources import AmbassadorResource
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo-members.csv"
@@ -39,4 +40,20 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo coordinator: username %(username)s, password %(password)s")
             % {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+        )
+        # Every email names the coordinator as the contact person (the settings' defaults unless set).
+        try:
+            phone = format_phone(normalize_phone(settings.COORDINATOR_PHONE))
+        except ValueError:
+            phone = settings.COORDINATOR_PHONE
+        self.stdout.write(
+            _(
+                "Contact person in every email: %(name)s, phone %(phone)s, %(email)s "
+                "(COORDINATOR_NAME, COORDINATOR_PHONE, COORDINATOR_EMAIL)."
+            )
+            % {
+                "name": settings.COORDINATOR_NAME or _("The ambassador coordinator"),
+                "phone": phone,
+                "email": settings.COORDINATOR_EMAIL,
+            }
         )
