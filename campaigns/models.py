@@ -108,6 +108,8 @@ class Suppression(models.Model):
         COMPLAINT = "complaint", _("Spam complaint")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
         MANUAL = "manual", _("Added by the coordinator")
+        # The owner of the address was erased (campaigns.privacy): the address is kept as its pseudonym only.
+        ERASED = "erased", _("Erased person")
 
     email = models.EmailField(_("email"), unique=True)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
@@ -310,8 +312,14 @@ class Unsubscribe(models.Model):
         ESP = "esp", _("Reported by the email service")
         PREFERENCES = "preferences", _("Preferences page")
 
+    # Empty once the person is erased: the row stays, so the campaign's report counts the same.
     ambassador = models.ForeignKey(
-        Ambassador, verbose_name=_("ambassador"), on_delete=models.CASCADE, related_name="unsubscribes"
+        Ambassador,
+        verbose_name=_("ambassador"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="unsubscribes",
     )
     category = models.CharField(_("category"), max_length=12, choices=Campaign.Kind.choices)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from crm.pseudonyms import ERASED_DOMAIN, pseudonyms
 from network import selectors as people
 from network.models import Ambassador
 
@@ -65,6 +66,8 @@ def audience_of(members: QuerySet[Ambassador], kind: str = Campaign.Kind.NEWSLET
     """Who a campaign of this kind would reach now, and who is left out (each counted once, first reason wins)."""
     wants = PREFERENCE[kind]
     suppressed = Q(email__in=Suppression.objects.values("email"))
+    if erased := _erased_member_ids(members):
+        suppressed |= Q(pk__in=erased)
     counts = members.aggregate(
         no_email=Count("pk", filter=Q(email__isnull=True)),
         unsubscribed=Count("pk", filter=Q(email__isnull=False, **{wants: False})),
@@ -72,6 +75,21 @@ def audience_of(members: QuerySet[Ambassador], kind: str = Campaign.Kind.NEWSLET
     )
     recipients = members.filter(email__isnull=False, **{wants: True}).exclude(suppressed)
     return Audience(recipients=recipients, **counts)
+
+
+def _erased_member_ids(members: QuerySet[Ambassador]) -> list[int]:
+    """Members whose address belonged to someone erased (kept on the suppression list as a pseudonym only,
+    campaigns.privacy), unless they have signed up and been approved again since. Nothing to do while nobody has
+    been erased; otherwise one keyed hash per member address, computed here."""
+    erased = dict(Suppression.objects.filter(email__endswith=f"@{ERASED_DOMAIN}").values_list("email", "created_at"))
+    if not erased:
+        return []
+    found = {}
+    for pk, address in members.filter(email__isnull=False).values_list("pk", "email").iterator():
+        if hits := pseudonyms(address) & erased.keys():
+            found[pk] = min(erased[hit] for hit in hits)
+    back = people.ambassadors_approved_since(found) if found else set()
+    return [pk for pk in found if pk not in back]
 
 
 @dataclass

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "crm",
     "network",
     "campaigns",
+    "mypages",
 ]
 
 MIDDLEWARE = [

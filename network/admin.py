@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -20,6 +21,7 @@ from campaigns import selectors as mail
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
 from crm.languages import language_choices, language_name
+from crm.privacy import person_erase
 
 from . import selectors, services
 from .forms import CLEAN_INPUT_OVERRIDES, TextField
@@ -165,7 +167,7 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["interests"]
     readonly_fields = ["created_at", "updated_at", "mail_status"]
-    actions = ["make_active", "make_paused", "make_alumni"]
+    actions = ["make_active", "make_paused", "make_alumni", "erase_people"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
@@ -242,6 +244,33 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     @admin.action(description=_("Mark selected as alumni"), permissions=["change"])
     def make_alumni(self, request, queryset):
         self._set_status(request, queryset, Ambassador.Status.ALUMNI)
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("network.erase_ambassador")
+
+    @admin.action(description=_("Erase the person"), permissions=["erase"])
+    def erase_people(self, request, queryset):
+        """GDPR art. 17: after a confirmation page, everything about the selected people goes (crm.privacy)."""
+        people = list(queryset.order_by("last_name", "first_name", "pk"))
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Erase these people?"),
+                "people": people,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/network/ambassador/erase_confirm.html", context)
+        ids = [person.pk for person in people]
+        for person in people:
+            person_erase(person)
+        audit_record(action=AuditAction.ERASE, ambassador_ids=ids, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d person was erased.", "%(count)d people were erased.", len(ids)) % {"count": len(ids)},
+            messages.SUCCESS,
+        )
+        return None
 
     def get_export_filename(self, request, queryset, file_format):
         return f"ambassadorer-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"

@@ -83,7 +83,10 @@ class Ambassador(models.Model):
         ordering = ["last_name", "first_name", "id"]
         verbose_name = _("ambassador")
         verbose_name_plural = _("ambassadors")
-        permissions = [("import_ambassador", _("Can import ambassadors"))]
+        permissions = [
+            ("import_ambassador", _("Can import ambassadors")),
+            ("erase_ambassador", _("Can erase ambassadors and all their data")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="ambassador_email_lowercase"),

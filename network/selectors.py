@@ -59,3 +59,24 @@ def ambassadors_matching(
     if member_since_to:
         people = people.filter(member_since__lte=member_since_to)
     return people
+
+
+def person_applications(ambassador: Ambassador) -> QuerySet[Application]:
+    """A person's applications: those linked to them, and any sent with their address."""
+    linked = Application.objects.filter(ambassador=ambassador)
+    return (linked | Application.objects.filter(email=ambassador.email)) if ambassador.email else linked
+
+
+def person_addresses(ambassador: Ambassador) -> set[str]:
+    """Every email address of the person: their own, and those their applications were sent with."""
+    addresses = set(person_applications(ambassador).values_list("email", flat=True))
+    addresses.add(ambassador.email or "")
+    return {address.strip().lower() for address in addresses if address}
+
+
+def ambassadors_approved_since(since: dict[int, datetime]) -> set[int]:
+    """Of the ambassadors given (id → a time), those with an application approved after their time."""
+    approved = Application.objects.filter(
+        ambassador_id__in=list(since), status=Application.Status.APPROVED, decided_at__isnull=False
+    ).values_list("ambassador_id", "decided_at")
+    return {pk for pk, decided_at in approved if decided_at > since[pk]}

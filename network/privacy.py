@@ -1,0 +1,179 @@
+"""The network's part of a person's data export and erasure: the ambassador, their applications, consent records
+and the recruitment contacts about them or made by them. `crm.privacy` puts the apps' parts together.
+
+What is whose: a recommendation of the person is theirs without the name of who recommended them (a third
+party; the export says it came from a recommendation); a recommendation they made is theirs only as far as
+their own name and address go (the person they recommended is somebody else).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+
+from django.db import models, transaction
+from django.db.models import Q
+
+from crm.pseudonyms import is_pseudonym, pseudonym
+
+from . import selectors
+from .models import Ambassador, Application, ConsentRecord, RecruitmentContact
+from .normalize import normalize_email, normalize_phone
+
+_ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
+
+
+# Reading ---------------------------------------------------------------------------------------------------
+
+
+def exportable(value):
+    """A value as JSON holds it: times and dates in ISO 8601, related objects by their name."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def row(obj: models.Model, *, exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dict:
+    """The object's fields (its many-to-many ones as lists of names), as a JSON-ready dict keyed by field name.
+
+    Every field unless excluded: a field added later is exported without anyone remembering to."""
+    data = {}
+    fields = [*obj._meta.concrete_fields, *obj._meta.many_to_many]
+    for field in fields:
+        if (only and field.name not in only) or field.name in exclude:
+            continue
+        if field.many_to_many:
+            data[field.name] = [str(item) for item in getattr(obj, field.name).all()]
+        elif field.is_relation:
+            data[field.name] = exportable(getattr(obj, field.name))
+        else:
+            data[field.name] = exportable(field.value_from_object(obj))
+    return data
+
+
+def contact_addresses(text: str) -> set[str]:
+    """The email addresses in a recruitment contact's "how to reach them", normalised."""
+    found = set()
+    for candidate in _ADDRESS.findall(text or ""):
+        try:
+            found.add(normalize_email(candidate.strip(".")))
+        except ValueError:
+            continue
+    return {address for address in found if address}
+
+
+def contact_phones(text: str) -> set[str]:
+    """The phone numbers (E.164) in a recruitment contact's "how to reach them"."""
+    rest = _ADDRESS.sub(" ", text or "")
+    phones = set()
+    for part in [rest, *re.split(r"[,;/]| eller | or ", rest)]:
+        try:
+            phone = normalize_phone(part)
+        except ValueError:
+            continue
+        if phone:
+            phones.add(phone)
+    return phones
+
+
+def _phones(ambassador: Ambassador, applications) -> set[str]:
+    return {phone for phone in [ambassador.phone, *applications.values_list("phone", flat=True)] if phone}
+
+
+def contacts_about(ambassador: Ambassador) -> list[RecruitmentContact]:
+    """The recruitment contacts whose "how to reach them" is one of the person's addresses or phone numbers."""
+    addresses = selectors.person_addresses(ambassador)
+    phones = _phones(ambassador, selectors.person_applications(ambassador))
+    if not addresses and not phones:
+        return []
+    about = []
+    for contact in RecruitmentContact.objects.order_by("pk").iterator():
+        if contact_addresses(contact.contact) & addresses or contact_phones(contact.contact) & phones:
+            about.append(contact)
+    return about
+
+
+def contacts_recommended_by(ambassador: Ambassador):
+    """The recruitment contacts the person recommended (as an ambassador, or by their address)."""
+    addresses = selectors.person_addresses(ambassador)
+    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(tipper_email__in=addresses))
+
+
+def _consents(ambassador: Ambassador, application_ids: list[int]):
+    addresses = selectors.person_addresses(ambassador)
+    return ConsentRecord.objects.filter(
+        Q(ambassador=ambassador) | Q(application_id__in=application_ids) | Q(email__in=addresses)
+    )
+
+
+def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
+    applications = selectors.person_applications(ambassador).order_by("created_at", "pk")
+    application_ids = list(applications.values_list("pk", flat=True))
+    return {
+        # Who recommended them is someone else's data: `source` says it was a recommendation.
+        "network.ambassador": [row(ambassador, exclude=("referred_by",))],
+        # Who decided is a member of staff; the ambassador link is the person themself.
+        "network.application": [row(application, exclude=("ambassador", "decided_by")) for application in applications],
+        "network.consentrecord": [
+            row(record, exclude=("ambassador", "application"))
+            for record in _consents(ambassador, application_ids).order_by("given_at", "pk")
+        ],
+        "network.recruitmentcontact": [
+            *(
+                row(contact, exclude=("tipper_name", "tipper_email", "referred_by"))
+                for contact in contacts_about(ambassador)
+            ),
+            *(
+                row(contact, only=("id", "tipper_name", "tipper_email", "created_at"))
+                for contact in contacts_recommended_by(ambassador).order_by("created_at", "pk")
+            ),
+        ],
+    }
+
+
+# Erasing ---------------------------------------------------------------------------------------------------
+
+
+def person_object_ids(ambassador: Ambassador) -> dict[type[models.Model], list[int]]:
+    """The rows that are the person, by model: for whoever else keeps their ids (the admin's log)."""
+    return {
+        Ambassador: [ambassador.pk],
+        Application: list(selectors.person_applications(ambassador).values_list("pk", flat=True)),
+        RecruitmentContact: [contact.pk for contact in contacts_about(ambassador)],
+    }
+
+
+def consents_pseudonymise(records) -> int:
+    """Keep the proof of consent (what, when, which text), with the address replaced by its pseudonym and no link
+    to the person or application: a person who shows their address can still be told what they agreed to."""
+    count = 0
+    for pk, address in list(records.values_list("pk", "email")):
+        count += ConsentRecord.objects.filter(pk=pk).update(
+            email=address if is_pseudonym(address) else pseudonym(address), ambassador=None, application=None
+        )
+    return count
+
+
+@transaction.atomic
+def person_erase(ambassador: Ambassador) -> None:
+    """Delete the person, their applications and the recommendations of them; keep the consent proof under a
+    pseudonym; take their name and address off the recommendations they made (the contact stays: it is someone
+    else's). Called last by crm.privacy.person_erase, after the other apps have let go of the person."""
+    applications = selectors.person_applications(ambassador)
+    application_ids = list(applications.values_list("pk", flat=True))
+    consents_pseudonymise(_consents(ambassador, application_ids))
+    RecruitmentContact.objects.filter(pk__in=[contact.pk for contact in contacts_about(ambassador)]).delete()
+    contacts_recommended_by(ambassador).update(tipper_name="", tipper_email="", referred_by=None)
+    Application.objects.filter(pk__in=application_ids).delete()
+    Ambassador.objects.filter(pk=ambassador.pk).delete()
+
+
+def contact_erase(contact: RecruitmentContact) -> None:
+    """A recommended person objected (GDPR art. 21): their contact row goes."""
+    RecruitmentContact.objects.filter(pk=contact.pk).delete()

@@ -1,0 +1,413 @@
+"""A person's data export and erasure (crm.privacy) are complete, and hold nobody else's data.
+
+The models are read from the app registry: every model with a foreign key to an ambassador, an application or a
+recruitment contact, or a field that holds a copied address, name or phone number (an EmailField, or a field
+named *email*, *name* or *phone*). A model added later fails here until it has a row in the fixture person (BUILD
+below) and its app's privacy module exports and erases it, or is listed in NOT_ABOUT_PEOPLE with the reason.
+
+Two people are built with a row in every such model (and the admin log), each with names, addresses and phone
+numbers found nowhere else; then the export of one must hold every row of theirs and nothing of the other's, and
+after erasing one, no text field of any table in the database may mention them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from campaigns.models import (
+    Campaign,
+    Delivery,
+    Enrollment,
+    Segment,
+    Sequence,
+    Suppression,
+    TrackingEvent,
+    Unsubscribe,
+)
+from campaigns.selectors import audience, campaign_progress, campaign_report
+from crm.privacy import person_data, person_erase
+from crm.pseudonyms import pseudonym
+from mypages.models import SignInLink
+from network.models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
+from network.services import recommendation_submit
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE_MODELS = {Ambassador, Application, RecruitmentContact}
+PERSONAL_NAME = re.compile(r"email|name|phone", re.IGNORECASE)
+
+# Models whose address, name or phone fields are never an ambassador's or a recommended person's.
+NOT_ABOUT_PEOPLE = {
+    "auth.user": "the staff's own accounts",
+    "auth.group": "staff groups",
+    "auth.permission": "permission names",
+    "axes.accessattempt": "the staff's login attempts (usernames)",
+    "axes.accesslog": "the staff's logins (usernames)",
+    "axes.accessfailurelog": "the staff's failed logins (usernames)",
+    "network.locality": "place names",
+    "network.interest": "names of interests",
+    "campaigns.sequence": "the name of an email sequence",
+    "campaigns.segment": "the name of an audience",
+    "campaigns.campaign": "the campaign's name and sender name, and a count (skipped_no_email)",
+}
+# Tables Django makes for a ManyToManyField: exported and erased with the row they belong to.
+PART_OF = {"network.ambassador_interests": "network.ambassador", "network.application_interests": "network.application"}
+
+
+def models_about_people() -> list[type[models.Model]]:
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        fields = model._meta.concrete_fields
+        linked = any(f.is_relation and f.many_to_one and f.related_model in PEOPLE_MODELS for f in fields)
+        copied = any(isinstance(f, models.EmailField) or PERSONAL_NAME.search(f.name) for f in fields)
+        if linked or copied:
+            found.append(model)
+    return found
+
+
+# The fixture people ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str  # E.164
+    phone_as_typed: str
+    ambassador: Ambassador | None = None
+    rows: dict[str, list[int]] = field(default_factory=dict)  # model label → ids of rows built for the person
+
+    @property
+    def markers(self) -> list[str]:
+        """What only this person's rows contain (lowercase)."""
+        return [self.first_name.lower(), self.last_name.lower(), self.email.split("@")[0], self.phone[3:]]
+
+
+ANNA = dict(
+    first_name="Quirinalis",
+    last_name="Zebrowskaja",
+    email="quirinalis.zebrowskaja@example.org",
+    phone="+46701234567",
+    phone_as_typed="070-123 45 67",
+)
+BO = dict(
+    first_name="Ottiliana",
+    last_name="Vasquezsson",
+    email="ottiliana.vasquezsson@example.org",
+    phone="+46709876543",
+    phone_as_typed="070-987 65 43",
+)
+
+
+@dataclass
+class World:
+    campaign: Campaign
+    sequence: Sequence
+    locality: Locality
+    interest: Interest
+    staff: object
+
+
+def _application(person: Person, other: Person, world: World) -> Application:
+    application = Application.objects.create(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        phone=person.phone,
+        motivation=f"Jag heter {person.first_name}",
+        status=Application.Status.APPROVED,
+        ambassador=person.ambassador,
+    )
+    application.interests.add(world.interest)
+    return application
+
+
+def _consent(person: Person, other: Person, world: World) -> ConsentRecord:
+    return ConsentRecord.objects.create(
+        email=person.email,
+        purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
+        text_version="1",
+        ambassador=person.ambassador,
+        application=Application.objects.filter(email=person.email).first(),
+    )
+
+
+def _contact(person: Person, other: Person, world: World) -> RecruitmentContact:
+    """A recommendation of the person, made by the other one (an ambassador too) on /tipsa/: with whatever emails
+    that sends (to the coordinator, say)."""
+    return recommendation_submit(
+        tipper_name=f"{other.first_name} {other.last_name}",
+        tipper_email=other.email,
+        name=f"{person.first_name} {person.last_name}",
+        contact=person.phone_as_typed,
+        note=f"{person.first_name} känner alla",
+    )
+
+
+def _delivery(person: Person, other: Person, world: World) -> Delivery:
+    return Delivery.objects.create(
+        template="campaign",
+        campaign=world.campaign,
+        ambassador=person.ambassador,
+        application=Application.objects.filter(email=person.email).first(),
+        to_email=person.email,
+        to_name=f"{person.first_name} {person.last_name}",
+        context={"first_name": person.first_name},
+        key=f"already:{person.email}:1",
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        delivered_at=timezone.now(),
+        opened_at=timezone.now(),
+        last_error=f"450 {person.email} busy",
+    )
+
+
+def _unsubscribe(person: Person, other: Person, world: World) -> Unsubscribe:
+    return Unsubscribe.objects.create(
+        ambassador=person.ambassador,
+        category=Campaign.Kind.INVITATION,
+        source=Unsubscribe.Source.LINK,
+        campaign=world.campaign,
+    )
+
+
+def _enrollment(person: Person, other: Person, world: World) -> Enrollment:
+    return Enrollment.objects.create(ambassador=person.ambassador, sequence=world.sequence, enrolled_at=timezone.now())
+
+
+def _suppression(person: Person, other: Person, world: World) -> Suppression:
+    return Suppression.objects.create(
+        email=person.email, reason=Suppression.Reason.HARD_BOUNCE, detail=f"550 5.1.1 <{person.email}> unknown"
+    )
+
+
+def _tracking_event(person: Person, other: Person, world: World) -> TrackingEvent:
+    return TrackingEvent.objects.create(
+        esp="postmark",
+        event_id=str(uuid.uuid4()),
+        event_type="opened",
+        recipient=person.email,
+        description=f"opened by {person.email}",
+        processed=True,
+    )
+
+
+def _sign_in_link(person: Person, other: Person, world: World) -> SignInLink:
+    return SignInLink.objects.create(
+        ambassador=person.ambassador, secret_hash=uuid.uuid4().hex * 2, expires_at=timezone.now() + timedelta(hours=1)
+    )
+
+
+# One builder per model about people: it makes one row of the model for `person` (the other person is there for
+# rows that link two people). The person's ambassador row is made first, outside this table.
+BUILD = {
+    "network.application": _application,
+    "network.consentrecord": _consent,
+    "network.recruitmentcontact": _contact,
+    "campaigns.delivery": _delivery,
+    "campaigns.unsubscribe": _unsubscribe,
+    "campaigns.enrollment": _enrollment,
+    "campaigns.suppression": _suppression,
+    "campaigns.trackingevent": _tracking_event,
+    "mypages.signinlink": _sign_in_link,
+}
+
+
+@pytest.fixture
+def world(django_user_model) -> World:
+    segment = Segment.objects.create(name="Alla", statuses=[Ambassador.Status.ACTIVE])
+    campaign = Campaign.objects.create(
+        name="Vårbrevet", subject="Hej", body="Hej {{ first_name }}", segment=segment, status=Campaign.Status.SENT
+    )
+    return World(
+        campaign=campaign,
+        sequence=Sequence.objects.create(slug="intro", name="Intro"),
+        locality=Locality.objects.create(name="Nylandbyn"),
+        interest=Interest.objects.create(name="Kulturlivet"),
+        staff=django_user_model.objects.create_user("koordinator", is_staff=True),
+    )
+
+
+def build(world: World) -> tuple[Person, Person]:
+    anna, bo = Person(**ANNA), Person(**BO)
+    for person in (anna, bo):
+        person.ambassador = Ambassador.objects.create(
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email,
+            phone=person.phone,
+            locality=world.locality,
+            notes=f"{person.first_name} ringde",
+        )
+        person.ambassador.interests.add(world.interest)
+        person.rows["network.ambassador"] = [person.ambassador.pk]
+        LogEntry.objects.create(
+            user=world.staff,
+            content_type=ContentType.objects.get_for_model(Ambassador),
+            object_id=str(person.ambassador.pk),
+            object_repr=person.ambassador.full_name,
+            action_flag=CHANGE,
+            change_message="[]",
+        )
+    anna.ambassador.referred_by = bo.ambassador
+    anna.ambassador.save()
+    for label, builder in BUILD.items():
+        for person, other in ((anna, bo), (bo, anna)):
+            person.rows[label] = [builder(person, other, world).pk]
+    return anna, bo
+
+
+def mentions(markers: list[str]) -> list[str]:
+    """Every table and column holding one of the markers, in any text field of any model."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        columns = [f for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField)]
+        columns += [f for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
+        if not columns:
+            continue
+        for values in model.objects.values_list(*[f.attname for f in columns]):
+            for column, value in zip(columns, values, strict=True):
+                text = json.dumps(value, default=str, ensure_ascii=False).lower()
+                found += [f"{model._meta.label}.{column.name} holds {m!r}" for m in markers if m in text]
+    return found
+
+
+# The tests ---------------------------------------------------------------------------------------------------
+
+
+def test_every_model_about_people_is_built_here_or_said_not_to_be():
+    labels = {model._meta.label_lower for model in models_about_people()}
+    unknown = labels - set(BUILD) - set(NOT_ABOUT_PEOPLE) - set(PART_OF) - {"network.ambassador"}
+    assert not unknown, (
+        f"{sorted(unknown)} hold people's data: give the fixture person a row of each in BUILD, and export and "
+        "erase them in the app's privacy module (person_data / person_erase); or, if they hold nobody's personal "
+        "data, say why in NOT_ABOUT_PEOPLE"
+    )
+    assert {"network.ambassador", "campaigns.delivery", "mypages.signinlink"} <= labels  # the walk finds them
+
+
+def test_the_export_holds_every_row_of_the_person(world):
+    anna, _bo = build(world)
+    data = person_data(anna.ambassador)
+
+    for label, ids in anna.rows.items():
+        exported = {row["id"] for row in data.get(label, [])}
+        assert set(ids) <= exported, f"{label}: row {ids} of the person is missing from person_data"
+    for label, owner in PART_OF.items():
+        assert owner in data, label
+    assert data["network.ambassador"][0]["interests"] == ["Kulturlivet"]
+    assert data["network.ambassador"][0]["locality"] == "Nylandbyn"
+    json.dumps(data)  # JSON-ready as it is
+
+
+def test_the_export_holds_nothing_of_anybody_else(world):
+    anna, bo = build(world)
+    for person, other in ((anna, bo), (bo, anna)):
+        data = person_data(person.ambassador)
+        text = json.dumps(data, ensure_ascii=False).lower()
+        assert person.email in text
+        for marker in other.markers:
+            assert marker not in text, f"{person.first_name}'s export mentions {other.first_name}: {marker}"
+        for label, ids in other.rows.items():
+            exported = {row["id"] for row in data.get(label, [])}
+            if label == "network.recruitmentcontact":
+                # The other one recommended this person: the recommendation is this person's (without who made it).
+                continue
+            assert not exported & set(ids), f"{label}: {person.first_name}'s export has {other.first_name}'s row"
+    # A recommendation they made shows who they are, not whom they recommended.
+    made = [row for row in person_data(bo.ambassador)["network.recruitmentcontact"] if "tipper_email" in row]
+    assert made == [
+        {
+            "id": anna.rows["network.recruitmentcontact"][0],
+            "tipper_name": "Ottiliana Vasquezsson",
+            "tipper_email": bo.email,
+            "created_at": made[0]["created_at"],
+        }
+    ]
+
+
+def test_erasing_leaves_nothing_of_the_person_and_everything_of_the_other(world):
+    anna, bo = build(world)
+    bo_before = person_data(bo.ambassador)
+    report_before = campaign_report(world.campaign)
+    progress_before = campaign_progress(world.campaign)
+    assert mentions(anna.markers)  # the scan sees them
+
+    person_erase(anna.ambassador)
+
+    assert mentions(anna.markers) == []
+    assert not Ambassador.objects.filter(email=anna.email).exists()
+    # The other person is untouched, except that the person they recommended is gone from their recommendations.
+    bo_after = person_data(bo.ambassador)
+    bo_before["network.recruitmentcontact"] = [
+        row for row in bo_before["network.recruitmentcontact"] if "tipper_email" not in row
+    ]
+    assert bo_after == bo_before
+    assert all(marker in json.dumps(bo_after, ensure_ascii=False).lower() for marker in bo.markers[:3])
+    # The campaign counts the same.
+    assert campaign_report(world.campaign) == report_before
+    assert campaign_progress(world.campaign) == progress_before
+    # The consent proof stays, under the address's pseudonym.
+    kept = ConsentRecord.objects.get(email=pseudonym(anna.email))
+    assert (kept.purpose, kept.text_version, kept.ambassador, kept.application) == ("registry", "1", None, None)
+    # The bounce stays a bounce, under the pseudonym.
+    assert Suppression.objects.get(email=pseudonym(anna.email)).reason == Suppression.Reason.HARD_BOUNCE
+
+
+def test_the_admin_log_keeps_the_change_but_not_the_name(world):
+    anna, _bo = build(world)
+    person_erase(anna.ambassador)
+    entry = LogEntry.objects.get(object_id=str(anna.rows["network.ambassador"][0]))
+    assert entry.object_repr == "–"
+
+
+def test_an_erased_person_is_not_mailed_again(world):
+    anna, bo = build(world)
+    queued = Delivery.objects.create(
+        template="step", ambassador=anna.ambassador, to_email=anna.email, status=Delivery.Status.QUEUED
+    )
+    person_erase(anna.ambassador)
+
+    queued.refresh_from_db()
+    assert (queued.status, queued.to_email, queued.last_error) == (Delivery.Status.SKIPPED, "", "erased")
+    # An old member list brings them back: no newsletter or invitation reaches them.
+    Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
+    someone = Ambassador.objects.create(first_name="Cissi", email="cissi@example.org")
+    for kind in Campaign.Kind.values:
+        reached = audience(world.campaign.segment, kind)
+        assert list(reached.recipients) == [someone]  # Bo's address bounced, Anna's was erased
+        assert reached.suppressed == 2
+
+
+def test_an_erased_person_who_signs_up_again_gets_the_newsletter_again(world):
+    anna, _bo = build(world)
+    person_erase(anna.ambassador)
+    back = Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
+    Application.objects.create(
+        first_name="Quirinalis",
+        last_name="Z",
+        email=anna.email,
+        status=Application.Status.APPROVED,
+        ambassador=back,
+        decided_at=timezone.now() + timedelta(seconds=1),
+    )
+    assert back in audience(world.campaign.segment).recipients
+
+
+def test_a_person_without_an_address_is_erased_too(world):
+    person = Ambassador.objects.create(first_name="Quirinalis", last_name="Zebrowskaja", phone="+46701234567")
+    RecruitmentContact.objects.create(name="Q", contact="0701234567")
+    person_erase(person)
+    assert mentions(["quirinalis", "zebrowskaja", "701234567"]) == []
