@@ -145,3 +145,10 @@ def enrollments_advance(
             _move_on(rows, sequence_id, onwards=True)
         deliveries_enqueue(ids)
     return len(due)
+
+
+def enrollments_stop(*, ambassador: Ambassador) -> int:
+    """The person left: no further step of any sequence (what was sent stays recorded). Returns how many stopped."""
+    return Enrollment.objects.filter(ambassador=ambassador, next_step__isnull=False).update(
+        next_step=None, next_send_at=None
+    )

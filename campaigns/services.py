@@ -28,7 +28,7 @@ from .outbox import (
     send_slots,
     suppression_add,
 )
-from .sequences import enroll, enrollments_advance, sequence_reschedule
+from .sequences import enroll, enrollments_advance, enrollments_stop, sequence_reschedule
 from .tracking import tracking_event_process, tracking_event_record
 from .welcome import ambassador_welcome
 
@@ -52,6 +52,7 @@ __all__ = [
     "email_queue",
     "enroll",
     "enrollments_advance",
+    "enrollments_stop",
     "preferences_set",
     "retry_delay",
     "send_slots",

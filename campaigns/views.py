@@ -1,25 +1,18 @@
-"""Unsubscribe and email preferences, reached from links in our emails."""
+"""Unsubscribe, reached from links in our emails. The preferences page they link to is Mina sidor's (mypages)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from crm.tokens import TokenExpired, TokenInvalid, token_read
-from network.consent import PURPOSE_OF_KIND, consent_give, consent_withdraw
+from network.consent import PURPOSE_OF_KIND, consent_withdraw
 from network.models import Ambassador
 
 from . import services
 from .models import Campaign, Unsubscribe
-
-
-class PreferencesForm(forms.Form):
-    newsletters = forms.BooleanField(label=_("Newsletters"), required=False)
-    invitations = forms.BooleanField(label=_("Invitations to events and trainings"), required=False)
 
 
 def _reader(token: str) -> tuple[Ambassador, str, Campaign | None] | None:
@@ -64,35 +57,3 @@ def unsubscribe_test(request):
     if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
         return HttpResponse("Test copy: nobody was unsubscribed.", content_type="text/plain; charset=utf-8")
     return render(request, "campaigns/unsubscribe_test.html")
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def preferences(request, token: str):
-    found = _reader(token)
-    if found is None:
-        return render(request, "campaigns/unsubscribe_invalid.html", status=400)
-    ambassador, _kind, _campaign = found
-    saved = False
-    if request.method == "POST":
-        form = PreferencesForm(request.POST)
-        if form.is_valid():
-            wanted = {
-                Campaign.Kind.NEWSLETTER: (ambassador.wants_newsletters, form.cleaned_data["newsletters"]),
-                Campaign.Kind.INVITATION: (ambassador.wants_invitations, form.cleaned_data["invitations"]),
-            }
-            services.preferences_set(
-                ambassador=ambassador,
-                newsletters=form.cleaned_data["newsletters"],
-                invitations=form.cleaned_data["invitations"],
-            )
-            for kind, (before, after) in wanted.items():
-                record = consent_withdraw if not after else consent_give if not before else None
-                if record is not None:
-                    record(ambassador=ambassador, purpose=PURPOSE_OF_KIND[kind], source=Unsubscribe.Source.PREFERENCES)
-            saved = True
-    else:
-        form = PreferencesForm(
-            initial={"newsletters": ambassador.wants_newsletters, "invitations": ambassador.wants_invitations}
-        )
-    return render(request, "campaigns/preferences.html", {"form": form, "saved": saved})

@@ -19,4 +19,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("network.urls")),
     path("", include("campaigns.urls")),
+    path("", include("mypages.urls")),
 ]
