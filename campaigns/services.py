@@ -28,12 +28,14 @@ from .outbox import (
     send_slots,
     suppression_add,
 )
+from .privacy import address_erased
 from .sequences import enroll, enrollments_advance, enrollments_stop, sequence_reschedule
 from .tracking import tracking_event_process, tracking_event_record
 from .welcome import ambassador_welcome
 
 __all__ = [
     "CampaignError",
+    "address_erased",
     "ambassador_welcome",
     "campaign_cancel",
     "campaign_checklist",

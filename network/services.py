@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns import services as email
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
@@ -281,10 +281,14 @@ def application_decline(
         )
 
 
+@transaction.atomic
 def recommendation_submit(
     *, tipper_name: str, tipper_email: str, name: str, contact: str, note: str = ""
-) -> RecruitmentContact:
-    return RecruitmentContact.objects.create(
+) -> RecruitmentContact | None:
+    """Record the tip for the coordinator's follow-up list, and tell the recommended person (GDPR art. 14)."""
+    if recommendation_unwanted(contact):  # they objected, or were erased: not stored again, nobody told
+        return None
+    recommendation = RecruitmentContact.objects.create(
         name=name,
         contact=contact,
         note=note,
@@ -293,6 +297,78 @@ def recommendation_submit(
         tipper_email=tipper_email.strip().lower(),
         referred_by=selectors.ambassador_by_email(tipper_email),
     )
+    recommendation_notice_queue(recommendation, language=translation.get_language() or "sv")
+    return recommendation
+
+
+# Recommended people: told at once (GDPR art. 14), and may object ----------------------------------------------
+
+CONTACT_OBJECTION = "contact-objection"
+
+
+def contact_objection_url(contact: RecruitmentContact) -> str:
+    # No max age: a recommended person may object whenever they like (art. 21), as long as we have their details.
+    return _absolute(reverse("recommendation-objection", args=[token_make(CONTACT_OBJECTION, contact.pk)]))
+
+
+def recommendation_notice_queue(contact: RecruitmentContact, *, language: str = "sv") -> int:
+    """Tell a recommended person with an email address who we are, why we have their details and how to have
+    them deleted (GDPR art. 14), at once. Not someone who is an ambassador already. The email quotes nothing from
+    the form (neither their name nor the recommender's), so the form cannot be used to send anybody a message.
+    Returns how many were queued."""
+    from .privacy import contact_addresses
+
+    queued = 0
+    for number, address in enumerate(sorted(contact_addresses(contact.contact))):
+        if selectors.ambassador_by_email(address) is not None:
+            continue
+        queued += bool(
+            email.email_queue(
+                template="recommendation_notice",
+                to_email=address,
+                language=language,
+                context={
+                    "objection_url": contact_objection_url(contact),
+                    "coordinator_name": getattr(settings, "COORDINATOR_NAME", ""),
+                    "coordinator_email": settings.COORDINATOR_EMAIL,
+                    "basis": getattr(settings, "PRIVACY", {}).get("purposes", {}).get("recruitment", {}).get("basis"),
+                    "retention_days": getattr(settings, "RETENTION_RECRUITMENT_DAYS", 365),
+                },
+                key=f"recommended:{contact.pk}:{number}",
+            )
+        )
+    return queued
+
+
+def recommendation_unwanted(contact: str) -> bool:
+    """Whether this "how to reach them" is the address of someone who objected or was erased: not stored again."""
+    from .privacy import contact_addresses
+
+    return any(email.address_erased(address) for address in contact_addresses(contact))
+
+
+class ObjectionResult(enum.Enum):
+    ASK = "ask"
+    DONE = "done"
+    INVALID = "invalid"
+
+
+def contact_objection(*, token: str, act: bool) -> ObjectionResult:
+    """An objection link: INVALID for a forged one; ASK (GET) or, when acting (POST), erase the contact (DONE).
+    A contact already gone (erased, or removed by retention) is DONE: what they asked for holds."""
+    try:
+        pk = int(token_read(CONTACT_OBJECTION, token))
+    except (TokenExpired, TokenInvalid, TypeError, ValueError):
+        return ObjectionResult.INVALID
+    contact = RecruitmentContact.objects.filter(pk=pk).first()
+    if contact is None:
+        return ObjectionResult.DONE
+    if not act:
+        return ObjectionResult.ASK
+    from crm.privacy import contact_erase
+
+    contact_erase(contact)
+    return ObjectionResult.DONE
 
 
 # Self-service (Mina sidor) -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("bekrafta/<str:token>/", views.confirm, name="application-confirm"),
     path("tipsa/", views.recommend, name="recommend"),
     path("tipsa/tack/", views.recommend_thanks, name="recommend-thanks"),
+    path("tipsa/nej-tack/<str:token>/", views.recommendation_objection, name="recommendation-objection"),
     path("integritet/", views.privacy, name="privacy"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
 ]

@@ -156,3 +156,12 @@ def privacy(request):
 
 def accessibility(request):
     return render(request, "network/accessibility.html")
+
+
+@require_http_methods(["GET", "POST"])
+def recommendation_objection(request, token: str):
+    """The link in the email telling a recommended person we have their details: GET shows a button, the POST
+    deletes the details (GDPR art. 21)."""
+    result = services.contact_objection(token=token, act=request.method == "POST")
+    status = 400 if result == services.ObjectionResult.INVALID else 200
+    return render(request, "network/recommendation_objection.html", {"result": result.value}, status=status)
