@@ -14,6 +14,7 @@ debug_urlpatterns = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="signup"), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     *(debug_urlpatterns if settings.DEBUG else []),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -10,9 +11,20 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from .mailbox import mailbox_message, mailbox_messages
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(__file__).resolve().parent / "static" / "favicon.ico").read_bytes()
+
+
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every site (also at /static/favicon.ico, named in base.html)."""
+    return HttpResponse(_favicon(), content_type="image/x-icon")
 
 
 @never_cache

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from campaigns import services as email
+from crm.languages import with_language
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
 from . import selectors
@@ -31,8 +32,9 @@ def _absolute(path: str) -> str:
 
 
 def confirm_url(application: Application) -> str:
+    """The confirmation link, opening in the language the applicant used (?lang=en for English)."""
     token = token_make("confirm", application.pk)
-    return _absolute(reverse("application-confirm", args=[token]))
+    return with_language(_absolute(reverse("application-confirm", args=[token])), application.language)
 
 
 def _queue_confirmation(application: Application) -> None:

@@ -64,11 +64,12 @@ def client_ip() -> str:
 
 
 @contextmanager
-def open_page(browser, *, locale: str = "sv-SE", extra_http_headers: dict | None = None, **options):
-    """A page in a fresh context (own cookies), phone-sized, sending its own X-Forwarded-For."""
+def open_page(browser, *, locale: str = "sv-SE", extra_http_headers: dict | None = None, width: int = 390, **options):
+    """A page in a fresh context (own cookies), phone-sized (390 pixels wide unless `width` says otherwise; 320 is
+    the narrowest WCAG 1.4.10 asks pages to reflow at), sending its own X-Forwarded-For."""
     headers = {"X-Forwarded-For": client_ip(), **(extra_http_headers or {})}
     context = browser.new_context(
-        locale=locale, viewport={"width": 390, "height": 844}, extra_http_headers=headers, **options
+        locale=locale, viewport={"width": width, "height": 844}, extra_http_headers=headers, **options
     )
     context.set_default_timeout(10_000)
     try:

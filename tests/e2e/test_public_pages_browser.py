@@ -8,11 +8,12 @@ import time
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import NoReverseMatch, reverse
 
 from campaigns.models import Delivery
 from crm.tokens import token_make
 from network.abuse import form_started_token
-from network.models import Application, ConsentRecord, Interest, Locality
+from network.models import Ambassador, Application, ConsentRecord, Interest, Locality
 from network.normalize import normalize_phone
 from tests.e2e.browser import axe_violations, chromium, open_page, skip_without_chromium
 
@@ -465,3 +466,90 @@ def test_over_the_limit_the_eleventh_person_is_told_when_to_try_again_and_keeps_
         assert_no_axe_violations(page)
     assert not Application.objects.filter(email="nummer11@example.org").exists()
     assert Delivery.objects.count() == 10
+
+
+# 7. Reflow at 320 pixels, and the details of the form ----------------------------------------------------------
+
+
+def public_pages() -> list[str]:
+    """Every public page, those behind a link from an email included (the ones a token opens, and a page that
+    only exists once another part is installed, such as Mina sidor)."""
+    application = Application.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    ambassador = Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
+    pages = [
+        "/bli-ambassador/",
+        "/bli-ambassador/tack/",
+        "/tipsa/",
+        "/tipsa/tack/",
+        "/integritet/",
+        "/tillganglighet/",
+        f"/bekrafta/{token_make('confirm', application.pk)}/",
+        "/bekrafta/ogiltig/",
+        f"/avregistrera/{unsubscribe}/",
+        f"/avregistrera/{unsubscribe}/installningar/",
+    ]
+    for name in ("mypages", "unsubscribe-test"):
+        try:
+            pages.append(reverse(name))
+        except NoReverseMatch:
+            pass
+    return pages
+
+
+def horizontal_overflow(page) -> dict | None:
+    """None when the page fits its window; otherwise its width and the elements that stick out."""
+    return page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth <= width) return null;
+            const wide = [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > width + 0.5)
+                .map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}: ${e.textContent.trim().slice(0, 40)}`);
+            return {scrollWidth: document.documentElement.scrollWidth, elements: wide.slice(0, 5)};
+        }"""
+    )
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_public_page_reflows_at_320_pixels_without_scrolling_sideways(browser, live_server, language, choices):
+    problems = {}
+    with open_page(browser, width=320) as page:
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        for path in public_pages():
+            page.goto(f"{live_server.url}{path}")
+            assert page.get_attribute("html", "lang") == language, path
+            assert page.evaluate("() => window.innerWidth") == 320
+            if overflow := horizontal_overflow(page):
+                problems[path] = overflow
+        for form in (submit_signup_with_errors, submit_recommend_with_errors):
+            form(page, live_server)
+            if overflow := horizontal_overflow(page):
+                problems[f"{page.url} with errors"] = overflow
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_the_consent_checkbox_is_the_size_of_the_others(browser, live_server, choices, width):
+    with open_page(browser, width=width) as page:
+        page.goto(f"{live_server.url}/bli-ambassador/")
+        consent = page.locator("#id_consent").bounding_box()
+        interest = page.locator("input[name=interests]").first.bounding_box()
+        assert (round(consent["width"], 1), round(consent["height"], 1)) == (
+            round(interest["width"], 1),
+            round(interest["height"], 1),
+        )
+        assert consent["width"] >= 20  # 1.3rem: a target a thumb can hit
+
+
+def test_no_page_asks_for_something_that_is_not_there(browser, live_server, choices):
+    """The favicon the browser asks for, the styles and scripts: nothing answers 404."""
+    missing = []
+    with open_page(browser) as page:
+        page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+        for path in ("/bli-ambassador/", "/tillganglighet/"):
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("networkidle")
+        icon = page.evaluate("async () => (await fetch('/favicon.ico')).status")
+    assert icon == 200
+    assert missing == []
