@@ -3,7 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import (
+    CharField,
     CheckboxSelectMultiple,
     DateTimeField,
     Form,
@@ -14,17 +17,26 @@ from django.forms import (
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from crm.languages import language_name
 from network.models import Ambassador, Interest, Locality
+from network.normalize import normalize_email
 
 from . import services
 from .emails import campaign_message
 from .labels import TEMPLATE_LABELS, readable_subject, template_label
 from .merge import markdown_html, merge_fields_unknown
 from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
-from .selectors import audience, audience_of, campaign_progress, campaign_report, members_matching
+from .selectors import (
+    audience,
+    audience_of,
+    campaign_progress,
+    campaign_report,
+    campaign_status_text,
+    members_matching,
+)
 
 
 class StepForm(ModelForm):
@@ -58,16 +70,65 @@ class SequenceAdmin(admin.ModelAdmin):
         services.sequence_reschedule(form.instance)
 
 
+class EnrollmentAddForm(ModelForm):
+    """Put one ambassador (an imported member, say) through a sequence: enrolled now, as approving does."""
+
+    class Meta:
+        model = Enrollment
+        fields = ["ambassador", "sequence"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sequence"].queryset = Sequence.objects.filter(is_active=True)
+        onboarding = Sequence.objects.filter(slug=Sequence.ONBOARDING, is_active=True).first()
+        if onboarding and not self.initial.get("sequence"):
+            self.initial["sequence"] = onboarding.pk
+
+    def clean(self):
+        cleaned = super().clean()
+        ambassador, sequence = cleaned.get("ambassador"), cleaned.get("sequence")
+        if ambassador is None:
+            return cleaned
+        if ambassador.status != Ambassador.Status.ACTIVE:
+            self.add_error("ambassador", _("Only active ambassadors receive the series: mark them active first."))
+        elif not ambassador.email:
+            self.add_error("ambassador", _("This ambassador has no email address: add one first."))
+        elif sequence and Enrollment.objects.filter(ambassador=ambassador, sequence=sequence).exists():
+            self.add_error("ambassador", _("This ambassador is already in the series."))
+        return cleaned  # an error on "ambassador" also spares the coordinator the model constraint's wording
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
     list_display = ["ambassador", "sequence", "enrolled_at", "next_step", "next_send_at"]
     list_select_related = ["ambassador", "sequence", "next_step"]
     list_filter = ["sequence"]
-    readonly_fields = ["ambassador", "sequence", "enrolled_at"]
     search_fields = ["ambassador__first_name", "ambassador__last_name", "ambassador__email"]
+    autocomplete_fields = ["ambassador"]
 
-    def has_add_permission(self, request):
-        return False  # approving an application enrolls; an empty enrollment form would save nobody
+    def get_readonly_fields(self, request, obj=None):
+        return ["ambassador", "sequence", "enrolled_at"] if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["ambassador", "sequence"]
+        return ["ambassador", "sequence", "enrolled_at", "next_step", "next_send_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = EnrollmentAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # The service decides the first step and sends the welcome at once, as when an application is approved.
+        enrollment = services.enroll(ambassador=obj.ambassador, sequence_slug=obj.sequence.slug)
+        if enrollment is None:  # the sequence was switched off meanwhile
+            raise PermissionDenied
+        obj.pk, obj.enrolled_at = enrollment.pk, enrollment.enrolled_at
+        obj.next_step_id, obj.next_send_at = enrollment.next_step_id, enrollment.next_send_at
+        return None
 
 
 class DeliveryTemplateFilter(admin.SimpleListFilter):
@@ -230,6 +291,35 @@ class CampaignForm(ModelForm):
         return cleaned
 
 
+class TestRecipientsForm(Form):
+    """Where "Send a test to me" sends: typed by the coordinator, so a login without an address can test too."""
+
+    MAX = 10
+
+    recipients = CharField(
+        label=_("Send a test to"),
+        max_length=2000,
+        help_text=_("One or more email addresses, separated by commas."),
+    )
+
+    def clean_recipients(self) -> list[str]:
+        addresses = []
+        for part in self.cleaned_data["recipients"].replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                address = normalize_email(part)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
+            if address not in addresses:
+                addresses.append(address)
+        if not addresses:
+            raise ValidationError(_("Give at least one email address."))
+        if len(addresses) > self.MAX:
+            raise ValidationError(_("At most %(max)d addresses at a time.") % {"max": self.MAX})
+        return addresses
+
+
 class ScheduleForm(Form):
     send_at = DateTimeField(
         label=_("Send at (Swedish time)"),
@@ -241,10 +331,25 @@ class ScheduleForm(Form):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
-    list_display = ["name", "kind", "status", "scheduled_at", "segment"]
+    list_display = ["name", "kind", "status_text", "scheduled_at", "segment"]
     list_filter = ["status", "kind"]
     search_fields = ["name", "subject"]
     change_form_template = "admin/campaigns/campaign/change_form.html"
+
+    def get_queryset(self, request):
+        def count(status: str):
+            rows = Delivery.objects.filter(campaign=OuterRef("pk"), is_test=False, status=status)
+            return Coalesce(Subquery(rows.values("campaign").annotate(n=Count("pk")).values("n")), 0)
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(rows_sent=count(Delivery.Status.SENT), rows_failed=count(Delivery.Status.FAILED))
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_text(self, campaign: Campaign) -> str:
+        return campaign_status_text(campaign, sent=campaign.rows_sent, failed=campaign.rows_failed)
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.status != Campaign.Status.DRAFT:
@@ -258,6 +363,7 @@ class CampaignAdmin(admin.ModelAdmin):
             path("<int:pk>/preview/", view(self.preview_view), name="campaigns_campaign_preview"),
             path("<int:pk>/send/", view(self.send_view), name="campaigns_campaign_send"),
             path("<int:pk>/control/", view(self.control_view), name="campaigns_campaign_control"),
+            path("<int:pk>/duplicate/", view(self.duplicate_view), name="campaigns_campaign_duplicate"),
             path("markdown/", view(self.markdown_view), name="campaigns_campaign_markdown"),
             *super().get_urls(),
         ]
@@ -269,10 +375,17 @@ class CampaignAdmin(admin.ModelAdmin):
             # Names and addresses only for staff who may see the ambassadors and the deliveries themselves.
             may_see_people = request.user.has_perm("network.view_ambassador")
             may_see_deliveries = request.user.has_perm("campaigns.view_delivery")
+            progress = campaign_progress(campaign)
             extra = {
                 "campaign": campaign,
-                "progress": campaign_progress(campaign),
+                "progress": progress,
+                "status_text": campaign_status_text(campaign, sent=progress.sent, failed=progress.failed),
                 "report": campaign_report(campaign) if campaign.status != Campaign.Status.DRAFT else None,
+                # The body as the email shows it, in every state (the live preview needs the editable field).
+                "body_preview": mark_safe(markdown_html(campaign.body)),  # noqa: S308 - sanitised by markdown_html
+                "may_duplicate": self.has_add_permission(request),
+                "may_unschedule": campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED)
+                and campaign.started_at is None,
                 "failed": campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:200]
                 if may_see_deliveries
                 else [],
@@ -299,7 +412,8 @@ class CampaignAdmin(admin.ModelAdmin):
     def progress_view(self, request, pk: int):
         campaign = self._campaign(request, pk)
         progress = campaign_progress(campaign)
-        return JsonResponse({"status": campaign.get_status_display(), "percent": progress.percent, **vars(progress)})
+        status = campaign_status_text(campaign, sent=progress.sent, failed=progress.failed)
+        return JsonResponse({**vars(progress), "status": status, "percent": progress.percent})
 
     def preview_view(self, request, pk: int):
         """The message as a chosen recipient would see it (HTML part); its unsubscribe link unsubscribes nobody."""
@@ -331,20 +445,25 @@ class CampaignAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         return HttpResponse(markdown_html(request.POST.get("body", "")))
 
+    TEST_RECIPIENTS = "campaigns.test_recipients"  # the session remembers where the last test went
+
     def send_view(self, request, pk: int):
         campaign = self._campaign(request, pk, "change")
-        form = ScheduleForm(request.POST or None)
+        form = ScheduleForm(None if "test" in request.POST else request.POST or None)
+        last = request.session.get(self.TEST_RECIPIENTS) or request.user.email
+        test_form = TestRecipientsForm(request.POST if "test" in request.POST else None, initial={"recipients": last})
         checklist = services.campaign_checklist(campaign)
         if request.method == "POST" and "test" in request.POST:
-            if not request.user.email:
-                self.message_user(request, _("Your user has no email address."), messages.ERROR)
-            else:
-                services.campaign_send_test(
-                    campaign=campaign, to_email=request.user.email, to_name=request.user.get_full_name()
-                )
-                self.message_user(request, _("A test was sent to %s.") % request.user.email)
-            return HttpResponseRedirect(request.path)
-        if request.method == "POST" and form.is_valid():
+            if test_form.is_valid():
+                addresses = test_form.cleaned_data["recipients"]
+                for address in addresses:
+                    services.campaign_send_test(
+                        campaign=campaign, to_email=address, to_name=request.user.get_full_name()
+                    )
+                request.session[self.TEST_RECIPIENTS] = ", ".join(addresses)
+                self.message_user(request, _("A test was sent to %s.") % ", ".join(addresses))
+                return HttpResponseRedirect(request.path)
+        elif request.method == "POST" and form.is_valid():
             try:
                 services.campaign_schedule(campaign=campaign, at=form.cleaned_data["send_at"])
             except services.CampaignError:
@@ -363,6 +482,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 "checklist": checklist,
                 "ready": all(ok for _label, ok in checklist),
                 "form": form,
+                "test_form": test_form,
             },
         )
 
@@ -370,11 +490,45 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = self._campaign(request, pk, "change")
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        name = request.POST.get("action", "")
+        if name == "cancel" and request.POST.get("confirm") != "yes":
+            return self._confirm_cancel(request, campaign)
         action = {
             "pause": services.campaign_pause,
             "resume": services.campaign_resume,
             "cancel": services.campaign_cancel,
-        }.get(request.POST.get("action", ""))
+            "unschedule": services.campaign_unschedule,
+        }.get(name)
         if action is None or not action(campaign=campaign):
             self.message_user(request, _("Nothing changed."), messages.WARNING)
+        elif name == "unschedule":
+            self.message_user(request, _("The campaign is a draft again: edit it and send or schedule it anew."))
+        elif name == "cancel":
+            self.message_user(request, _("The send is cancelled. Nothing more will be sent."))
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+
+    def _confirm_cancel(self, request, campaign: Campaign):
+        """Cancelling cannot be undone: a page says what it stops, and a second button does it."""
+        return TemplateResponse(
+            request,
+            "admin/campaigns/campaign/cancel.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Cancel the send of %s?") % campaign,
+                "campaign": campaign,
+                "progress": campaign_progress(campaign),
+            },
+        )
+
+    def duplicate_view(self, request, pk: int):
+        """A new draft with the same content and audience (any campaign, in any state)."""
+        campaign = self._campaign(request, pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        copy = services.campaign_duplicate(campaign=campaign)
+        self.log_addition(request, copy, [{"added": {}}])
+        self.message_user(request, _("A copy was made as a new draft: %s.") % copy)
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[copy.pk]))

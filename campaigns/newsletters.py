@@ -203,3 +203,33 @@ def preferences_set(*, ambassador: Ambassador, newsletters: bool, invitations: b
             if not wanted:
                 unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=Unsubscribe.Source.PREFERENCES)
         Ambassador.objects.filter(pk=ambassador.pk).update(wants_newsletters=newsletters, wants_invitations=invitations)
+
+
+# Taking back and copying ---------------------------------------------------------------------------------------
+
+
+def campaign_unschedule(*, campaign: Campaign) -> bool:
+    """A scheduled campaign (or one paused before it started) back to draft, to be edited and scheduled again.
+    Nothing has been fanned out yet; the conditional update loses to the beat task if that has started it."""
+    return bool(
+        Campaign.objects.filter(
+            pk=campaign.pk,
+            status__in=[Campaign.Status.SCHEDULED, Campaign.Status.PAUSED],
+            started_at__isnull=True,
+            fanned_out_at__isnull=True,
+        ).update(status=Campaign.Status.DRAFT, scheduled_at=None)
+    )
+
+
+def campaign_duplicate(*, campaign: Campaign) -> Campaign:
+    """A new draft with the same content and audience, named "Copy of …"."""
+    name_length = Campaign._meta.get_field("name").max_length
+    return Campaign.objects.create(
+        name=(_("Copy of %(name)s") % {"name": campaign.name})[:name_length],
+        kind=campaign.kind,
+        subject=campaign.subject,
+        preheader=campaign.preheader,
+        body=campaign.body,
+        sender_name=campaign.sender_name,
+        segment=campaign.segment,
+    )

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from crm.pseudonyms import ERASED_DOMAIN, pseudonyms
 from network import selectors as people
 from network.models import Ambassador
 
-from .models import Campaign, Delivery, Segment, Suppression
+from .models import Campaign, Delivery, Segment, Suppression, TrackingEvent
 
 PREFERENCE = {Campaign.Kind.NEWSLETTER: "wants_newsletters", Campaign.Kind.INVITATION: "wants_invitations"}
 
@@ -94,19 +95,47 @@ def _erased_member_ids(members: QuerySet[Ambassador]) -> list[int]:
 
 @dataclass
 class Progress:
+    """How far a send has come, from the rows (before the fan-out: the audience as it is now)."""
+
     total: int
     sent: int
     failed: int
     skipped: int
     remaining: int
     per_minute: int
+    no_email: int = 0
+    unsubscribed: int = 0
+    suppressed: int = 0
+    estimated: bool = False  # not fanned out yet: `remaining` is who the audience reaches now
 
     @property
     def percent(self) -> int:
-        return round(100 * (self.total - self.remaining) / self.total) if self.total else 0
+        """The share of the messages to send that were sent (never rounded up to 100 while one is left or failed):
+        skipped people were never to be sent to, and a failed message is not sent."""
+        to_send = self.sent + self.failed + self.remaining
+        return self.sent * 100 // to_send if to_send else 0
+
+
+NOT_FANNED_OUT = [Campaign.Status.DRAFT, Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.PAUSED]
 
 
 def campaign_progress(campaign: Campaign) -> Progress:
+    if campaign.fanned_out_at is None and campaign.status in NOT_FANNED_OUT:
+        # Before the fan-out there are no rows yet: what is left is everyone the audience reaches now.
+        reached = audience(campaign.segment, campaign.kind)
+        remaining = reached.recipients.count()
+        return Progress(
+            total=remaining + reached.excluded,
+            sent=0,
+            failed=0,
+            skipped=reached.excluded,
+            remaining=remaining,
+            per_minute=0,
+            no_email=reached.no_email,
+            unsubscribed=reached.unsubscribed,
+            suppressed=reached.suppressed,
+            estimated=True,
+        )
     recent = timezone.now() - timedelta(minutes=1)
     counts = Delivery.objects.filter(campaign=campaign, is_test=False).aggregate(
         total=Count("pk"),
@@ -119,18 +148,52 @@ def campaign_progress(campaign: Campaign) -> Progress:
     skipped_at_fan_out = campaign.skipped_no_email + campaign.skipped_unsubscribed + campaign.skipped_suppressed
     counts["skipped"] += skipped_at_fan_out
     counts["total"] += skipped_at_fan_out
-    return Progress(**counts)
+    return Progress(
+        **counts,
+        no_email=campaign.skipped_no_email,
+        unsubscribed=campaign.skipped_unsubscribed,
+        suppressed=campaign.skipped_suppressed,
+    )
+
+
+def campaign_status_text(campaign: Campaign, *, sent: int, failed: int) -> str:
+    """The status as the rows tell it: a sent campaign with failed messages says so."""
+    status = campaign.status
+    if status == Campaign.Status.SENT:
+        if failed and sent:
+            return ngettext("Sent – %(count)d failed", "Sent – %(count)d failed", failed) % {"count": failed}
+        if failed:
+            return ngettext("Not sent – %(count)d message failed", "Not sent – all %(count)d failed", failed) % {
+                "count": failed
+            }
+        if not sent:
+            return gettext("Finished – nothing was sent (nobody left to send to)")
+    elif status == Campaign.Status.SENDING and failed:
+        return ngettext("Sending – %(count)d failed so far", "Sending – %(count)d failed so far", failed) % {
+            "count": failed
+        }
+    elif status == Campaign.Status.CANCELLED and sent:
+        return ngettext("Cancelled – %(count)d sent before", "Cancelled – %(count)d sent before", sent) % {
+            "count": sent
+        }
+    return str(campaign.get_status_display())
 
 
 def campaign_report(campaign: Campaign) -> dict:
+    """What happened to the messages. "sent" is what the mail server accepted; "delivered", "bounced" and
+    "complained" only an email service reports (tracking webhooks). `esp_reports` says whether any did: over plain
+    SMTP none ever arrives, and "0 delivered" would be untrue."""
     deliveries = Delivery.objects.filter(campaign=campaign, is_test=False)
-    return deliveries.aggregate(
+    report = deliveries.aggregate(
+        sent=Count("pk", filter=Q(status=Delivery.Status.SENT)),
         delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
         bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
         complained=Count("pk", filter=Q(complained_at__isnull=False)),
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
     ) | {"unsubscribed": campaign.unsubscribe_set.count()}
+    report["esp_reports"] = bool(report["delivered"] or TrackingEvent.objects.filter(event_type="delivered").exists())
+    return report
 
 
 @dataclass

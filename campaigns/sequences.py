@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -73,6 +75,67 @@ def enroll(*, ambassador: Ambassador, sequence_slug: str = Sequence.ONBOARDING, 
     if created and step and step.delay_days == 0:
         enrollments_advance(now=now, ambassador_ids=[ambassador.pk])  # the welcome goes now, not at the next beat
     return enrollment
+
+
+@dataclass
+class Enrolled:
+    """What starting a sequence for a selection did, for the coordinator's message."""
+
+    started: int = 0
+    already: int = 0
+    inactive: int = 0
+    no_email: int = 0
+
+
+def enroll_each(
+    *, ambassadors: Iterable[Ambassador], sequence_slug: str = Sequence.ONBOARDING, now: datetime | None = None
+) -> Enrolled | None:
+    """`enroll` for each active ambassador with an email address in one go (for the admin's bulk action on
+    imported members); None when the sequence is missing or switched off. Idempotent: whoever is in the sequence
+    already is counted, not enrolled again. People without an address are left out, since every step would pass
+    them by; so are paused and alumni ambassadors."""
+    now = now or timezone.now()
+    sequence = Sequence.objects.filter(slug=sequence_slug, is_active=True).first()
+    if sequence is None:
+        return None
+    result = Enrolled()
+    candidates = []
+    for ambassador in ambassadors:
+        if ambassador.status != Ambassador.Status.ACTIVE:
+            result.inactive += 1
+        elif not ambassador.email:
+            result.no_email += 1
+        else:
+            candidates.append(ambassador.pk)
+    steps = _active_steps(sequence.pk)
+    step = steps[0] if steps else None
+    with transaction.atomic():
+        for start in range(0, len(candidates), 5000):
+            chunk = candidates[start : start + 5000]
+            enrolled = set(
+                Enrollment.objects.filter(sequence=sequence, ambassador_id__in=chunk).values_list(
+                    "ambassador_id", flat=True
+                )
+            )
+            new = [pk for pk in chunk if pk not in enrolled]
+            Enrollment.objects.bulk_create(
+                [
+                    Enrollment(
+                        ambassador_id=pk,
+                        sequence=sequence,
+                        enrolled_at=now,
+                        next_step=step,
+                        next_send_at=now + timedelta(days=step.delay_days) if step else None,
+                    )
+                    for pk in new
+                ],
+                ignore_conflicts=True,  # someone enrolled at the same moment stays as they are
+            )
+            result.already += len(enrolled)
+            result.started += len(new)
+            if step and step.delay_days == 0 and new:
+                enrollments_advance(now=now, ambassador_ids=new)  # the welcome goes now, not at the next beat
+    return result
 
 
 def sequence_reschedule(sequence: Sequence) -> None:

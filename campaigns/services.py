@@ -8,12 +8,14 @@ from .newsletters import (
     CampaignError,
     campaign_cancel,
     campaign_checklist,
+    campaign_duplicate,
     campaign_enqueue,
     campaign_fan_out,
     campaign_pause,
     campaign_resume,
     campaign_schedule,
     campaign_send_test,
+    campaign_unschedule,
     campaigns_start_due,
     preferences_set,
     unsubscribe,
@@ -29,7 +31,7 @@ from .outbox import (
     suppression_add,
 )
 from .privacy import address_erased
-from .sequences import enroll, enrollments_advance, enrollments_stop, sequence_reschedule
+from .sequences import enroll, enroll_each, enrollments_advance, enrollments_stop, sequence_reschedule
 from .tracking import tracking_event_process, tracking_event_record
 from .welcome import ambassador_welcome
 
@@ -39,12 +41,14 @@ __all__ = [
     "ambassador_welcome",
     "campaign_cancel",
     "campaign_checklist",
+    "campaign_duplicate",
     "campaign_enqueue",
     "campaign_fan_out",
     "campaign_pause",
     "campaign_resume",
     "campaign_schedule",
     "campaign_send_test",
+    "campaign_unschedule",
     "campaigns_start_due",
     "coordinator_digest_queue",
     "deliveries_enqueue",
@@ -53,6 +57,7 @@ __all__ = [
     "delivery_send",
     "email_queue",
     "enroll",
+    "enroll_each",
     "enrollments_advance",
     "enrollments_stop",
     "preferences_set",

@@ -167,7 +167,7 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["interests"]
     readonly_fields = ["created_at", "updated_at", "mail_status"]
-    actions = ["make_active", "make_paused", "make_alumni", "erase_people"]
+    actions = ["make_active", "make_paused", "make_alumni", "erase_people", "start_onboarding"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
@@ -244,6 +244,33 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     @admin.action(description=_("Mark selected as alumni"), permissions=["change"])
     def make_alumni(self, request, queryset):
         self._set_status(request, queryset, Ambassador.Status.ALUMNI)
+
+    def has_start_onboarding_permission(self, request) -> bool:
+        # Starting the series writes the people's enrollments: the right to add those.
+        return request.user.has_perm("campaigns.add_enrollment")
+
+    @admin.action(description=_("Start the introduction series"), permissions=["start_onboarding"])
+    def start_onboarding(self, request, queryset):
+        """Imported members through onboarding, as if their applications had just been approved."""
+        result = services.ambassadors_start_onboarding(ambassadors=queryset)
+        if result is None:
+            self.message_user(
+                request, _("The introduction series is switched off (see Email sequences)."), messages.ERROR
+            )
+            return
+        text = ngettext(
+            "The introduction series started for %(count)d ambassador.",
+            "The introduction series started for %(count)d ambassadors.",
+            result.started,
+        ) % {"count": result.started}
+        if result.already:
+            text += " " + _("Already in it: %(count)d.") % {"count": result.already}
+        if result.inactive or result.no_email:
+            text += " " + _("Left out: %(inactive)d not active, %(no_email)d without an email address.") % {
+                "inactive": result.inactive,
+                "no_email": result.no_email,
+            }
+        self.message_user(request, text, messages.SUCCESS if result.started else messages.WARNING)
 
     def has_erase_permission(self, request) -> bool:
         return request.user.has_perm("network.erase_ambassador")

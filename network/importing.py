@@ -100,11 +100,15 @@ class Person:
     notes: str = ""
 
     def merge(self, other: Person) -> None:
+        """Take in a later row of the same person: its non-empty values win, but a note is added to the notes
+        already read (each row's note kept once), never put in their place."""
         self.rows.extend(other.rows)
-        for name in ("first_name", "last_name", "email", "phone", "locality", "member_since", "status", "notes"):
+        for name in ("first_name", "last_name", "email", "phone", "locality", "member_since", "status"):
             value = getattr(other, name)
             if value:
                 setattr(self, name, value)
+        if other.notes and other.notes != self.notes and other.notes not in self.notes.split("\n"):
+            self.notes = f"{self.notes}\n{other.notes}" if self.notes else other.notes
         for interest in other.interests:
             if interest not in self.interests:
                 self.interests.append(interest)
@@ -126,12 +130,27 @@ class ImportReport:
     applied: bool = False
 
     @property
+    def rejected_rows(self) -> list[int]:
+        """The rows rejected (a row with three problems is one row)."""
+        return sorted({error.row for error in self.rejected})
+
+    @property
+    def merged(self) -> list[Person]:
+        """The people several rows of the file were merged into (duplicates), with those rows."""
+        return [
+            person
+            for people in (self.created, self.updated, self.unchanged)
+            for person in people
+            if len(person.rows) > 1
+        ]
+
+    @property
     def counts(self) -> dict[str, int]:
         return {
             "created": len(self.created),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
-            "rejected": len(self.rejected),
+            "rejected": len(self.rejected_rows),
         }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
@@ -80,3 +80,10 @@ def ambassadors_approved_since(since: dict[int, datetime]) -> set[int]:
         ambassador_id__in=list(since), status=Application.Status.APPROVED, decided_at__isnull=False
     ).values_list("ambassador_id", "decided_at")
     return {pk for pk, decided_at in approved if decided_at > since[pk]}
+
+
+def recruitment_contacts_follow_up_due(day: date) -> QuerySet[RecruitmentContact]:
+    """Contacts still open (new or contacted) whose follow-up date is this day or has passed, oldest first."""
+    return RecruitmentContact.objects.filter(
+        follow_up_on__lte=day, status__in=[RecruitmentContact.Status.NEW, RecruitmentContact.Status.CONTACTED]
+    ).order_by("follow_up_on", "pk")

@@ -283,11 +283,19 @@ def application_decline(
         )
 
 
+def ambassadors_start_onboarding(*, ambassadors, now: datetime | None = None):
+    """The introduction series for each active ambassador with an address (imported members, say); whoever is
+    in it already is counted, not enrolled again. None when the series is switched off."""
+    return email.enroll_each(ambassadors=ambassadors.select_related(None).only("pk", "status", "email"), now=now)
+
+
 @transaction.atomic
 def recommendation_submit(
     *, tipper_name: str, tipper_email: str, name: str, contact: str, note: str = ""
 ) -> RecruitmentContact | None:
-    """Record the tip for the coordinator's follow-up list, and tell the recommended person (GDPR art. 14)."""
+    """Record the tip for the coordinator's follow-up list, email the coordinator about it at once (unless
+    NOTIFY_COORDINATOR_OF_TIPS is off; queued in the same transaction: both or neither), and tell the recommended
+    person (GDPR art. 14)."""
     if recommendation_unwanted(contact):  # they objected, or were erased: not stored again, nobody told
         return None
     recommendation = RecruitmentContact.objects.create(
@@ -299,6 +307,21 @@ def recommendation_submit(
         tipper_email=tipper_email.strip().lower(),
         referred_by=selectors.ambassador_by_email(tipper_email),
     )
+    if settings.NOTIFY_COORDINATOR_OF_TIPS and settings.COORDINATOR_EMAIL:
+        email.email_queue(
+            template="tip_received",
+            to_email=settings.COORDINATOR_EMAIL,
+            key=f"tip:{recommendation.pk}",
+            context={
+                "name": recommendation.name,
+                "contact": recommendation.contact,
+                "note": recommendation.note,
+                "tipper_name": recommendation.tipper_name,
+                "tipper_email": recommendation.tipper_email,
+                "referred_by": recommendation.referred_by_id is not None,
+                "admin_url": _absolute(reverse("admin:network_recruitmentcontact_change", args=[recommendation.pk])),
+            },
+        )
     recommendation_notice_queue(recommendation, language=translation.get_language() or "sv")
     return recommendation
 

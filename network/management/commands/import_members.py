@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 _("%(label)s: %(count)d (rows %(rows)s)")
                 % {"label": label, "count": len(people), "rows": _rows(people)}
             )
-        write(_("Rejected: %(count)d") % {"count": len(report.rejected)})
+        write(_("Rejected: %(count)d") % {"count": len(report.rejected_rows)})  # rows, each with its problems
         for error in report.rejected:
             write(f"  {error}")
         if report.new_localities:
