@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -34,7 +35,7 @@ def confirmed(email_address: str = "anna@example.se", *, first_name: str = "Anna
     application = network_services.application_submit(
         first_name=first_name, last_name="Ödmark", email_address=email_address, **fields
     )
-    token = network_services.confirm_url(application).rstrip("/").rsplit("/", 1)[1]
+    token = urlsplit(network_services.confirm_url(application)).path.rstrip("/").rsplit("/", 1)[1]
     assert network_services.application_confirm(token=token) == network_services.ConfirmResult.CONFIRMED
     application.refresh_from_db()
     return application
