@@ -62,7 +62,7 @@ class StepInline(admin.StackedInline):
 
 @admin.register(Sequence)
 class SequenceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_active"]
+    list_display = ["name", "is_active"]  # not the key the code finds it by ("onboarding"), on its page only
     inlines = [StepInline]
 
     def save_formset(self, request, form, formset, change):

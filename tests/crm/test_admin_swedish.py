@@ -266,6 +266,12 @@ def test_the_delivery_filter_offers_labels_not_codes(superuser_client, objects):
     assert ">application_declined<" not in content
 
 
+def test_lists_show_no_internal_keys(superuser_client, objects, seed_data):
+    cells = result_cells(superuser_client.get(reverse("admin:campaigns_sequence_changelist")).content.decode())
+    assert "Introduktion" in cells
+    assert not {"introduktion", "onboarding"} & set(cells), cells
+
+
 def test_lists_show_no_raw_merge_fields(superuser_client, objects):
     for name in ("enrollment", "campaign", "delivery"):
         cells = result_cells(superuser_client.get(reverse(f"admin:campaigns_{name}_changelist")).content.decode())
