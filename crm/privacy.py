@@ -35,15 +35,20 @@ def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
 
 
 @transaction.atomic
-def person_erase(ambassador: Ambassador) -> None:
+def person_erase(ambassador: Ambassador, *, actor=None) -> None:
     """Erase the person everywhere. Campaign reports count the same afterwards, and their address is never mailed
-    again (it stays on the suppression list as a pseudonym, see campaigns.privacy)."""
+    again (it stays on the suppression list as a pseudonym, see campaigns.privacy). The audit log records it, by
+    `actor` (a member of staff; None: the system, such as the retention job, or the person themself)."""
     from network.privacy import person_object_ids
 
+    from .audit import Action, audit_record
+
+    pk = ambassador.pk
     ids = person_object_ids(ambassador)
     for provider in _providers():
         provider.person_erase(ambassador)
     _admin_log_forget(ids)
+    audit_record(action=Action.ERASE, ambassador_ids=[pk], actor=actor)
 
 
 @transaction.atomic

@@ -290,8 +290,7 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
             return TemplateResponse(request, "admin/network/ambassador/erase_confirm.html", context)
         ids = [person.pk for person in people]
         for person in people:
-            person_erase(person)
-        audit_record(action=AuditAction.ERASE, ambassador_ids=ids, actor=request.user)
+            person_erase(person, actor=request.user)  # which records it in the audit log
         self.message_user(
             request,
             ngettext("%(count)d person was erased.", "%(count)d people were erased.", len(ids)) % {"count": len(ids)},

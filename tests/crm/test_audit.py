@@ -113,6 +113,14 @@ def test_deleting_a_person_in_the_admin_is_logged_as_an_erasure(coordinator, coo
     assert entries() == [(Action.ERASE, coordinator.pk, anna.pk), (Action.ERASE, coordinator.pk, olle.pk)]
 
 
+def test_erasing_a_person_everywhere_is_logged(anna):
+    from crm.privacy import person_erase
+
+    pk = anna.pk
+    person_erase(anna)
+    assert entries() == [(Action.ERASE, None, pk)]
+
+
 # The log in the admin --------------------------------------------------------------------------------------------
 
 

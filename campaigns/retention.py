@@ -1,0 +1,71 @@
+"""Retention for the email rows (RETENTION_DELIVERY_LOG_DAYS): old deliveries are anonymised, not deleted.
+
+A delivery keeps its campaign, status and times, so every count in the campaign reports
+(campaigns.selectors.campaign_progress and campaign_report) stays as it was; what goes is everything that says who
+it was for: the address, the name, the merge context, the link to the person or application, an error message
+(which may quote the address) and the deduplication key (which may hold it). Called by the nightly job in
+crm.retention.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Campaign, Delivery, TrackingEvent
+
+BATCH = 1000
+FINAL = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED]
+ANONYMOUS = {
+    "to_email": "",
+    "to_name": "",
+    "context": {},
+    "last_error": "",
+    "key": None,
+    "ambassador": None,
+    "application": None,
+}
+
+
+def _anonymise(queryset) -> int:
+    count = 0
+    while True:
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True)[:BATCH])
+            if not ids:
+                return count
+            count += Delivery.objects.filter(pk__in=ids).update(**ANONYMOUS)
+
+
+def deliveries_anonymise(*, before: datetime) -> int:
+    """Deliveries created before `before` that are done with, of campaigns that are done with (a campaign still
+    fanning out needs to know who has a row)."""
+    done = Q(campaign__isnull=True) | Q(campaign__status__in=[Campaign.Status.SENT, Campaign.Status.CANCELLED])
+    return _anonymise(
+        Delivery.objects.filter(done, created_at__lt=before, status__in=FINAL).exclude(to_email="").order_by()
+    )
+
+
+def application_deliveries_anonymise(application_ids: list[int]) -> int:
+    """The emails sent to applications about to be erased (the confirmation link, a decision), whatever their age."""
+    count = 0
+    for start in range(0, len(application_ids), BATCH):
+        count += _anonymise(Delivery.objects.filter(application_id__in=application_ids[start : start + BATCH]))
+    return count
+
+
+def tracking_events_erase(*, before: datetime) -> int:
+    """Processed webhook events received before `before` (they hold the recipient's address)."""
+    count = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                TrackingEvent.objects.filter(processed=True, received_at__lt=before).values_list("pk", flat=True)[
+                    :BATCH
+                ]
+            )
+            if not ids:
+                return count
+            count += TrackingEvent.objects.filter(pk__in=ids).delete()[0]

@@ -1,0 +1,75 @@
+"""Retention for the network's rows (RETENTION_* in settings): which have expired, and erasing them.
+
+Called by the nightly job in crm.retention, which also anonymises the emails sent to them and records the counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Ambassador, Application, RecruitmentContact
+
+BATCH = 500
+
+
+def unconfirmed_application_ids(*, before: datetime) -> list[int]:
+    """Applications never confirmed (or set aside for another one) whose last link went out before `before`."""
+    return list(
+        Application.objects.filter(
+            status__in=[Application.Status.UNCONFIRMED, Application.Status.WITHDRAWN], created_at__lt=before
+        )
+        .filter(Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=before))
+        .values_list("pk", flat=True)
+    )
+
+
+def declined_application_ids(*, before: datetime) -> list[int]:
+    """Declined applications decided before `before`."""
+    return list(
+        Application.objects.filter(status=Application.Status.DECLINED)
+        .filter(Q(decided_at__lt=before) | Q(decided_at__isnull=True, created_at__lt=before))
+        .values_list("pk", flat=True)
+    )
+
+
+def applications_erase(ids: list[int]) -> int:
+    """Delete the applications, with their consent records and interests."""
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            Application.objects.filter(pk__in=ids[start : start + BATCH]).delete()
+    return len(ids)
+
+
+def recruitment_contact_ids(*, before: datetime) -> list[int]:
+    """Recruitment contacts with no activity since `before`: created and last changed before it, and no
+    follow-up planned after it."""
+    return list(
+        RecruitmentContact.objects.filter(created_at__lt=before, updated_at__lt=before)
+        .filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lt=before.date()))
+        .values_list("pk", flat=True)
+    )
+
+
+def recruitment_contacts_erase(ids: list[int]) -> int:
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            RecruitmentContact.objects.filter(pk__in=ids[start : start + BATCH]).delete()
+    return len(ids)
+
+
+def alumni_mark(*, now: datetime) -> None:
+    """Start the clock for people who became alumni since the last run, and stop it for those who came back.
+
+    `update()` leaves `updated_at` alone: the job is no change to the person's details."""
+    Ambassador.objects.filter(status=Ambassador.Status.ALUMNI, alumni_since__isnull=True).update(alumni_since=now)
+    Ambassador.objects.exclude(status=Ambassador.Status.ALUMNI).filter(alumni_since__isnull=False).update(
+        alumni_since=None
+    )
+
+
+def expired_alumni(*, before: datetime):
+    """Alumni since before `before`."""
+    return Ambassador.objects.filter(status=Ambassador.Status.ALUMNI, alumni_since__lt=before).order_by("pk")
