@@ -57,7 +57,7 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
                 {
                     "name": c.name,
                     "contact": c.contact,
-                    "tipper": c.tipper_name,
+                    "tipper": c.referrer_name,
                     "url": _admin_url("network_recruitmentcontact_change", c.pk),
                 }
                 for c in contacts

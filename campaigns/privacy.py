@@ -16,7 +16,7 @@ from django.db.models import Q
 from crm.pseudonyms import pseudonym, pseudonyms
 from network import selectors as people
 from network.models import Ambassador
-from network.privacy import contacts_about, contacts_recommended_by, row
+from network.privacy import contacts_about, contacts_referred_by, row
 
 from .models import Delivery, Enrollment, Suppression, TrackingEvent, Unsubscribe
 
@@ -55,7 +55,7 @@ def _scope(ambassador: Ambassador) -> tuple[set[str], list[int]]:
 
 
 def _about_contacts(contact_ids) -> Q:
-    """The coordinator's notices of new recommendations (network.services.recommendation_submit, key "tip:<id>"):
+    """The coordinator's notices of new recommendations (network.services.referral_submit, key "tip:<id>"):
     sent to the coordinator, but about the recommended person (their name, how to reach them, the note)."""
     return Q(key__in=[f"tip:{pk}" for pk in contact_ids]) if contact_ids else Q(pk__in=[])
 
@@ -104,7 +104,7 @@ def person_erase(ambassador: Ambassador) -> None:
     _erase(addresses=addresses, ambassador_id=ambassador.pk, application_ids=application_ids)
     # The coordinator's notices of recommendations of them, and of those they made (which name them).
     contact_ids = [contact.pk for contact in contacts_about(ambassador)]
-    contact_ids += list(contacts_recommended_by(ambassador).values_list("pk", flat=True))
+    contact_ids += list(contacts_referred_by(ambassador).values_list("pk", flat=True))
     _anonymise(Delivery.objects.filter(_about_contacts(contact_ids)))
     Unsubscribe.objects.filter(ambassador=ambassador).update(ambassador=None)
     Enrollment.objects.filter(ambassador=ambassador).delete()

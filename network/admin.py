@@ -526,9 +526,7 @@ class ApplicationAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, a
             Status = Application.Status
             extra = {
                 # Recommended before (by an ambassador on /tipsa/, or noted by the coordinator): say so, with a link.
-                "recommendations": list(
-                    selectors.recommendations_of(email=application.email, phone=application.phone)[:10]
-                ),
+                "recommendations": list(selectors.referrals_of(email=application.email, phone=application.phone)[:10]),
                 "may_see_recommendations": request.user.has_perm("network.view_recruitmentcontact"),
                 "may_approve": application.status == Status.CONFIRMED,
                 "may_decline": application.status in (Status.CONFIRMED, Status.UNCONFIRMED),
@@ -637,9 +635,9 @@ class RecruitmentContactAdmin(FoldedSearchMixin, ListsFitTheScreen, admin.ModelA
     list_filter = ["status", "source", ("follow_up_on", admin.DateFieldListFilter)]
     list_editable = ["status", "follow_up_on"]
     list_select_related = ["referred_by"]
-    search_fields = ["name", "contact", "tipper_name", "tipper_email"]
-    folded_search_fields = ["name", "contact", "tipper_name"]
-    plain_search_fields = ["tipper_email"]
+    search_fields = ["name", "contact", "referrer_name", "referrer_email"]
+    folded_search_fields = ["name", "contact", "referrer_name"]
+    plain_search_fields = ["referrer_email"]
     autocomplete_fields = ["referred_by"]
 
     @admin.display(description=_("how to reach them"), ordering="contact")

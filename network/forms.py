@@ -128,9 +128,9 @@ class SignupForm(PublicForm):
         return None if value == OTHER else Locality.objects.get(pk=value)
 
 
-class RecommendForm(PublicForm):
-    tipper_name = LineField(label=_("Your name"), max_length=200)
-    tipper_email = EmailAddressField(label=_("Your email"))
+class ReferralForm(PublicForm):
+    referrer_name = LineField(label=_("Your name"), max_length=200)
+    referrer_email = EmailAddressField(label=_("Your email"))
     name = LineField(label=_("Their name"), max_length=200)
     contact = LineField(
         label=_("How can we reach them?"), max_length=200, help_text=_("An email address or a phone number.")
@@ -142,7 +142,7 @@ class RecommendForm(PublicForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    field_order = ["tipper_name", "tipper_email", "name", "contact", "note"]
+    field_order = ["referrer_name", "referrer_email", "name", "contact", "note"]
 
 
 class NewLinkForm(forms.Form):

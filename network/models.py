@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -205,26 +206,56 @@ class ConsentRecord(models.Model):
 
 
 class RecruitmentContact(models.Model):
-    """A possible ambassador the coordinator should follow up: recommended by someone, met at an event …"""
+    """A possible ambassador the coordinator should follow up: referred by someone (/tipsa/), met at an event, a
+    phone call … Its `status` is the recruitment stage: identified → contacted → interested → applied → joined, or
+    declined; each change is a StageChange row (network.recruitment)."""
 
     class Source(models.TextChoices):
         REFERRAL = "referral", _("Recommendation")
         EVENT = "event", _("Event")
-        MANUAL = "manual", _("Manual")
+        PHONE = "phone", _("Phone call")
+        MANUAL = "manual", _("Other")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
+        # The stage, in the order a contact goes through them.
+        NEW = "new", _("Identified")
         CONTACTED = "contacted", _("Contacted")
+        INTERESTED = "interested", _("Interested")
+        APPLIED = "applied", _("Applied")
         JOINED = "joined", _("Joined")
-        NOT_INTERESTED = "declined", _("Not interested")
+        NOT_INTERESTED = "declined", _("Declined")
 
     name = models.CharField(_("name"), max_length=200)
-    contact = models.CharField(_("how to reach them"), max_length=200)
+    # As the referrer typed it on /tipsa/ (an address, a phone number, or both); `email` and `phone` are what the
+    # coordinator (or the referral, when it holds them) gives in a structured form.
+    contact = models.CharField(_("how to reach them"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    locality = models.ForeignKey(
+        Locality, verbose_name=_("locality"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
-    tipper_name = models.CharField(_("recommended by (name)"), max_length=200, blank=True)
-    tipper_email = models.EmailField(_("recommended by (email)"), blank=True)
+    status = models.CharField(_("stage"), max_length=10, choices=Status.choices, default=Status.NEW)
+    owner = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("follow-up by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recruitment_contacts",
+        help_text=_("The member of staff who follows the contact up (and gets the daily email when it is due)."),
+    )
+    invited_at = models.DateTimeField(_("invited to apply"), null=True, blank=True, editable=False)
+    # What they became: their application (on applying) and the ambassador (on approval).
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ambassador = models.ForeignKey(
+        Ambassador, verbose_name=_("ambassador"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    referrer_name = models.CharField(_("recommended by (name)"), max_length=200, blank=True)
+    referrer_email = models.EmailField(_("recommended by (email)"), blank=True)
     referred_by = models.ForeignKey(
         Ambassador, verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -237,6 +268,95 @@ class RecruitmentContact(models.Model):
         ordering = ["status", "follow_up_on", "-created_at"]
         verbose_name = _("recruitment contact")
         verbose_name_plural = _("recruitment contacts")
+        indexes = [models.Index(fields=["owner", "follow_up_on"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .normalize import normalize_email, normalize_phone
+
+        try:
+            self.email = normalize_email(self.email) or ""
+        except ValueError as error:
+            raise ValidationError({"email": str(error)}) from None
+        try:
+            self.phone = normalize_phone(self.phone)
+        except ValueError as error:
+            raise ValidationError({"phone": str(error)}) from None
+        if not (self.email or self.phone or self.contact.strip()):
+            raise ValidationError(_("Give an email address or a phone number (or both)."))
+
+
+class StageChange(models.Model):
+    """A recruitment contact's move from one stage to another: by a member of staff, or by itself (they were
+    invited, applied or were approved). Their history, shown on the timeline."""
+
+    class Reason(models.TextChoices):
+        STAFF = "staff", _("Changed by staff")
+        INVITED = "invited", _("Invited to apply")
+        APPLIED = "applied", _("Applied")
+        APPROVED = "approved", _("Application approved")
+
+    contact = models.ForeignKey(
+        RecruitmentContact,
+        verbose_name=_("recruitment contact"),
+        on_delete=models.CASCADE,
+        related_name="stage_changes",
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=RecruitmentContact.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=RecruitmentContact.Status.choices)
+    reason = models.CharField(_("why"), max_length=10, choices=Reason.choices, default=Reason.STAFF)
+    changed_by = models.ForeignKey(
+        "auth.User", verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Note(models.Model):
+    """A coordinator's note on a person's timeline (an ambassador's or a recruitment contact's page)."""
+
+    ambassador = models.ForeignKey(
+        Ambassador,
+        verbose_name=_("ambassador"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="timeline_notes",
+    )
+    contact = models.ForeignKey(
+        RecruitmentContact,
+        verbose_name=_("recruitment contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="timeline_notes",
+    )
+    author = models.ForeignKey(
+        "auth.User", verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("coordinator note")
+        verbose_name_plural = _("coordinator notes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ambassador__isnull=False) | Q(contact__isnull=False), name="note_about_someone"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]

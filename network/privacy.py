@@ -19,7 +19,7 @@ from django.db.models import Q
 from crm.pseudonyms import is_pseudonym, pseudonym
 
 from . import selectors
-from .models import Ambassador, Application, ConsentRecord, RecruitmentContact
+from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentContact, StageChange
 from .normalize import normalize_email, normalize_phone
 
 _ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
@@ -87,22 +87,32 @@ def _phones(ambassador: Ambassador, applications) -> set[str]:
 
 
 def contacts_about(ambassador: Ambassador) -> list[RecruitmentContact]:
-    """The recruitment contacts whose "how to reach them" is one of the person's addresses or phone numbers."""
+    """The recruitment contacts about the person: whose "how to reach them", address or phone is one of the
+    person's, or that became their application or the person."""
     addresses = selectors.person_addresses(ambassador)
-    phones = _phones(ambassador, selectors.person_applications(ambassador))
-    if not addresses and not phones:
-        return []
+    applications = selectors.person_applications(ambassador)
+    phones = _phones(ambassador, applications)
     about = []
+    linked = Q(ambassador=ambassador) | Q(application__in=applications)
+    if addresses:
+        linked |= Q(email__in=addresses)
+    if phones:
+        linked |= Q(phone__in=phones)
+    linked_ids = set(RecruitmentContact.objects.filter(linked).values_list("pk", flat=True))
     for contact in RecruitmentContact.objects.order_by("pk").iterator():
-        if contact_addresses(contact.contact) & addresses or contact_phones(contact.contact) & phones:
+        if (
+            contact.pk in linked_ids
+            or contact_addresses(contact.contact) & addresses
+            or contact_phones(contact.contact) & phones
+        ):
             about.append(contact)
     return about
 
 
-def contacts_recommended_by(ambassador: Ambassador):
+def contacts_referred_by(ambassador: Ambassador):
     """The recruitment contacts the person recommended (as an ambassador, or by their address)."""
     addresses = selectors.person_addresses(ambassador)
-    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(tipper_email__in=addresses))
+    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=addresses))
 
 
 def _consents(ambassador: Ambassador, application_ids: list[int]):
@@ -115,6 +125,7 @@ def _consents(ambassador: Ambassador, application_ids: list[int]):
 def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
     applications = selectors.person_applications(ambassador).order_by("created_at", "pk")
     application_ids = list(applications.values_list("pk", flat=True))
+    about = contacts_about(ambassador)
     return {
         # Who recommended them is someone else's data: `source` says it was a recommendation.
         "network.ambassador": [row(ambassador, exclude=("referred_by",))],
@@ -125,14 +136,23 @@ def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
             for record in _consents(ambassador, application_ids).order_by("given_at", "pk")
         ],
         "network.recruitmentcontact": [
+            *(row(contact, exclude=("referrer_name", "referrer_email", "referred_by", "owner")) for contact in about),
             *(
-                row(contact, exclude=("tipper_name", "tipper_email", "referred_by"))
-                for contact in contacts_about(ambassador)
+                row(contact, only=("id", "referrer_name", "referrer_email", "created_at"))
+                for contact in contacts_referred_by(ambassador).order_by("created_at", "pk")
             ),
-            *(
-                row(contact, only=("id", "tipper_name", "tipper_email", "created_at"))
-                for contact in contacts_recommended_by(ambassador).order_by("created_at", "pk")
-            ),
+        ],
+        # The history of the contacts about them, and the coordinators' notes about them (who wrote a note, or
+        # changed a stage, is a member of staff).
+        "network.stagechange": [
+            row(change, exclude=("contact", "changed_by"))
+            for change in StageChange.objects.filter(contact__in=[c.pk for c in about]).order_by("created_at", "pk")
+        ],
+        "network.note": [
+            row(note, exclude=("ambassador", "contact", "author"))
+            for note in Note.objects.filter(Q(ambassador=ambassador) | Q(contact__in=[c.pk for c in about])).order_by(
+                "created_at", "pk"
+            )
         ],
     }
 
@@ -168,8 +188,9 @@ def person_erase(ambassador: Ambassador) -> None:
     applications = selectors.person_applications(ambassador)
     application_ids = list(applications.values_list("pk", flat=True))
     consents_pseudonymise(_consents(ambassador, application_ids))
+    # Their stage changes and the notes about them go with the contact rows and the ambassador row (cascade).
     RecruitmentContact.objects.filter(pk__in=[contact.pk for contact in contacts_about(ambassador)]).delete()
-    contacts_recommended_by(ambassador).update(tipper_name="", tipper_email="", referred_by=None)
+    contacts_referred_by(ambassador).update(referrer_name="", referrer_email="", referred_by=None)
     Application.objects.filter(pk__in=application_ids).delete()
     Ambassador.objects.filter(pk=ambassador.pk).delete()
 

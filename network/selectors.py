@@ -20,7 +20,7 @@ def applications_confirmed_between(start: datetime, end: datetime) -> QuerySet[A
     ).select_related("locality")
 
 
-def recommendations_of(*, email: str, phone: str = "") -> QuerySet[RecruitmentContact]:
+def referrals_of(*, email: str, phone: str = "") -> QuerySet[RecruitmentContact]:
     """The recruitment contacts whose "how to reach them" is this address or this phone number (E.164), however the
     number was written (070-190 64 48, +46 70 190 64 48, 0046701906448): the person was recommended before."""
     condition = Q(contact__iexact=email.strip()) if email else Q(pk__in=[])

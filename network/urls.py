@@ -7,9 +7,9 @@ urlpatterns = [
     path("bli-ambassador/tack/", views.signup_thanks, name="signup-thanks"),
     path("bekrafta/ny-lank/", views.new_link, name="confirm-new-link"),
     path("bekrafta/<str:token>/", views.confirm, name="application-confirm"),
-    path("tipsa/", views.recommend, name="recommend"),
-    path("tipsa/tack/", views.recommend_thanks, name="recommend-thanks"),
-    path("tipsa/nej-tack/<str:token>/", views.recommendation_objection, name="recommendation-objection"),
+    path("tipsa/", views.referral, name="recommend"),
+    path("tipsa/tack/", views.referral_thanks, name="recommend-thanks"),
+    path("tipsa/nej-tack/<str:token>/", views.referral_objection, name="recommendation-objection"),
     path("integritet/", views.privacy, name="privacy"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
 ]

@@ -1,4 +1,4 @@
-"""Public pages: signup, confirmation, recommendations. Thin: forms validate, services act."""
+"""Public pages: signup, confirmation, referrals (/tipsa/). Thin: forms validate, services act."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from crm.privacy_notice import notice
 
 from . import abuse, services
-from .forms import NewLinkForm, RecommendForm, SignupForm
+from .forms import NewLinkForm, ReferralForm, SignupForm
 from .services import ConfirmResult
 
 
@@ -124,11 +124,11 @@ def new_link(request):
 
 
 @require_http_methods(["GET", "POST"])
-def recommend(request):
+def referral(request):
     def submit(data):
-        services.recommendation_submit(
-            tipper_name=data["tipper_name"],
-            tipper_email=data["tipper_email"],
+        services.referral_submit(
+            referrer_name=data["referrer_name"],
+            referrer_email=data["referrer_email"],
             name=data["name"],
             contact=data["contact"],
             note=data["note"],
@@ -136,16 +136,16 @@ def recommend(request):
 
     return _public_form(
         request,
-        RecommendForm,
+        ReferralForm,
         scope="recommend",
         template="network/recommend.html",
         thanks="recommend-thanks",
-        email_field="tipper_email",
+        email_field="referrer_email",
         submit=submit,
     )
 
 
-def recommend_thanks(request):
+def referral_thanks(request):
     return render(request, "network/recommend_thanks.html")
 
 
@@ -159,7 +159,7 @@ def accessibility(request):
 
 
 @require_http_methods(["GET", "POST"])
-def recommendation_objection(request, token: str):
+def referral_objection(request, token: str):
     """The link in the email telling a recommended person we have their details: GET shows a button, the POST
     deletes the details (GDPR art. 21)."""
     result = services.contact_objection(token=token, act=request.method == "POST")

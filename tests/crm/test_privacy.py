@@ -39,8 +39,17 @@ from campaigns.selectors import audience, campaign_progress, campaign_report
 from crm.privacy import person_data, person_erase
 from crm.pseudonyms import pseudonym
 from mypages.models import SignInLink
-from network.models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
-from network.services import recommendation_submit
+from network.models import (
+    Ambassador,
+    Application,
+    ConsentRecord,
+    Interest,
+    Locality,
+    Note,
+    RecruitmentContact,
+    StageChange,
+)
+from network.services import referral_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -147,9 +156,9 @@ def _consent(person: Person, other: Person, world: World) -> ConsentRecord:
 def _contact(person: Person, other: Person, world: World) -> RecruitmentContact:
     """A recommendation of the person, made by the other one (an ambassador too) on /tipsa/: with whatever emails
     that sends (to the coordinator, say)."""
-    return recommendation_submit(
-        tipper_name=f"{other.first_name} {other.last_name}",
-        tipper_email=other.email,
+    return referral_submit(
+        referrer_name=f"{other.first_name} {other.last_name}",
+        referrer_email=other.email,
         name=f"{person.first_name} {person.last_name}",
         contact=person.phone_as_typed,
         note=f"{person.first_name} känner alla",
@@ -210,12 +219,26 @@ def _sign_in_link(person: Person, other: Person, world: World) -> SignInLink:
     )
 
 
+def _stage_change(person: Person, other: Person, world: World) -> StageChange:
+    contact = RecruitmentContact.objects.get(contact=person.phone_as_typed)
+    return StageChange.objects.create(contact=contact, from_status="new", to_status="contacted", changed_by=world.staff)
+
+
+def _note(person: Person, other: Person, world: World) -> Note:
+    """A coordinator's note on the person's page (and one on the contact about them, exported with it)."""
+    contact = RecruitmentContact.objects.get(contact=person.phone_as_typed)
+    Note.objects.create(contact=contact, author=world.staff, text=f"Ringde {person.first_name} om tipset")
+    return Note.objects.create(ambassador=person.ambassador, author=world.staff, text=f"{person.first_name} kom")
+
+
 # One builder per model about people: it makes one row of the model for `person` (the other person is there for
 # rows that link two people). The person's ambassador row is made first, outside this table.
 BUILD = {
     "network.application": _application,
     "network.consentrecord": _consent,
     "network.recruitmentcontact": _contact,
+    "network.stagechange": _stage_change,
+    "network.note": _note,
     "campaigns.delivery": _delivery,
     "campaigns.unsubscribe": _unsubscribe,
     "campaigns.enrollment": _enrollment,
@@ -327,12 +350,12 @@ def test_the_export_holds_nothing_of_anybody_else(world):
                 continue
             assert not exported & set(ids), f"{label}: {person.first_name}'s export has {other.first_name}'s row"
     # A recommendation they made shows who they are, not whom they recommended.
-    made = [row for row in person_data(bo.ambassador)["network.recruitmentcontact"] if "tipper_email" in row]
+    made = [row for row in person_data(bo.ambassador)["network.recruitmentcontact"] if "referrer_email" in row]
     assert made == [
         {
             "id": anna.rows["network.recruitmentcontact"][0],
-            "tipper_name": "Ottiliana Vasquezsson",
-            "tipper_email": bo.email,
+            "referrer_name": "Ottiliana Vasquezsson",
+            "referrer_email": bo.email,
             "created_at": made[0]["created_at"],
         }
     ]
@@ -352,7 +375,7 @@ def test_erasing_leaves_nothing_of_the_person_and_everything_of_the_other(world)
     # The other person is untouched, except that the person they recommended is gone from their recommendations.
     bo_after = person_data(bo.ambassador)
     bo_before["network.recruitmentcontact"] = [
-        row for row in bo_before["network.recruitmentcontact"] if "tipper_email" not in row
+        row for row in bo_before["network.recruitmentcontact"] if "referrer_email" not in row
     ]
     assert bo_after == bo_before
     assert all(marker in json.dumps(bo_after, ensure_ascii=False).lower() for marker in bo.markers[:3])

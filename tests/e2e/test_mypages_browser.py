@@ -177,8 +177,8 @@ def test_the_sign_out_and_the_idle_pages(page, live_server, anna):
 
 
 def test_the_objection_page_of_a_recommended_person(page, live_server):
-    contact = people.recommendation_submit(
-        tipper_name="Bertil", tipper_email="bertil@example.org", name="Cecilia", contact="cecilia@example.org"
+    contact = people.referral_submit(
+        referrer_name="Bertil", referrer_email="bertil@example.org", name="Cecilia", contact="cecilia@example.org"
     )
     url = people.contact_objection_url(contact).replace("http://testserver", live_server.url)
     page.goto(url)

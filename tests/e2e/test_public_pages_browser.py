@@ -108,7 +108,7 @@ def submit_signup_with_errors(page, live_server) -> None:
 def submit_recommend_with_errors(page, live_server) -> None:
     page.goto(f"{live_server.url}/tipsa/")
     loaded_at = time.monotonic()
-    page.fill("#id_tipper_email", "nope")
+    page.fill("#id_referrer_email", "nope")
     wait_min_fill_time(loaded_at)
     page.click(SUBMIT)
     page.wait_for_selector("#error-summary")
@@ -263,7 +263,7 @@ def test_axe_recommend_empty_and_with_errors(page, live_server):
     page.goto(f"{live_server.url}/tipsa/")
     assert_no_axe_violations(page)
     submit_recommend_with_errors(page, live_server)
-    assert page.get_attribute("#id_tipper_name", "aria-invalid") == "true"
+    assert page.get_attribute("#id_referrer_name", "aria-invalid") == "true"
     assert_no_axe_violations(page)
 
 

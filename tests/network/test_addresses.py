@@ -145,8 +145,8 @@ def signup_data(**overrides) -> dict:
 
 def recommend_data(**overrides) -> dict:
     return {
-        "tipper_name": "Bertil Berg",
-        "tipper_email": "bertil@example.se",
+        "referrer_name": "Bertil Berg",
+        "referrer_email": "bertil@example.se",
         "name": "Cecilia Ek",
         "contact": "070-111 22 33",
         "note": "",
@@ -164,8 +164,8 @@ def test_a_signup_with_an_international_domain_is_stored_and_confirmed_at_its_as
 
 
 def test_a_recommendation_with_an_international_domain_is_stored_at_its_ascii_form(client):
-    assert client.post(RECOMMEND, recommend_data(tipper_email=IDN)).status_code == 302
-    assert RecruitmentContact.objects.get().tipper_email == PUNYCODE
+    assert client.post(RECOMMEND, recommend_data(referrer_email=IDN)).status_code == 302
+    assert RecruitmentContact.objects.get().referrer_email == PUNYCODE
 
 
 def test_asking_for_a_new_link_finds_the_address_whichever_form_it_is_typed_in():
@@ -183,7 +183,7 @@ SWEDISH = [
 
 @pytest.mark.parametrize(("typed", "message"), SWEDISH)
 @pytest.mark.parametrize(
-    ("path", "field", "data"), [(SIGNUP, "email", signup_data), (RECOMMEND, "tipper_email", recommend_data)]
+    ("path", "field", "data"), [(SIGNUP, "email", signup_data), (RECOMMEND, "referrer_email", recommend_data)]
 )
 def test_a_public_form_refuses_an_address_we_cannot_send_to_with_a_swedish_message(
     client, path, field, data, typed, message
@@ -218,11 +218,11 @@ def test_the_signup_form_stores_names_and_text_without_control_characters(client
 def test_the_recommend_form_stores_names_and_text_without_control_characters(client):
     response = client.post(
         RECOMMEND,
-        recommend_data(tipper_name="Bertil\rBerg", name="Cecilia\nEk", contact="070\t111 22 33", note="a\r\nb\x00"),
+        recommend_data(referrer_name="Bertil\rBerg", name="Cecilia\nEk", contact="070\t111 22 33", note="a\r\nb\x00"),
     )
     assert response.status_code == 302
     contact = RecruitmentContact.objects.get()
-    assert (contact.tipper_name, contact.name, contact.contact, contact.note) == (
+    assert (contact.referrer_name, contact.name, contact.contact, contact.note) == (
         "Bertil Berg",
         "Cecilia Ek",
         "070 111 22 33",
@@ -308,10 +308,10 @@ def test_the_admin_refuses_an_address_we_cannot_send_to_with_a_swedish_message(c
 def test_the_admin_refuses_an_address_we_cannot_send_to_in_every_address_field(coordinator_client):
     response = coordinator_client.post(
         reverse("admin:network_recruitmentcontact_add"),
-        {"name": "Cecilia Ek", "contact": "070", "source": "manual", "status": "new", "tipper_email": "a@[10.0.0.1]"},
+        {"name": "Cecilia Ek", "contact": "070", "source": "manual", "status": "new", "referrer_email": "a@[10.0.0.1]"},
     )
     assert response.status_code == 200
-    assert "har en IP-adress" in response.context["adminform"].form.errors["tipper_email"][0]
+    assert "har en IP-adress" in response.context["adminform"].form.errors["referrer_email"][0]
 
 
 def test_the_admin_stores_names_and_notes_without_control_characters(coordinator_client):
@@ -329,11 +329,11 @@ def test_the_admin_stores_names_and_notes_without_control_characters(coordinator
 
     response = coordinator_client.post(
         reverse("admin:network_recruitmentcontact_add"),
-        {"name": "Cecilia\nEk", "contact": "070\r111", "source": "manual", "status": "new", "tipper_email": IDN},
+        {"name": "Cecilia\nEk", "contact": "070\r111", "source": "manual", "status": "new", "referrer_email": IDN},
     )
     assert response.status_code == 302
     contact = RecruitmentContact.objects.get()
-    assert (contact.name, contact.contact, contact.tipper_email) == ("Cecilia Ek", "070 111", PUNYCODE)
+    assert (contact.name, contact.contact, contact.referrer_email) == ("Cecilia Ek", "070 111", PUNYCODE)
 
 
 # What arrives, over SMTP --------------------------------------------------------------------------------------

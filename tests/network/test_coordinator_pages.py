@@ -155,7 +155,7 @@ def test_staff_who_may_only_look_see_no_buttons_and_cannot_decide(django_user_mo
 @pytest.mark.parametrize("contact", ["070-190 64 48", "+46 70 190 64 48", "0701906448", "ANNA@example.se"])
 def test_the_page_warns_when_the_applicant_was_already_recommended(coordinator_client, contact):
     tip = RecruitmentContact.objects.create(
-        name="Anna Ödmark", contact=contact, tipper_name="Bo Berg", source=RecruitmentContact.Source.REFERRAL
+        name="Anna Ödmark", contact=contact, referrer_name="Bo Berg", source=RecruitmentContact.Source.REFERRAL
     )
     content = change_page(coordinator_client, application())
     assert 'id="recommended"' in content

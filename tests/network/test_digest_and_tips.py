@@ -70,8 +70,8 @@ def test_each_application_and_recommendation_in_the_digest_links_to_its_page(set
             first_name="Anna", last_name="Ödmark", email="anna@example.se", status="confirmed"
         )
         Application.objects.filter(pk=application.pk).update(confirmed_at=dt.datetime(2026, 3, 9, 15, tzinfo=STOCKHOLM))
-        tip = services.recommendation_submit(
-            tipper_name="Bertil", tipper_email="bertil@example.se", name="Cecilia Ek", contact="070-111 22 33"
+        tip = services.referral_submit(
+            referrer_name="Bertil", referrer_email="bertil@example.se", name="Cecilia Ek", contact="070-111 22 33"
         )
     with at(10, 7):
         message = build_message(campaign_services.coordinator_digest_queue())
@@ -97,8 +97,8 @@ def published(monkeypatch):
 
 def tip(client, **overrides):
     data = {
-        "tipper_name": "Bertil Berg",
-        "tipper_email": "bertil@example.se",
+        "referrer_name": "Bertil Berg",
+        "referrer_email": "bertil@example.se",
         "name": "Cecilia <Ek>",
         "contact": "070-111 22 33",
         "note": "Hon känner alla i Nyland.\nOch spelar i kören.",
@@ -134,7 +134,7 @@ def test_the_tip_and_its_email_are_written_together_or_not_at_all(monkeypatch):
 
     monkeypatch.setattr(campaign_services, "email_queue", broken)
     with pytest.raises(RuntimeError):
-        services.recommendation_submit(tipper_name="B", tipper_email="b@example.se", name="C", contact="070")
+        services.referral_submit(referrer_name="B", referrer_email="b@example.se", name="C", contact="070")
     assert not RecruitmentContact.objects.exists()
 
 

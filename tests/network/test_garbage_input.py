@@ -35,7 +35,7 @@ GARBAGE = [
     {"first_name": "a", "last_name": "b", "email": "a@b.se", "locality": "999999", "interests": ["abc", "999"]},
     {"first_name": "a", "last_name": "b", "phone": "+" + "9" * 25, "locality": "other", "email": "ä@ö.se"},
     {"first_name": "\x00", "last_name": "\r\n", "email": "x@y.se\r\nBcc: z@w.se", "locality": "other", "consent": "on"},
-    {"tipper_name": "a", "tipper_email": "b@c.se", "name": "\x00" * 10, "contact": "y" * 300},
+    {"referrer_name": "a", "referrer_email": "b@c.se", "name": "\x00" * 10, "contact": "y" * 300},
 ]
 
 

@@ -53,8 +53,8 @@ def signup_data(**overrides) -> dict:
 
 def recommend_data(**overrides) -> dict:
     return {
-        "tipper_name": "Bertil Berg",
-        "tipper_email": "bertil@example.se",
+        "referrer_name": "Bertil Berg",
+        "referrer_email": "bertil@example.se",
         "name": "Cecilia Ek",
         "contact": "070-111 22 33",
         "note": "Hon känner alla i Nyland.",
@@ -486,7 +486,7 @@ def test_the_response_is_the_same_redirect_whatever_the_address_belongs_to(clien
 
 def test_a_recommendation_from_an_ambassador_is_a_referral_contact_referred_by_them(client):
     ambassador = AmbassadorFactory(email="bertil@example.se")
-    response = client.post(RECOMMEND, recommend_data(tipper_email="Bertil@EXAMPLE.se"))
+    response = client.post(RECOMMEND, recommend_data(referrer_email="Bertil@EXAMPLE.se"))
     assert response.status_code == 302
     assert response["Location"] == "/tipsa/tack/"
     contact = RecruitmentContact.objects.get()
@@ -494,13 +494,13 @@ def test_a_recommendation_from_an_ambassador_is_a_referral_contact_referred_by_t
     assert contact.referred_by == ambassador
     assert contact.name == "Cecilia Ek"
     assert contact.contact == "070-111 22 33"
-    assert contact.tipper_name == "Bertil Berg"
-    assert contact.tipper_email == "bertil@example.se"
+    assert contact.referrer_name == "Bertil Berg"
+    assert contact.referrer_email == "bertil@example.se"
     assert contact.status == RecruitmentContact.Status.NEW
 
 
 def test_a_recommendation_from_someone_unknown_has_no_referrer(client):
-    client.post(RECOMMEND, recommend_data(tipper_email="stranger@example.se"))
+    client.post(RECOMMEND, recommend_data(referrer_email="stranger@example.se"))
     contact = RecruitmentContact.objects.get()
     assert contact.source == RecruitmentContact.Source.REFERRAL
     assert contact.referred_by is None
@@ -531,7 +531,7 @@ def test_a_recommendation_sent_too_soon_or_from_a_stale_page_is_shown_again_with
 def test_recommendations_over_the_limit_get_a_429_page_with_the_values(client, settings):
     settings.FORM_RATE_LIMIT = 1
     client.post(RECOMMEND, recommend_data(name="First"))
-    response = client.post(RECOMMEND, recommend_data(name="Second", tipper_email="other@example.se"))
+    response = client.post(RECOMMEND, recommend_data(name="Second", referrer_email="other@example.se"))
     assert_too_many(response)
     assert 'value="Second"' in response.content.decode()
     assert list(RecruitmentContact.objects.values_list("name", flat=True)) == ["First"]
@@ -541,7 +541,7 @@ def test_recommendations_are_limited_per_tipper_address(client, settings):
     settings.FORM_RATE_LIMIT_PER_ADDRESS = 1
     client.post(RECOMMEND, recommend_data(name="First"), **from_ip("192.0.2.1"))
     response = client.post(
-        RECOMMEND, recommend_data(name="Second", tipper_email="BERTIL@example.se"), **from_ip("192.0.2.2")
+        RECOMMEND, recommend_data(name="Second", referrer_email="BERTIL@example.se"), **from_ip("192.0.2.2")
     )
     assert_too_many(response)
     assert list(RecruitmentContact.objects.values_list("name", flat=True)) == ["First"]
