@@ -221,6 +221,7 @@ class SegmentForm(ModelForm):
             "member_since_to",
             "received",
             "not_received",
+            "completed_training",
         ]
 
 
@@ -271,6 +272,7 @@ class SegmentAdmin(admin.ModelAdmin):
             member_since_to=data.get("member_since_to"),
             received_id=data["received"].pk if data.get("received") else None,
             not_received_id=data["not_received"].pk if data.get("not_received") else None,
+            completed_training_id=data["completed_training"].pk if data.get("completed_training") else None,
         )
         return JsonResponse({"text": self.describe(audience_of(members))})
 
@@ -278,7 +280,7 @@ class SegmentAdmin(admin.ModelAdmin):
 class CampaignForm(ModelForm):
     class Meta:
         model = Campaign
-        fields = ["name", "kind", "subject", "preheader", "body", "sender_name", "segment"]
+        fields = ["name", "kind", "event", "subject", "preheader", "body", "sender_name", "segment"]
 
     def clean(self):
         cleaned = super().clean()
@@ -353,7 +355,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.status != Campaign.Status.DRAFT:
-            return ["name", "kind", "subject", "preheader", "body", "sender_name", "segment"]
+            return ["name", "kind", "event", "subject", "preheader", "body", "sender_name", "segment"]
         return []
 
     def get_urls(self):

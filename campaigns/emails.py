@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
+from crm.languages import with_language
 from crm.tokens import token_make
 from network.normalize import clean_text, collapse_spaces, format_phone, normalize_phone
 
@@ -104,6 +105,18 @@ def unsubscribe_url(ambassador_id: int, kind: str, campaign_id: int | None = Non
 UNSUBSCRIBE_PLACEHOLDER = "{{ unsubscribe_url }}"
 
 
+def rsvp_url(event_id: int, ambassador_id: int, language: str) -> str:
+    """An invitation's personal answer link, /svar/<token>/: the token is signed for the purpose "rsvp" and holds
+    [event id, ambassador id] (read by network.events.rsvp_read)."""
+    token = token_make("rsvp", [event_id, ambassador_id])
+    return with_language(f"{settings.SITE_URL}{reverse('rsvp', args=[token])}", language)
+
+
+def inert_rsvp_url() -> str:
+    """Where a test copy's or a preview's RSVP link goes: a page that says so; it answers for nobody."""
+    return f"{settings.SITE_URL}{reverse('rsvp-test')}"
+
+
 def inert_unsubscribe_url() -> str:
     """Where a test copy's or a preview's unsubscribe link goes: a page that says so. No signed token, so nobody
     can be unsubscribed through it."""
@@ -143,6 +156,11 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
     else:
         link = unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk)
     values["unsubscribe_url"] = link
+    if campaign.event_id:
+        if delivery.is_test or preview or not delivery.ambassador_id:
+            values["rsvp_url"] = inert_rsvp_url()
+        else:
+            values["rsvp_url"] = rsvp_url(campaign.event_id, delivery.ambassador_id, delivery.language)
     subject = collapse_spaces(merge(subject, values))
     if delivery.is_test and not preview:
         subject = f"[TEST] {subject}"
@@ -184,4 +202,6 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
         connection=connection,
     )
     message.attach_alternative(html, "text/html")
+    if "ics" in delivery.context:  # an event's confirmation: the event for the calendar (RFC 5545)
+        message.attach("event.ics", delivery.context["ics"], "text/calendar")
     return message

@@ -17,6 +17,10 @@ TEMPLATE_LABELS = {
     "tip_received": _("New recommendation, to the coordinator"),
     "recommendation_notice": _("Notice to a recommended person"),
     "mypages_link": _("Link to My pages"),
+    "event_confirmation": _("Event registration confirmed"),
+    "event_promoted": _("Moved up from an event's waiting list"),
+    "event_reminder": _("Event reminder"),
+    "event_follow_up": _("Follow-up after an event"),
     "campaign": _("Campaign"),
     "step": _("Email series"),
 }
@@ -27,6 +31,7 @@ FIELD_LABELS = {
     "full_name": _("name"),
     "locality": _("locality"),
     "unsubscribe_url": _("unsubscribe link"),
+    "rsvp_url": _("answer link"),
 }
 
 

@@ -32,6 +32,9 @@ FIELDS = {
     "locality": "locality",
     "ort": "locality",
     "unsubscribe_url": "unsubscribe_url",
+    # An invitation's personal link to answer yes or no (/svar/<token>/); empty in other campaigns.
+    "rsvp_url": "rsvp_url",
+    "svarslänk": "rsvp_url",
 }
 ALLOWED_TAGS = {"a", "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "h1", "h2", "h3", "h4", "blockquote", "hr"}
 

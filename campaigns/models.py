@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from network.models import Ambassador, Application, Interest, Locality
+from network.models import Ambassador, Application, Event, Interest, Locality
 
 from .labels import readable_subject, template_label
 
@@ -238,6 +238,16 @@ class Segment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    completed_training = models.ForeignKey(
+        Event,
+        verbose_name=_("has completed the training"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_training": True},
+        help_text=_("Only those who attended this training."),
+    )
 
     class Meta:
         verbose_name = _("audience")
@@ -274,6 +284,16 @@ class Campaign(models.Model):
     body = models.TextField(_("body"), help_text=MERGE_HELP)
     sender_name = models.CharField(_("sender name"), max_length=100, default="Kramfors ambassadörer")
     segment = models.ForeignKey(Segment, verbose_name=_("audience"), on_delete=models.PROTECT)
+    # An invitation's event: its body's {{ rsvp_url }} is each recipient's personal link to answer.
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        help_text=_("For an invitation: the event its RSVP links answer. Put {{ rsvp_url }} in the body."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

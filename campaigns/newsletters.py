@@ -36,8 +36,18 @@ def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
             _("All merge fields are known") if not unknown else _("Unknown merge fields: %s") % ", ".join(unknown),
             not unknown,
         ),
+        *(_invitation_checks(campaign, text, html) if campaign.kind == Campaign.Kind.INVITATION else []),
         (_("%(count)d recipients") % {"count": count}, count > 0),
         (_("Sender address configured: %s") % settings.DEFAULT_FROM_EMAIL, "@" in settings.DEFAULT_FROM_EMAIL),
+    ]
+
+
+def _invitation_checks(campaign: Campaign, text: str, html: str) -> list[tuple[str, bool]]:
+    """An invitation answers an event: each recipient's email carries their own RSVP link ({{ rsvp_url }})."""
+    link = "{{ rsvp_url }}"
+    return [
+        (_("The invitation is for an event"), campaign.event_id is not None),
+        (_("The email has an RSVP link ({{ rsvp_url }})"), link in text and f'href="{link}"' in html),
     ]
 
 

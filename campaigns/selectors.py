@@ -27,6 +27,7 @@ def segment_members(segment: Segment) -> QuerySet[Ambassador]:
         member_since_to=segment.member_since_to,
         received_id=segment.received_id,
         not_received_id=segment.not_received_id,
+        completed_training_id=segment.completed_training_id,
     )
 
 

@@ -308,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Uploaded member lists whose import preview was never confirmed: deleted after a day.
     "sweep-import-uploads": {"task": "network.tasks.sweep_import_uploads", "schedule": 3600.0},
+    # Event reminders the day before, and follow-ups to attendees after (network.events): each exactly once.
+    "event-reminders": {"task": "network.tasks.send_event_reminders", "schedule": 900.0},
     # Retention (RETENTION_*): what has expired is erased or anonymised every night, the counts kept (crm.retention).
     "retention": {"task": "crm.tasks.retention_run", "schedule": crontab(hour=3, minute=0)},
 }

@@ -24,6 +24,7 @@ from crm.languages import language_choices, language_name
 from crm.privacy import person_erase
 
 from . import selectors, services
+from .event_admin import CompletedTrainingFilter, ambassador_events
 from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
@@ -152,7 +153,14 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     formfield_overrides = CLEAN_INPUT_OVERRIDES
     list_display = ["full_name", "email_display", "phone_display", "locality", "status", "member_since", "source"]
     list_display_links = ["full_name"]
-    list_filter = ["status", "locality", "interests", ("member_since", admin.DateFieldListFilter), HasEmailFilter]
+    list_filter = [
+        "status",
+        "locality",
+        "interests",
+        ("member_since", admin.DateFieldListFilter),
+        HasEmailFilter,
+        CompletedTrainingFilter,
+    ]
     list_select_related = ["locality"]
     # Any part of a name or address, accents and case ignored (network/search.py: trigram indexes on PostgreSQL);
     # phones match in any form (search_also).
@@ -166,13 +174,14 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     show_full_result_count = False
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["interests"]
-    readonly_fields = ["created_at", "updated_at", "mail_status"]
+    readonly_fields = ["created_at", "updated_at", "mail_status", "events"]
     actions = ["make_active", "make_paused", "make_alumni", "erase_people", "start_onboarding"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
         (_("Membership"), {"fields": ["status", "member_since", "source", "referred_by", "notes"]}),
         (_("Email from the network"), {"fields": ["wants_newsletters", "wants_invitations", "mail_status"]}),
+        (_("Events and trainings"), {"fields": ["events"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -183,6 +192,10 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     @admin.display(description=_("email"), ordering="email", empty_value="–")
     def email_display(self, obj: Ambassador) -> str | None:
         return _breakable(obj.email) if obj.email else None
+
+    @admin.display(description=_("Events and trainings"))
+    def events(self, obj: Ambassador) -> str:
+        return ambassador_events(obj)
 
     @admin.display(description=_("Unsubscribes and blocked address"))
     def mail_status(self, obj: Ambassador) -> str:

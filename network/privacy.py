@@ -19,7 +19,7 @@ from django.db.models import Q
 from crm.pseudonyms import is_pseudonym, pseudonym
 
 from . import selectors
-from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentContact, StageChange
+from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentContact, Registration, StageChange
 from .normalize import normalize_email, normalize_phone
 
 _ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
@@ -135,6 +135,13 @@ def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
             row(record, exclude=("ambassador", "application"))
             for record in _consents(ambassador, application_ids).order_by("given_at", "pk")
         ],
+        # Their answers to invitations and whether they came (the event by its title).
+        "network.registration": [
+            row(registration, exclude=("ambassador",))
+            for registration in Registration.objects.filter(ambassador=ambassador)
+            .select_related("event")
+            .order_by("answered_at", "pk")
+        ],
         "network.recruitmentcontact": [
             *(row(contact, exclude=("referrer_name", "referrer_email", "referred_by", "owner")) for contact in about),
             *(
@@ -191,6 +198,7 @@ def person_erase(ambassador: Ambassador) -> None:
     # Their stage changes and the notes about them go with the contact rows and the ambassador row (cascade).
     RecruitmentContact.objects.filter(pk__in=[contact.pk for contact in contacts_about(ambassador)]).delete()
     contacts_referred_by(ambassador).update(referrer_name="", referrer_email="", referred_by=None)
+    Registration.objects.filter(ambassador=ambassador).delete()  # the events' counts go down with them
     Application.objects.filter(pk__in=application_ids).delete()
     Ambassador.objects.filter(pk=ambassador.pk).delete()
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
-from .models import Ambassador, Application, RecruitmentContact
+from .models import Ambassador, Application, RecruitmentContact, Registration
 
 
 def ambassador_by_email(email: str) -> Ambassador | None:
@@ -45,6 +45,7 @@ def ambassadors_matching(
     interest_ids: list[int] | None = None,
     member_since_from=None,
     member_since_to=None,
+    completed_training_id: int | None = None,
 ) -> QuerySet[Ambassador]:
     """Ambassadors by the choices a coordinator makes in an audience; empty statuses mean active only."""
     people = Ambassador.objects.filter(status__in=statuses or [Ambassador.Status.ACTIVE])
@@ -58,7 +59,16 @@ def ambassadors_matching(
         people = people.filter(member_since__gte=member_since_from)
     if member_since_to:
         people = people.filter(member_since__lte=member_since_to)
+    if completed_training_id:
+        people = people.filter(pk__in=completed_training(completed_training_id))
     return people
+
+
+def completed_training(event_id: int) -> QuerySet:
+    """The ids of the ambassadors who attended this training (an event that counts as one)."""
+    return Registration.objects.filter(event_id=event_id, event__is_training=True, attended=True).values(
+        "ambassador_id"
+    )
 
 
 def person_applications(ambassador: Ambassador) -> QuerySet[Application]:

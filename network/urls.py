@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import event_views, views
 
 urlpatterns = [
     path("bli-ambassador/", views.signup, name="signup"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("tipsa/", views.referral, name="recommend"),
     path("tipsa/tack/", views.referral_thanks, name="recommend-thanks"),
     path("tipsa/nej-tack/<str:token>/", views.referral_objection, name="recommendation-objection"),
+    path("svar/prov/", event_views.rsvp_test, name="rsvp-test"),
+    path("svar/<str:token>/", event_views.rsvp, name="rsvp"),
     path("integritet/", views.privacy, name="privacy"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
 ]

@@ -30,7 +30,16 @@ import crm.urls
 from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
 from crm.models import AuditEntry, RetentionRun
 from crm.tokens import TokenInvalid, token_read
-from network.models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
+from network.models import (
+    Ambassador,
+    Application,
+    ConsentRecord,
+    Event,
+    Interest,
+    Locality,
+    RecruitmentContact,
+    Registration,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +143,10 @@ def admin_objects(settings, tmp_path, django_user_model):
         name=SECRET, subject=f"Hej {SECRET}", body=f"Hej {{{{ first_name }}}}, {SECRET}", segment=segment
     )
     user = django_user_model.objects.create_user(SECRET.lower(), f"{SECRET.lower()}@kramfors.se")
+    event = Event.objects.create(
+        title=SECRET, starts_at=timezone.now(), ends_at=timezone.now(), place=SECRET, is_training=True
+    )
+    Registration.objects.create(event=event, ambassador=ambassador, answer="yes", answered_at=timezone.now())
     objects = {
         Locality: locality,
         Interest: interest,
@@ -157,6 +170,7 @@ def admin_objects(settings, tmp_path, django_user_model):
         # Ids and counts only, by design: no text field can hold SECRET.
         AuditEntry: AuditEntry.objects.create(ambassador_id=ambassador.pk, actor=user, action="view"),
         RetentionRun: RetentionRun.objects.create(started_at=timezone.now(), counts={SECRET: 1}),
+        Event: event,
     }
     missing = [model._meta.label for model in admin.site._registry if model not in objects]
     assert not missing, f"add an object of {missing} (with SECRET in a text field) to admin_objects"

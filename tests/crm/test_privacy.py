@@ -43,10 +43,12 @@ from network.models import (
     Ambassador,
     Application,
     ConsentRecord,
+    Event,
     Interest,
     Locality,
     Note,
     RecruitmentContact,
+    Registration,
     StageChange,
 )
 from network.services import referral_submit
@@ -219,6 +221,16 @@ def _sign_in_link(person: Person, other: Person, world: World) -> SignInLink:
     )
 
 
+def _registration(person: Person, other: Person, world: World) -> Registration:
+    start = timezone.now() + timedelta(days=3)
+    event, _created = Event.objects.get_or_create(
+        title="Vårträffen", defaults={"starts_at": start, "ends_at": start + timedelta(hours=2)}
+    )
+    return Registration.objects.create(
+        event=event, ambassador=person.ambassador, answer=Registration.Answer.YES, answered_at=timezone.now()
+    )
+
+
 def _stage_change(person: Person, other: Person, world: World) -> StageChange:
     contact = RecruitmentContact.objects.get(contact=person.phone_as_typed)
     return StageChange.objects.create(contact=contact, from_status="new", to_status="contacted", changed_by=world.staff)
@@ -245,6 +257,7 @@ BUILD = {
     "campaigns.suppression": _suppression,
     "campaigns.trackingevent": _tracking_event,
     "mypages.signinlink": _sign_in_link,
+    "network.registration": _registration,
 }
 
 

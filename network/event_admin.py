@@ -1,0 +1,258 @@
+"""The admin for events: the list with answers counted, the attendance page, the attendee exports; and what an
+ambassador's page and list show of events (their events, their trainings, the "has completed training" filter)."""
+
+from __future__ import annotations
+
+import tablib
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm.audit import Action as AuditAction
+from crm.audit import audit_record
+
+from . import events, selectors
+from .models import Ambassador, Event, Registration
+from .normalize import escape_formula, format_phone
+from .resources import ExcelCSV, ExcelXLSX
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+class UpcomingFilter(admin.SimpleListFilter):
+    title = _("upcoming or past")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", _("Upcoming")), ("past", _("Past"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "upcoming":
+            return queryset.filter(ends_at__gte=now).order_by("starts_at")
+        if self.value() == "past":
+            return queryset.filter(ends_at__lt=now)
+        return queryset
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "starts_display",
+        "place",
+        "capacity",
+        "count_yes",
+        "count_waitlist",
+        "count_no",
+        "count_attended",
+    ]
+    list_filter = [UpcomingFilter, "kind", "is_training"]
+    search_fields = ["title", "place"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["answers"]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "is_training", "description"]}),
+        (_("Time and place"), {"fields": ["starts_at", "ends_at", "place", "address"]}),
+        (_("Answers"), {"fields": ["capacity", "rsvp_deadline", "answers"]}),
+        (_("After the event"), {"fields": ["follow_up_text"]}),
+    ]
+
+    def get_queryset(self, request):
+        return events.events_with_counts()
+
+    @admin.display(description=_("starts"), ordering="starts_at")
+    def starts_display(self, event: Event) -> str:
+        return _when(event.starts_at)
+
+    @admin.display(description=_("yes"), ordering="count_yes")
+    def count_yes(self, event: Event) -> int:
+        return event.count_yes
+
+    @admin.display(description=_("waiting list"), ordering="count_waitlist")
+    def count_waitlist(self, event: Event) -> int:
+        return event.count_waitlist
+
+    @admin.display(description=_("no"), ordering="count_no")
+    def count_no(self, event: Event) -> int:
+        return event.count_no
+
+    @admin.display(description=_("attended"), ordering="count_attended")
+    def count_attended(self, event: Event) -> int:
+        return event.count_attended
+
+    @admin.display(description=_("Answers so far"))
+    def answers(self, event: Event) -> str:
+        if event.pk is None:
+            return "–"
+        counts = (
+            _("%(yes)d yes, %(waitlist)d on the waiting list, %(no)d no, %(attended)d attended")
+            % {
+                "yes": event.count_yes,
+                "waitlist": event.count_waitlist,
+                "no": event.count_no,
+                "attended": event.count_attended,
+            }
+            if hasattr(event, "count_yes")
+            else ""
+        )
+        links = [
+            (reverse("admin:network_event_attendance", args=[event.pk]), _("Mark attendance")),
+            (reverse("admin:network_event_attendees_csv", args=[event.pk]), _("Attendee list (CSV for Excel)")),
+            (reverse("admin:network_event_attendees_xlsx", args=[event.pk]), _("Attendee list (Excel)")),
+        ]
+        return format_html("<p>{}</p><ul>{}</ul>", counts, format_html_join("", '<li><a href="{}">{}</a></li>', links))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/attendance/", view(self.attendance_view), name="network_event_attendance"),
+            path("<int:pk>/attendees.csv", view(self.attendees_csv_view), name="network_event_attendees_csv"),
+            path("<int:pk>/attendees.xlsx", view(self.attendees_xlsx_view), name="network_event_attendees_xlsx"),
+            *super().get_urls(),
+        ]
+
+    def attendance_view(self, request, pk: int):
+        """Who came, ticked on one page and saved with one POST (permission: change event). Before anyone is
+        marked, those who said yes are ticked."""
+        event = get_object_or_404(Event, pk=pk)
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        if request.method == "POST":
+            chosen = {int(value) for value in request.POST.getlist("attended") if value.isdigit()}
+            count = events.attendance_save(event=event, registration_ids=chosen)
+            self.message_user(
+                request,
+                ngettext("%(count)d person marked as attended.", "%(count)d people marked as attended.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:network_event_change", args=[event.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Attendance: %(event)s") % {"event": event.title},
+            "event": event,
+            "when": events.event_when(event),
+            "rows": events.attendance_rows(event),
+        }
+        return TemplateResponse(request, "admin/network/event/attendance.html", context)
+
+    def _attendees(self, request, pk: int) -> tuple[Event, tablib.Dataset]:
+        event = get_object_or_404(Event, pk=pk)
+        if not (self.has_view_permission(request, event) and request.user.has_perm("network.view_ambassador")):
+            raise PermissionDenied
+        rows = (
+            Registration.objects.filter(event=event)
+            .exclude(answer=Registration.Answer.NO, attended=False)
+            .select_related("ambassador", "ambassador__locality")
+            .order_by("ambassador__last_name", "ambassador__first_name", "pk")
+        )
+        dataset = tablib.Dataset(
+            headers=[
+                str(_("First name")),
+                str(_("Last name")),
+                str(_("Email")),
+                str(_("Phone")),
+                str(_("Locality")),
+                str(_("Answer")),
+                str(_("Attended")),
+            ]
+        )
+        ids = []
+        for registration in rows:
+            person = registration.ambassador
+            ids.append(person.pk)
+            dataset.append(
+                [
+                    escape_formula(value)
+                    for value in (
+                        person.first_name,
+                        person.last_name,
+                        person.email or "",
+                        format_phone(person.phone),
+                        person.locality.name if person.locality_id else "",
+                        str(registration.get_answer_display()),
+                        str(_("Yes")) if registration.attended else "",
+                    )
+                ]
+            )
+        audit_record(action=AuditAction.EXPORT, ambassador_ids=ids, actor=request.user)
+        return event, dataset
+
+    def _download(self, content, content_type: str, event: Event, extension: str) -> HttpResponse:
+        response = HttpResponse(content, content_type=content_type)
+        date = timezone.localtime(event.starts_at).date().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="deltagare-{event.pk}-{date}.{extension}"'
+        return response
+
+    def attendees_csv_view(self, request, pk: int):
+        event, dataset = self._attendees(request, pk)
+        content = ExcelCSV().export_data(dataset).encode("utf-8")
+        return self._download(content, "text/csv; charset=utf-8", event, "csv")
+
+    def attendees_xlsx_view(self, request, pk: int):
+        event, dataset = self._attendees(request, pk)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return self._download(ExcelXLSX().export_data(dataset), content_type, event, "xlsx")
+
+
+# On the ambassador's list and page ---------------------------------------------------------------------------
+
+
+class CompletedTrainingFilter(admin.SimpleListFilter):
+    """The filter "has completed training X": attended an event that counts as a training."""
+
+    title = _("has completed the training")
+    parameter_name = "training"
+
+    def lookups(self, request, model_admin):
+        trainings = Event.objects.filter(is_training=True, starts_at__lte=timezone.now()).order_by("-starts_at")
+        return [(str(event.pk), f"{event.title} ({formats.date_format(event.starts_at)})") for event in trainings]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(pk__in=selectors.completed_training(int(value)))
+        return queryset
+
+
+def ambassador_events(ambassador: Ambassador) -> str:
+    """An ambassador's events (newest first, with their answer and whether they came) and completed trainings."""
+    if ambassador.pk is None:
+        return "–"
+    registrations = list(
+        Registration.objects.filter(ambassador=ambassador).select_related("event").order_by("-event__starts_at")
+    )
+    if not registrations:
+        return str(_("Has not answered any invitation."))
+    trainings = [r.event.title for r in registrations if r.attended and r.event.is_training]
+    lines = format_html_join(
+        "",
+        "<li>{} – {}: {}{}</li>",
+        (
+            (
+                _when(r.event.starts_at),
+                r.event.title,
+                r.get_answer_display(),
+                _(", attended") if r.attended else "",
+            )
+            for r in registrations
+        ),
+    )
+    completed = (
+        format_html("<p>{} {}</p>", _("Completed trainings:"), ", ".join(trainings))
+        if trainings
+        else format_html("<p>{}</p>", _("No completed trainings."))
+    )
+    return format_html("{}<ul>{}</ul>", completed, lines)

@@ -1,0 +1,344 @@
+"""Writes and reads for events: RSVP answers (with capacity and a waiting list), the confirmation's calendar file,
+reminders, follow-ups and attendance.
+
+Emails are queued through `campaigns.services` in the same transaction as the change that causes them. An
+invitation is a campaign pointing at an event: its RSVP link ({{ rsvp_url }}, campaigns.emails) carries a token
+signed for the purpose "rsvp" holding [event id, ambassador id], read here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+
+from campaigns import services as email
+from crm.languages import with_language
+from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
+
+from .models import Ambassador, Event, Registration
+
+RSVP_PURPOSE = "rsvp"
+# The reminder goes to those who said yes when the event is less than this far off (the beat task runs every 15
+# minutes): "the day before".
+REMINDER_BEFORE = timedelta(hours=24)
+# A follow-up goes to those marked as attended, once the event has ended, for this long after it (attendance is
+# ticked afterwards; an event older than this gets no follow-up however late attendance is marked).
+FOLLOW_UP_WITHIN = timedelta(days=14)
+YES, NO, WAITLIST = Registration.Answer.YES, Registration.Answer.NO, Registration.Answer.WAITLIST
+
+
+# Links -------------------------------------------------------------------------------------------------------
+
+
+def rsvp_token(event_id: int, ambassador_id: int) -> str:
+    return token_make(RSVP_PURPOSE, [event_id, ambassador_id])
+
+
+def rsvp_url(event_id: int, ambassador_id: int, language: str = "sv") -> str:
+    path = reverse("rsvp", args=[rsvp_token(event_id, ambassador_id)])
+    return with_language(f"{settings.SITE_URL}{path}", language)
+
+
+def rsvp_read(token: str) -> tuple[Event, Ambassador] | None:
+    """The event and the ambassador a link is for; None when it is tampered with, signed for something else, or
+    either no longer exists."""
+    try:
+        value = token_read(RSVP_PURPOSE, token)
+    except (TokenInvalid, TokenExpired):
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(part, int) for part in value)):
+        return None
+    event = Event.objects.filter(pk=value[0]).first()
+    ambassador = Ambassador.objects.filter(pk=value[1]).first()
+    if event is None or ambassador is None:
+        return None
+    return event, ambassador
+
+
+# Words and calendar ------------------------------------------------------------------------------------------
+
+
+def event_when(event: Event, language: str | None = None) -> str:
+    """The time as words, "tisdag 3 mars 2026 kl. 18:00–20:00" (Swedish time), in the language given or the active one."""
+    with translation.override(language or translation.get_language() or "sv"):
+        start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+        date = formats.date_format(start, "l j F Y")
+        if start.date() == end.date():
+            return gettext("%(date)s at %(start)s–%(end)s") % {
+                "date": date,
+                "start": formats.time_format(start, "H:i"),
+                "end": formats.time_format(end, "H:i"),
+            }
+        return gettext("%(date)s at %(start)s – %(end_date)s at %(end)s") % {
+            "date": date,
+            "start": formats.time_format(start, "H:i"),
+            "end_date": formats.date_format(end, "l j F Y"),
+            "end": formats.time_format(end, "H:i"),
+        }
+
+
+def event_where(event: Event) -> str:
+    return ", ".join(part for part in (event.place.strip(), event.address.strip()) if part)
+
+
+def _ics_text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 §3.3.11 asks: backslash, semicolon, comma and line breaks."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def _ics_fold(line: str) -> str:
+    """Lines of at most 75 octets, continued after CRLF and a space (RFC 5545 §3.1), never inside a character."""
+    out, current, size = [], "", 0
+    for char in line:
+        length = len(char.encode())
+        if size + length > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += char
+        size += length
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _ics_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def event_ics(event: Event, *, now: datetime | None = None) -> str:
+    """The event as an iCalendar file (RFC 5545): times in UTC, the same UID every time, so a calendar updates the
+    entry it has instead of adding a second."""
+    domain = urlparse(settings.SITE_URL).hostname or "localhost"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Kramfors kommun//Ambassadornatverket//SV",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:event-{event.pk}@{domain}",
+        f"DTSTAMP:{_ics_time(now or timezone.now())}",
+        f"DTSTART:{_ics_time(event.starts_at)}",
+        f"DTEND:{_ics_time(event.ends_at)}",
+        f"SUMMARY:{_ics_text(event.title)}",
+    ]
+    if where := event_where(event):
+        lines.append(f"LOCATION:{_ics_text(where)}")
+    if event.description.strip():
+        lines.append(f"DESCRIPTION:{_ics_text(event.description.strip())}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "".join(_ics_fold(line) + "\r\n" for line in lines)
+
+
+# Answering ---------------------------------------------------------------------------------------------------
+
+
+class Outcome(enum.Enum):
+    YES = "yes"  # registered
+    WAITLIST = "waitlist"  # the event is full: on the waiting list
+    NO = "no"
+    UNCHANGED = "unchanged"  # the same answer again: nothing changed, no email
+    CLOSED = "closed"  # past the deadline: nothing changed
+
+
+def answers_open(event: Event, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) < event.answers_until
+
+
+def _yes_count(event: Event) -> int:
+    return Registration.objects.filter(event=event, answer=YES).count()
+
+
+def _context(event: Event, ambassador: Ambassador, **extra) -> dict:
+    return {
+        "first_name": ambassador.first_name,
+        "title": event.title,
+        "when": event_when(event, ambassador.language),
+        "where": event_where(event),
+        "rsvp_url": rsvp_url(event.pk, ambassador.pk, ambassador.language),
+        **extra,
+    }
+
+
+def _mail(template: str, event: Event, ambassador: Ambassador, *, key: str | None = None, **context) -> None:
+    if not ambassador.email:
+        return
+    email.email_queue(
+        template=template,
+        to_email=ambassador.email,
+        to_name=ambassador.full_name,
+        language=ambassador.language,
+        ambassador=ambassador,
+        key=key,
+        context=_context(event, ambassador, **context),
+    )
+
+
+def registration_answer(*, event_id: int, ambassador_id: int, answer: str, now: datetime | None = None) -> Outcome:
+    """Record an ambassador's yes or no, until the event's deadline.
+
+    The event row is locked for the whole transaction (SELECT … FOR UPDATE), so concurrent yes answers are counted
+    one after the other and the capacity holds: a yes beyond it goes on the waiting list. When a yes becomes a no,
+    the first on the waiting list (in the order they answered) moves up and is told by email. A yes, and a move
+    up, get a confirmation with the event as an .ics file."""
+    now = now or timezone.now()
+    if answer not in (YES, NO):
+        raise ValueError(answer)
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event_id)
+        if not answers_open(event, now):
+            return Outcome.CLOSED
+        ambassador = Ambassador.objects.get(pk=ambassador_id)
+        registration = Registration.objects.filter(event=event, ambassador=ambassador).first()
+        previous = registration.answer if registration else None
+        if answer == YES and previous in (YES, WAITLIST):
+            return Outcome.UNCHANGED
+        if answer == NO and previous == NO:
+            return Outcome.UNCHANGED
+        if answer == YES:
+            full = event.capacity is not None and _yes_count(event) >= event.capacity
+            new = WAITLIST if full else YES
+        else:
+            new = NO
+        if registration is None:
+            registration = Registration(event=event, ambassador=ambassador)
+        registration.answer, registration.answered_at = new, now
+        registration.save()
+        if new == YES:
+            _mail("event_confirmation", event, ambassador, ics=event_ics(event, now=now))
+        elif new == NO and previous == YES:
+            waitlist_promote(event=event, now=now)
+    return Outcome(new)
+
+
+def waitlist_promote(*, event: Event, now: datetime | None = None) -> int:
+    """Move people up from the waiting list while there are free places (call with the event row locked).
+    Each is told by email, with the calendar file. Returns how many moved up."""
+    now = now or timezone.now()
+    moved = 0
+    while event.capacity is None or _yes_count(event) < event.capacity:
+        first = (
+            Registration.objects.filter(event=event, answer=WAITLIST)
+            .select_related("ambassador")
+            .order_by("answered_at", "pk")
+            .first()
+        )
+        if first is None:
+            break
+        Registration.objects.filter(pk=first.pk).update(answer=YES)
+        _mail("event_promoted", event, first.ambassador, ics=event_ics(event, now=now))
+        moved += 1
+    return moved
+
+
+# Reminders and follow-ups (the beat task) --------------------------------------------------------------------
+
+
+def _claim_each(rows: QuerySet[Registration], field: str, now: datetime, send) -> int:
+    """For each row: set `field` with a conditional UPDATE (only where it is still empty) and queue its email in
+    the same transaction. Two runs at once, or one after the other, claim each row once: the second UPDATE
+    matches nothing."""
+    done = 0
+    for registration in rows.select_related("event", "ambassador").order_by("pk"):
+        with transaction.atomic():
+            claimed = Registration.objects.filter(pk=registration.pk, **{f"{field}__isnull": True}).update(
+                **{field: now}
+            )
+            if claimed:
+                send(registration)
+                done += 1
+    return done
+
+
+def event_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind everyone registered yes of an event starting within REMINDER_BEFORE, once each."""
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        answer=YES,
+        reminded_at__isnull=True,
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + REMINDER_BEFORE,
+    )
+
+    def send(registration: Registration) -> None:
+        _mail(
+            "event_reminder",
+            registration.event,
+            registration.ambassador,
+            key=f"event-reminder:{registration.pk}",
+        )
+
+    return _claim_each(due, "reminded_at", now, send)
+
+
+def event_follow_ups_send(*, now: datetime | None = None) -> int:
+    """The event's follow-up text, once, to each person marked as attended, after the event has ended."""
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        attended=True,
+        followed_up_at__isnull=True,
+        event__ends_at__lte=now,
+        event__ends_at__gt=now - FOLLOW_UP_WITHIN,
+    ).exclude(event__follow_up_text="")
+
+    def send(registration: Registration) -> None:
+        _mail(
+            "event_follow_up",
+            registration.event,
+            registration.ambassador,
+            key=f"event-follow-up:{registration.pk}",
+            follow_up_text=registration.event.follow_up_text,
+        )
+
+    return _claim_each(due, "followed_up_at", now, send)
+
+
+# Attendance --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AttendanceRow:
+    registration: Registration
+    checked: bool
+
+
+def attendance_rows(event: Event) -> list[AttendanceRow]:
+    """Everyone who answered, for the attendance page: ticked as they were marked, or, before anyone has been
+    marked, ticked where they said yes."""
+    registrations = list(
+        Registration.objects.filter(event=event)
+        .select_related("ambassador", "ambassador__locality")
+        .order_by("ambassador__last_name", "ambassador__first_name", "pk")
+    )
+    marked = any(registration.attended for registration in registrations)
+    return [
+        AttendanceRow(registration, registration.attended if marked else registration.answer == YES)
+        for registration in registrations
+    ]
+
+
+@transaction.atomic
+def attendance_save(*, event: Event, registration_ids: set[int]) -> int:
+    """Exactly the registrations given attended, every other of the event not. Returns how many attended."""
+    registrations = Registration.objects.filter(event=event)
+    registrations.exclude(pk__in=registration_ids).update(attended=False)
+    return registrations.filter(pk__in=registration_ids).update(attended=True)
+
+
+def events_with_counts() -> QuerySet[Event]:
+    """Events with their answers counted, in one query (the admin list)."""
+    return Event.objects.annotate(
+        count_yes=Count("registrations", filter=Q(registrations__answer=YES)),
+        count_waitlist=Count("registrations", filter=Q(registrations__answer=WAITLIST)),
+        count_no=Count("registrations", filter=Q(registrations__answer=NO)),
+        count_attended=Count("registrations", filter=Q(registrations__attended=True)),
+    )

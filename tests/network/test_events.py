@@ -1,0 +1,393 @@
+"""Events (issue 10): RSVP links and pages, the waiting list, the confirmation's .ics, reminders and follow-ups,
+attendance, and the "completed training" filter and audience criterion."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from campaigns.emails import build_message
+from campaigns.models import Campaign, Delivery, Segment
+from campaigns.newsletters import campaign_checklist
+from campaigns.selectors import audience
+from crm.tokens import token_make
+from network import events
+from network.models import Event, Registration
+from network.tasks import send_event_reminders
+from tests.factories import AmbassadorFactory
+
+pytestmark = pytest.mark.django_db
+
+YES, NO, WAITLIST = Registration.Answer.YES, Registration.Answer.NO, Registration.Answer.WAITLIST
+
+
+def make_event(**fields) -> Event:
+    start = fields.pop("starts_at", timezone.now() + timedelta(days=7))
+    defaults = dict(
+        title="Ambassadörsträff",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="Kramfors bibliotek",
+        address="Torggatan 6, 872 30 Kramfors",
+    )
+    return Event.objects.create(**(defaults | fields))
+
+
+def url(event, ambassador) -> str:
+    return f"/svar/{events.rsvp_token(event.pk, ambassador.pk)}/"
+
+
+def state():
+    return list(Registration.objects.order_by("pk").values_list()), Delivery.objects.count()
+
+
+# The RSVP page -----------------------------------------------------------------------------------------------
+
+
+def test_yes_then_no_then_yes_again(client):
+    event, anna = make_event(), AmbassadorFactory(first_name="Anna")
+    page = client.get(url(event, anna))
+    assert page.status_code == 200
+    assert "Ambassadörsträff" in page.text and "Kramfors bibliotek" in page.text
+    assert "inte svarat" in page.text  # Swedish by default: "you have not answered yet"
+
+    assert client.post(url(event, anna), {"answer": "yes"}).status_code == 200
+    assert Registration.objects.get().answer == YES
+    assert Delivery.objects.filter(template="event_confirmation", ambassador=anna).count() == 1
+
+    page = client.post(url(event, anna), {"answer": "no"})
+    assert Registration.objects.get().answer == NO
+    assert "nej" in client.get(url(event, anna)).text.lower()
+
+    client.post(url(event, anna), {"answer": "yes"})
+    assert Registration.objects.get().answer == YES
+    assert Delivery.objects.filter(template="event_confirmation", ambassador=anna).count() == 2
+
+
+def test_the_page_shows_the_time_in_swedish_and_stockholm_time(client):
+    event = make_event(starts_at=datetime(2030, 3, 5, 17, 0, tzinfo=UTC))  # 18:00 in Stockholm (CET)
+    page = client.get(url(event, AmbassadorFactory()))
+    assert "tisdag 5 mars 2030 kl. 18:00–20:00" in page.text
+
+
+def test_get_never_changes_anything(client):
+    event, anna = make_event(), AmbassadorFactory()
+    before = state()
+    for _ in range(3):
+        assert client.get(url(event, anna) + "?answer=yes").status_code == 200
+    assert state() == before == ([], 0)
+
+
+def test_after_the_deadline_nothing_changes(client):
+    event, anna = make_event(rsvp_deadline=timezone.now() - timedelta(minutes=1)), AmbassadorFactory()
+    Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=timezone.now())
+    before = state()
+    page = client.post(url(event, anna), {"answer": "no"})
+    assert page.status_code == 200
+    assert "Tiden för att svara har gått ut" in page.text
+    assert 'name="answer"' not in page.text
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nonsense",
+        "TAMPERED",
+        token_make("unsubscribe", [1, "newsletter", None]),  # signed, for another purpose
+        token_make("confirm", 1),
+    ],
+)
+def test_tampered_or_foreign_tokens_get_a_clear_400_and_change_nothing(client, token):
+    event, anna = make_event(), AmbassadorFactory()
+    if token == "TAMPERED":
+        good = events.rsvp_token(event.pk, anna.pk)
+        token = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    before = state()
+    for response in (client.get(f"/svar/{token}/"), client.post(f"/svar/{token}/", {"answer": "yes"})):
+        assert response.status_code == 400
+        assert "Länken fungerar inte" in response.text
+    assert state() == before
+
+
+def test_an_unknown_answer_changes_nothing(client):
+    event, anna = make_event(), AmbassadorFactory()
+    assert client.post(url(event, anna), {"answer": "maybe"}).status_code == 400
+    assert state() == ([], 0)
+
+
+# Capacity and the waiting list -------------------------------------------------------------------------------
+
+
+def test_a_yes_beyond_the_capacity_goes_on_the_waiting_list_and_the_page_says_so(client):
+    event = make_event(capacity=1)
+    anna, bo = AmbassadorFactory(), AmbassadorFactory()
+    client.post(url(event, anna), {"answer": "yes"})
+    page = client.post(url(event, bo), {"answer": "yes"})
+    assert "väntelistan" in page.text
+    assert Registration.objects.get(ambassador=bo).answer == WAITLIST
+    assert not Delivery.objects.filter(ambassador=bo).exists()
+
+
+def test_a_cancellation_moves_the_first_on_the_waiting_list_up_with_exactly_one_email(client):
+    event = make_event(capacity=1)
+    anna, bo, cecilia = AmbassadorFactory(), AmbassadorFactory(), AmbassadorFactory()
+    client.post(url(event, anna), {"answer": "yes"})
+    client.post(url(event, bo), {"answer": "yes"})
+    client.post(url(event, cecilia), {"answer": "yes"})
+    before = Delivery.objects.count()
+
+    client.post(url(event, anna), {"answer": "no"})
+
+    answers = dict(Registration.objects.values_list("ambassador_id", "answer"))
+    assert answers == {anna.pk: NO, bo.pk: YES, cecilia.pk: WAITLIST}
+    new = Delivery.objects.order_by("pk")[before:]
+    assert [(d.template, d.ambassador_id) for d in new] == [("event_promoted", bo.pk)]
+    assert "ics" in new[0].context
+
+
+def test_the_same_answer_twice_sends_nothing_more(client):
+    event, anna = make_event(), AmbassadorFactory()
+    client.post(url(event, anna), {"answer": "yes"})
+    client.post(url(event, anna), {"answer": "yes"})
+    assert Delivery.objects.count() == 1
+
+
+# The calendar file -------------------------------------------------------------------------------------------
+
+
+def test_the_confirmation_carries_an_ics_that_parses_with_the_start_in_utc(client):
+    start = datetime(2030, 6, 10, 16, 30, tzinfo=UTC)  # 18:30 in Stockholm (CEST)
+    event = make_event(
+        starts_at=start,
+        title="Dialog och värdskap – en utbildning för alla ambassadörer, med fika, samtal; och, kanske, en visning",
+        description="Rad ett\nRad två, med komma; och semikolon",
+    )
+    anna = AmbassadorFactory()
+    client.post(url(event, anna), {"answer": "yes"})
+    delivery = Delivery.objects.get(template="event_confirmation")
+    message = build_message(delivery)
+    ((name, content, mimetype),) = message.attachments
+    assert name.endswith(".ics") and mimetype == "text/calendar"
+    assert "\r\n" in content and "\n" not in content.replace("\r\n", "")
+    assert all(len(line.encode()) <= 75 for line in content.split("\r\n"))
+    assert "DTSTART:20300610T163000Z" in content
+
+    calendar = icalendar.Calendar.from_ical(content)
+    (vevent,) = calendar.walk("VEVENT")
+    assert vevent["DTSTART"].dt == start
+    assert vevent["DTEND"].dt == start + timedelta(hours=2)
+    assert str(vevent["SUMMARY"]) == event.title
+    assert str(vevent["LOCATION"]) == "Kramfors bibliotek, Torggatan 6, 872 30 Kramfors"
+    assert str(vevent["DESCRIPTION"]) == event.description
+    assert vevent["UID"] and vevent["DTSTAMP"]
+    # And it survives the trip through a real MIME message.
+    assert b"Content-Type: text/calendar" in message.message().as_bytes()
+
+
+# Invitations -------------------------------------------------------------------------------------------------
+
+
+def invitation(event, body="Hej {{ first_name }}! [Svara här]({{ rsvp_url }}) [Avregistrera]({{ unsubscribe_url }})"):
+    segment = Segment.objects.create(name="Alla")
+    return Campaign.objects.create(
+        name="Inbjudan", kind=Campaign.Kind.INVITATION, subject="Välkommen", body=body, segment=segment, event=event
+    )
+
+
+def test_an_invitation_carries_each_recipients_own_rsvp_link(client):
+    event, anna = make_event(), AmbassadorFactory()
+    campaign = invitation(event)
+    delivery = Delivery.objects.create(
+        template="campaign", campaign=campaign, ambassador=anna, to_email=anna.email, to_name=anna.full_name
+    )
+    message = build_message(delivery)
+    link = events.rsvp_url(event.pk, anna.pk)
+    assert link in message.body
+    assert f'href="{link}"' in message.alternatives[0][0]
+    path = link.removeprefix("http://testserver").split("//", 1)[-1]
+    path = path[path.index("/svar/") :]
+    client.post(path, {"answer": "yes"})
+    assert Registration.objects.get().ambassador == anna
+
+
+def test_a_test_copy_of_an_invitation_answers_for_nobody(client):
+    event = make_event()
+    campaign = invitation(event)
+    delivery = Delivery.objects.create(
+        template="campaign", campaign=campaign, to_email="k@kramfors.se", to_name="Koordinatorn", is_test=True
+    )
+    message = build_message(delivery)
+    assert "/svar/prov/" in message.body
+    assert client.get("/svar/prov/").status_code == 200
+
+
+def test_the_checklist_requires_an_event_and_the_rsvp_link():
+    AmbassadorFactory()
+    without_link = dict(campaign_checklist(invitation(make_event(), body="Hej! [Avregistrera]({{ unsubscribe_url }})")))
+    assert any("{{ rsvp_url }}" in label and not ok for label, ok in without_link.items())
+    complete = campaign_checklist(invitation(make_event()))
+    assert all(ok for _label, ok in complete), complete
+    no_event = invitation(None)
+    assert not all(ok for _label, ok in campaign_checklist(no_event))
+
+
+# Reminders and follow-ups ------------------------------------------------------------------------------------
+
+
+def test_the_reminder_goes_once_to_each_yes_even_when_the_task_runs_twice():
+    event = make_event(starts_at=timezone.now() + timedelta(hours=20))
+    later = make_event(starts_at=timezone.now() + timedelta(days=3))
+    anna, bo, cecilia = AmbassadorFactory(), AmbassadorFactory(), AmbassadorFactory()
+    now = timezone.now()
+    Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=now)
+    Registration.objects.create(event=event, ambassador=bo, answer=NO, answered_at=now)
+    Registration.objects.create(event=later, ambassador=cecilia, answer=YES, answered_at=now)
+
+    assert send_event_reminders() == {"reminders": 1, "follow_ups": 0}
+    assert send_event_reminders() == {"reminders": 0, "follow_ups": 0}
+    reminders = Delivery.objects.filter(template="event_reminder")
+    assert list(reminders.values_list("ambassador_id", flat=True)) == [anna.pk]
+    assert Registration.objects.get(ambassador=anna).reminded_at is not None
+
+
+def test_a_row_claimed_by_another_run_is_not_reminded_again():
+    """Two runs at once: the one whose conditional UPDATE comes second finds the row claimed."""
+    event = make_event(starts_at=timezone.now() + timedelta(hours=20))
+    registration = Registration.objects.create(
+        event=event, ambassador=AmbassadorFactory(), answer=YES, answered_at=timezone.now()
+    )
+    rows = Registration.objects.filter(pk=registration.pk)
+    list(rows)  # the other run read the row as due ...
+    Registration.objects.filter(pk=registration.pk).update(reminded_at=timezone.now())  # ... and claimed it
+    assert events._claim_each(rows, "reminded_at", timezone.now(), lambda r: pytest.fail("sent twice")) == 0
+
+
+def test_the_follow_up_goes_once_to_attendees_after_the_event():
+    event = make_event(starts_at=timezone.now() - timedelta(hours=3), follow_up_text="Tack! Här är bilderna.")
+    silent = make_event(starts_at=timezone.now() - timedelta(hours=3))
+    anna, bo = AmbassadorFactory(), AmbassadorFactory()
+    now = timezone.now()
+    Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=now, attended=True)
+    Registration.objects.create(event=event, ambassador=bo, answer=YES, answered_at=now, attended=False)
+    Registration.objects.create(event=silent, ambassador=bo, answer=YES, answered_at=now, attended=True)
+
+    assert events.event_follow_ups_send() == 1
+    assert events.event_follow_ups_send() == 0
+    (delivery,) = Delivery.objects.filter(template="event_follow_up")
+    assert delivery.ambassador == anna
+    assert "Här är bilderna" in build_message(delivery).body
+
+
+# Attendance, the filter and the audience ---------------------------------------------------------------------
+
+
+def test_the_attendance_page_is_prefilled_from_the_yes_answers_and_saves_in_one_post(coordinator_client):
+    event = make_event(starts_at=timezone.now() - timedelta(days=1), is_training=True)
+    anna, bo, cecilia = AmbassadorFactory(), AmbassadorFactory(), AmbassadorFactory()
+    now = timezone.now()
+    ra = Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=now)
+    rb = Registration.objects.create(event=event, ambassador=bo, answer=YES, answered_at=now)
+    rc = Registration.objects.create(event=event, ambassador=cecilia, answer=NO, answered_at=now)
+
+    page = coordinator_client.get(f"/admin/network/event/{event.pk}/attendance/")
+    assert page.status_code == 200
+    assert f'value="{ra.pk}" id="attended-{ra.pk}" checked' in page.text
+    assert f'value="{rc.pk}" id="attended-{rc.pk}">' in page.text
+
+    response = coordinator_client.post(f"/admin/network/event/{event.pk}/attendance/", {"attended": [ra.pk, rc.pk]})
+    assert response.status_code == 302
+    attended = set(Registration.objects.filter(attended=True).values_list("pk", flat=True))
+    assert attended == {ra.pk, rc.pk}
+    assert rb.pk not in attended
+
+
+def test_attendance_needs_the_change_permission(client, django_user_model):
+    event = make_event()
+    user = django_user_model.objects.create_user("tittare", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=["view_event", "view_ambassador"]))
+    client.force_login(user)
+    registration = Registration.objects.create(
+        event=event, ambassador=AmbassadorFactory(), answer=YES, answered_at=timezone.now()
+    )
+    url = f"/admin/network/event/{event.pk}/attendance/"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"attended": [registration.pk]}).status_code == 403
+    assert not Registration.objects.get().attended
+
+
+def test_attendance_drives_the_completed_training_filter_and_the_audience(coordinator_client):
+    training = make_event(title="Dialog och värdskap", starts_at=timezone.now() - timedelta(days=2), is_training=True)
+    anna = AmbassadorFactory(first_name="Annaträning")
+    bo = AmbassadorFactory(first_name="Boutanträning")
+    for person in (anna, bo):
+        Registration.objects.create(event=training, ambassador=person, answer=YES, answered_at=timezone.now())
+    segment = Segment.objects.create(name="Utbildade", completed_training=training)
+
+    assert list(audience(segment).recipients) == []
+    coordinator_client.post(
+        f"/admin/network/event/{training.pk}/attendance/", {"attended": [anna.registrations.get().pk]}
+    )
+
+    assert list(audience(segment).recipients) == [anna]
+    page = coordinator_client.get(f"/admin/network/ambassador/?training={training.pk}")
+    assert "Annaträning" in page.text and "Boutanträning" not in page.text
+    assert "Dialog och värdskap" in page.text  # offered as a choice of the filter
+    count = coordinator_client.post(
+        "/admin/campaigns/segment/count/", {"name": "x", "completed_training": training.pk}
+    ).json()
+    assert count["text"].startswith("1 ")
+    anna_page = coordinator_client.get(f"/admin/network/ambassador/{anna.pk}/change/")
+    assert "Dialog och värdskap" in anna_page.text and "genomförda utbildningar" in anna_page.text.lower()
+
+
+def test_a_segment_can_only_choose_a_training():
+    field = Segment._meta.get_field("completed_training")
+    assert field.get_limit_choices_to() == {"is_training": True}
+
+
+def test_the_event_list_counts_the_answers_in_one_query(coordinator_client):
+    event = make_event(capacity=2)
+    now = timezone.now()
+    for answer, attended in [(YES, True), (YES, False), (WAITLIST, False), (NO, False)]:
+        Registration.objects.create(
+            event=event, ambassador=AmbassadorFactory(), answer=answer, answered_at=now, attended=attended
+        )
+    counted = events.events_with_counts().get()
+    assert (counted.count_yes, counted.count_waitlist, counted.count_no, counted.count_attended) == (2, 1, 1, 1)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert coordinator_client.get("/admin/network/event/?when=upcoming").status_code == 200
+        return len(captured)
+
+    queries()  # warm up (session, permissions)
+    few = queries()
+    for _ in range(10):
+        other = make_event(starts_at=now + timedelta(days=3))
+        Registration.objects.create(event=other, ambassador=AmbassadorFactory(), answer=YES, answered_at=now)
+    assert queries() == few
+
+
+def test_the_attendee_export_is_formula_escaped_for_swedish_excel(coordinator_client):
+    event = make_event()
+    person = AmbassadorFactory(first_name="=HYPERLINK(1)", last_name="@SUM(A1)")
+    Registration.objects.create(event=event, ambassador=person, answer=YES, answered_at=timezone.now())
+    Registration.objects.create(event=event, ambassador=AmbassadorFactory(), answer=NO, answered_at=timezone.now())
+    response = coordinator_client.get(f"/admin/network/event/{event.pk}/attendees.csv")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert len(rows) == 2  # the header and the yes; the no is not an attendee
+    assert rows[1][:2] == ["'=HYPERLINK(1)", "'@SUM(A1)"]
+    xlsx = coordinator_client.get(f"/admin/network/event/{event.pk}/attendees.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
