@@ -17,7 +17,7 @@ from django.utils import timezone
 from campaigns.emails import build_message
 from campaigns.models import Campaign, Delivery, Segment
 from campaigns.newsletters import campaign_checklist
-from campaigns.selectors import audience
+from campaigns.selectors import audience, segment_members
 from crm.tokens import token_make
 from network import events
 from network.models import Event, Registration
@@ -391,3 +391,24 @@ def test_the_attendee_export_is_formula_escaped_for_swedish_excel(coordinator_cl
     assert rows[1][:2] == ["'=HYPERLINK(1)", "'@SUM(A1)"]
     xlsx = coordinator_client.get(f"/admin/network/event/{event.pk}/attendees.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+# Demo data ---------------------------------------------------------------------------------------------------
+
+
+def test_seed_demo_adds_a_past_training_with_attendance_and_an_upcoming_event_with_answers(settings, seed_data):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # idempotent
+
+    training = Event.objects.get(is_training=True)
+    assert training.ends_at < timezone.now()
+    assert Registration.objects.filter(event=training, attended=True).count() > 0
+    segment = Segment.objects.create(name="Utbildade", completed_training=training)
+    attended = Registration.objects.filter(event=training, attended=True).values_list("ambassador_id", flat=True)
+    assert set(segment_members(segment).values_list("pk", flat=True)) == set(attended)
+    upcoming = Event.objects.get(starts_at__gt=timezone.now())
+    answers = list(Registration.objects.filter(event=upcoming).values_list("answer", flat=True))
+    assert answers.count(YES) == upcoming.capacity and answers.count(WAITLIST) > 0 and answers.count(NO) > 0

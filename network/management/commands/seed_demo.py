@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from network.demo_events import demo_events_seed
 from network.normalize import format_phone, normalize_phone
 from network.resources import AmbassadorResource
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo ambassadors: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % report.counts
         )
+        self.stdout.write(demo_events_seed())
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=DEMO_USERNAME, defaults={"is_staff": True, "first_name": "Demo", "last_name": "Koordinator"}
