@@ -1,5 +1,6 @@
 """The coordinator's daily digest (07:00): newly confirmed applications, new recommendations, and the recruitment
-follow-ups due today or overdue, each with a link to it in the admin."""
+follow-ups due today or overdue, each with a link to it in the admin. At the same time each member of staff who
+owns a follow-up due today or overdue gets their own list (`follow_ups_due_queue`)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,42 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             "until": now.isoformat(),
         },
     )
+
+
+def follow_ups_due_queue(*, now: datetime | None = None) -> list[Delivery]:
+    """Each owner of a recruitment follow-up due today or overdue gets one email listing exactly theirs (oldest
+    first); an owner with none gets nothing. Once a day each (the key)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = []
+    for owner in selectors.recruitment_follow_up_owners(today):
+        due = selectors.recruitment_contacts_follow_up_due(today).filter(owner=owner)
+        follow_ups = list(due[:FOLLOW_UPS_LISTED])
+        if not follow_ups:
+            continue
+        count = due.count() if len(follow_ups) == FOLLOW_UPS_LISTED else len(follow_ups)
+        delivery = email_queue(
+            template="follow_ups_due",
+            to_email=owner.email,
+            to_name=owner.get_full_name(),
+            key=f"follow-ups:{owner.pk}:{today.isoformat()}",
+            context={
+                "follow_ups": [
+                    {
+                        "name": c.name,
+                        "contact": c.contact or c.email or c.phone,
+                        "due": c.follow_up_on.isoformat(),
+                        "overdue": c.follow_up_on < today,
+                        "url": _admin_url("network_recruitmentcontact_change", c.pk),
+                    }
+                    for c in follow_ups
+                ],
+                "follow_ups_count": count,
+                "more_follow_ups": count > len(follow_ups),
+                "follow_ups_url": _admin_url("network_recruitmentcontact_changelist")
+                + f"?due=yes&owner__id__exact={owner.pk}",
+            },
+        )
+        if delivery is not None:
+            sent.append(delivery)
+    return sent

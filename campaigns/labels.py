@@ -16,6 +16,8 @@ TEMPLATE_LABELS = {
     "coordinator_digest": _("Daily summary to the coordinator"),
     "tip_received": _("New recommendation, to the coordinator"),
     "recommendation_notice": _("Notice to a recommended person"),
+    "recruitment_invitation": _("Invitation to apply"),
+    "follow_ups_due": _("Follow-ups due, to their owner"),
     "mypages_link": _("Link to My pages"),
     "event_confirmation": _("Event registration confirmed"),
     "event_promoted": _("Moved up from an event's waiting list"),

@@ -211,3 +211,48 @@ def mail_status(ambassador: Ambassador) -> MailStatus:
         unsubscribes=list(ambassador.unsubscribes.select_related("campaign").order_by("-created_at")),
         suppression=Suppression.objects.filter(email=ambassador.email).first() if ambassador.email else None,
     )
+
+
+@dataclass(frozen=True)
+class EmailEvent:
+    """One thing that happened to a person's email, for their timeline (network.timeline)."""
+
+    at: object  # datetime
+    kind: str  # "sent", "failed", "bounced", "complained", "unsubscribed"
+    what: str  # which email, or what they unsubscribed from
+
+
+def person_email_events(*, ambassador_id: int | None, application_ids=(), limit: int = 50) -> list[EmailEvent]:
+    """The latest `limit` emails to a person (by their ambassador row or applications) as sent / failed / bounced /
+    complained events, and their unsubscribes, newest first. Two queries, whatever the person's history."""
+    from .labels import template_label
+
+    who = Q(application_id__in=list(application_ids))
+    if ambassador_id:
+        who |= Q(ambassador_id=ambassador_id)
+    deliveries = (
+        Delivery.objects.filter(who)
+        .exclude(status__in=[Delivery.Status.QUEUED, Delivery.Status.SKIPPED])
+        .select_related("campaign")
+        .only("template", "status", "created_at", "sent_at", "bounced_at", "complained_at", "campaign__name")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    events = []
+    for delivery in deliveries:
+        what = delivery.campaign.name if delivery.campaign_id else template_label(delivery.template)
+        if delivery.sent_at:
+            events.append(EmailEvent(delivery.sent_at, "sent", what))
+        elif delivery.status == Delivery.Status.FAILED:
+            events.append(EmailEvent(delivery.created_at, "failed", what))
+        if delivery.bounced_at:
+            events.append(EmailEvent(delivery.bounced_at, "bounced", what))
+        if delivery.complained_at:
+            events.append(EmailEvent(delivery.complained_at, "complained", what))
+    if ambassador_id:
+        from .models import Unsubscribe
+
+        for unsubscribe in Unsubscribe.objects.filter(ambassador_id=ambassador_id).order_by("-created_at", "-pk")[
+            :limit
+        ]:
+            events.append(EmailEvent(unsubscribe.created_at, "unsubscribed", unsubscribe.get_category_display()))
+    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]

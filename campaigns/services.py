@@ -3,7 +3,7 @@
 Each lives in a module named after what it does; this module is the one place callers import them from.
 """
 
-from .digest import coordinator_digest_queue
+from .digest import coordinator_digest_queue, follow_ups_due_queue
 from .newsletters import (
     CampaignError,
     campaign_cancel,
@@ -60,6 +60,7 @@ __all__ = [
     "enroll_each",
     "enrollments_advance",
     "enrollments_stop",
+    "follow_ups_due_queue",
     "preferences_set",
     "retry_delay",
     "send_slots",

@@ -27,6 +27,7 @@ def advance_enrollments() -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def send_coordinator_digest() -> None:
     services.coordinator_digest_queue()
+    services.follow_ups_due_queue()  # and each owner's own follow-ups
 
 
 @shared_task(acks_late=True, ignore_result=True)

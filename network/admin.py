@@ -27,8 +27,15 @@ from . import selectors, services
 from .event_admin import CompletedTrainingFilter, ambassador_events
 from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
-from .models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
+from .models import Ambassador, Application, ConsentRecord, Interest, Locality
 from .normalize import display_phone, normalize_phone
+from .recruitment_admin import (
+    NotesMixin,
+    person_timeline,
+    recruited_html,
+    timeline_html,
+    with_recruited_count,
+)
 from .resources import EXPORT_FORMATS, AmbassadorResource, ExportForm
 from .search import FoldedSearchMixin
 
@@ -144,14 +151,25 @@ class PersonAdminMixin:
 
 
 @admin.register(Ambassador)
-class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, ExportMixin, admin.ModelAdmin):
+class AmbassadorAdmin(
+    NotesMixin, PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, ExportMixin, admin.ModelAdmin
+):
     resource_classes = [AmbassadorResource]
     formats = EXPORT_FORMATS
     import_export_change_list_template = "admin/network/ambassador/change_list.html"
     export_template_name = "admin/network/ambassador/export.html"
     export_form_class = ExportForm
     formfield_overrides = CLEAN_INPUT_OVERRIDES
-    list_display = ["full_name", "email_display", "phone_display", "locality", "status", "member_since", "source"]
+    list_display = [
+        "full_name",
+        "email_display",
+        "phone_display",
+        "locality",
+        "status",
+        "member_since",
+        "source",
+        "recruited",
+    ]
     list_display_links = ["full_name"]
     list_filter = [
         "status",
@@ -174,8 +192,9 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
     show_full_result_count = False
     autocomplete_fields = ["referred_by"]
     filter_horizontal = ["interests"]
-    readonly_fields = ["created_at", "updated_at", "mail_status", "events"]
+    readonly_fields = ["created_at", "updated_at", "mail_status", "events", "recruited_people", "timeline"]
     actions = ["make_active", "make_paused", "make_alumni", "erase_people", "start_onboarding"]
+    note_fk = "ambassador"
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
@@ -183,6 +202,8 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
         (_("Email from the network"), {"fields": ["wants_newsletters", "wants_invitations", "mail_status"]}),
         (_("Events and trainings"), {"fields": ["events"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
+        (_("Recruitment"), {"fields": ["recruited_people"]}),
+        (_("Timeline"), {"fields": ["timeline"]}),
     ]
 
     @admin.display(description=_("name"), ordering="last_name")
@@ -327,6 +348,23 @@ class AmbassadorAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, Ex
         if request.method == "GET" and response.status_code == 200:  # shown (a missing person redirects)
             audit_record(action=AuditAction.VIEW, ambassador_ids=[int(object_id)], actor=request.user)
         return response
+
+    # Recruitment credit and the timeline (network.recruitment_admin, network.timeline) -------------------------
+
+    def get_queryset(self, request):
+        return with_recruited_count(super().get_queryset(request))
+
+    @admin.display(description=_("recruited"), ordering="recruited_count")
+    def recruited(self, obj: Ambassador) -> int:
+        return getattr(obj, "recruited_count", 0)
+
+    @admin.display(description=_("Has recruited"))
+    def recruited_people(self, obj: Ambassador) -> str:
+        return recruited_html(obj)
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj: Ambassador) -> str:
+        return timeline_html(person_timeline(obj)) if obj.pk else "–"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -639,27 +677,6 @@ class ApplicationAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, a
         return self._review(
             request, queryset, verb=_("declined"), service=services.application_decline, title=_("Decline applications")
         )
-
-
-@admin.register(RecruitmentContact)
-class RecruitmentContactAdmin(FoldedSearchMixin, ListsFitTheScreen, admin.ModelAdmin):
-    formfield_overrides = CLEAN_INPUT_OVERRIDES
-    list_display = ["name", "contact_display", "source", "status", "follow_up_on", "referred_by", "created"]
-    list_filter = ["status", "source", ("follow_up_on", admin.DateFieldListFilter)]
-    list_editable = ["status", "follow_up_on"]
-    list_select_related = ["referred_by"]
-    search_fields = ["name", "contact", "referrer_name", "referrer_email"]
-    folded_search_fields = ["name", "contact", "referrer_name"]
-    plain_search_fields = ["referrer_email"]
-    autocomplete_fields = ["referred_by"]
-
-    @admin.display(description=_("how to reach them"), ordering="contact")
-    def contact_display(self, obj: RecruitmentContact) -> str:
-        return _breakable(display_phone(obj.contact))
-
-    @admin.display(description=_("created"), ordering="created_at")
-    def created(self, obj: RecruitmentContact) -> str:
-        return _date(obj.created_at)
 
 
 @admin.register(ConsentRecord)

@@ -20,6 +20,7 @@ from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 from . import selectors
 from .consent import purpose_version
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality
+from .recruitment import contacts_applied, contacts_joined
 
 # The version of the text the signup consent is given to (settings.PRIVACY, read again at each signup).
 CONSENT_VERSION = settings.PRIVACY["purposes"]["registry"]["version"]
@@ -60,6 +61,7 @@ def application_submit(
     motivation: str = "",
     heard_about: str = "",
     language: str = "sv",
+    invitation: str = "",
     now: datetime | None = None,
 ) -> Application | None:
     """Record a signup and send what fits the address: a confirmation link, or "you are already an ambassador".
@@ -69,6 +71,9 @@ def application_submit(
     Anyone can type any address, so a pending application never changes here: the same details again are the same
     application (its link resent at most every ten minutes); other details are a new application with a link of
     its own, and the link the address's owner uses decides which one is confirmed (see `application_confirm`).
+
+    A recruitment contact with the address, or the one an invitation link (`invitation`) was made for, moves to
+    "applied" (network.recruitment).
     """
     now = now or timezone.now()
     email_address = email_address.strip().lower()
@@ -125,6 +130,7 @@ def application_submit(
     )
     if resend:
         _queue_confirmation(application)
+    contacts_applied(application=application, invitation=invitation, now=now)
     return application
 
 
@@ -255,6 +261,7 @@ def application_approve(
     application.decided_at = now
     application.decided_by = decided_by
     application.save()
+    contacts_joined(application=application, ambassador=ambassador, by=decided_by, now=now)
     email.ambassador_welcome(ambassador=ambassador, personal_line=personal_line, now=now)
     return ambassador
 

@@ -92,6 +92,8 @@ class SignupForm(PublicForm):
         label=_("I agree that Kramfors kommun processes my details as described in the privacy notice."),
         error_messages={"required": _("You need to agree to the processing of your details to become an ambassador.")},
     )
+    # The signed token of an invitation to apply (network.recruitment), when the form was opened from one.
+    invitation = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     field_order = [
         "first_name",

@@ -1,5 +1,7 @@
 """Recruitment: referrals from /tipsa/ (a RecruitmentContact with source REFERRAL), the notice a referred person
-gets (GDPR art. 14) and their objection.
+gets (GDPR art. 14) and their objection; the pipeline's stages (each move a StageChange row), the invitation to
+apply (a personal link to the signup form, filled in), and the moves a contact makes by itself when they apply or
+are approved.
 
 Emails are queued through `campaigns.services` in the same transaction as the change that causes them.
 """
@@ -7,18 +9,29 @@ Emails are queued through `campaigns.services` in the same transaction as the ch
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from campaigns import services as email
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
 from . import selectors
-from .applications import _absolute
-from .models import RecruitmentContact
+from .models import Ambassador, Application, RecruitmentContact, StageChange
+
+Stage = RecruitmentContact.Status
+# Stages a contact is still being worked on in (followed up, moved on by applying).
+OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.INTERESTED)
+INVITATION = "recruitment-invitation"
+INVITATION_MAX_AGE = timedelta(days=60)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
 
 
 @transaction.atomic
@@ -130,3 +143,141 @@ def contact_objection(*, token: str, act: bool) -> ObjectionResult:
 
     contact_erase(contact)
     return ObjectionResult.DONE
+
+
+# The pipeline -----------------------------------------------------------------------------------------------
+
+
+def contact_stage_set(
+    *,
+    contact: RecruitmentContact,
+    stage: str,
+    reason: str = StageChange.Reason.STAFF,
+    by=None,
+    previous: str | None = None,
+    now: datetime | None = None,
+) -> StageChange | None:
+    """Move the contact to `stage` and record the move (from `previous`, default its stage as loaded); nothing when
+    it is there already."""
+    previous = contact.status if previous is None else previous
+    if previous == stage:
+        return None
+    now = now or timezone.now()
+    RecruitmentContact.objects.filter(pk=contact.pk).update(status=stage, updated_at=now)
+    contact.status = stage
+    return StageChange.objects.create(
+        contact=contact, from_status=previous, to_status=stage, reason=reason, changed_by=by, created_at=now
+    )
+
+
+def contact_email(contact: RecruitmentContact) -> str:
+    """The address to write to: the one given, else the first in "how to reach them"."""
+    from .privacy import contact_addresses
+
+    return contact.email or min(contact_addresses(contact.contact), default="")
+
+
+def invitation_url(contact: RecruitmentContact) -> str:
+    """The personal link to the signup form, filled in with what we know of them (network.views.signup)."""
+    return f"{_absolute(reverse('signup'))}?inbjudan={token_make(INVITATION, contact.pk)}"
+
+
+def contact_from_invitation(token: str) -> RecruitmentContact | None:
+    """The contact an invitation link was made for, or None for a forged, expired or stale one."""
+    if not token:
+        return None
+    try:
+        pk = int(token_read(INVITATION, token, max_age=INVITATION_MAX_AGE))
+    except (TokenExpired, TokenInvalid, TypeError, ValueError):
+        return None
+    return RecruitmentContact.objects.filter(pk=pk).select_related("locality").first()
+
+
+def invitation_initial(token: str) -> dict:
+    """What the signup form is filled in with from an invitation link (nothing for a bad link)."""
+    contact = contact_from_invitation(token)
+    if contact is None:
+        return {}
+    first, _space, last = contact.name.strip().partition(" ")
+    return {
+        "first_name": first,
+        "last_name": last,
+        "email": contact_email(contact),
+        "phone": contact.phone,
+        "locality": str(contact.locality_id) if contact.locality_id else "",
+        "invitation": token,
+    }
+
+
+@transaction.atomic
+def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[int, int]:
+    """Send each contact with an address (and not already applied, joined or declined) a personal link to the
+    signup form; a contact still "identified" moves to "contacted". Returns (invited, skipped)."""
+    now = now or timezone.now()
+    invited = skipped = 0
+    for contact in contacts.select_for_update():
+        address = contact_email(contact)
+        if not address or contact.status not in OPEN_STAGES or selectors.ambassador_by_email(address) is not None:
+            skipped += 1
+            continue
+        first_name = contact.name.strip().partition(" ")[0]
+        email.email_queue(
+            template="recruitment_invitation",
+            to_email=address,
+            to_name=contact.name,
+            context={
+                "first_name": first_name,
+                "signup_url": invitation_url(contact),
+                "objection_url": contact_objection_url(contact),
+                "coordinator_name": getattr(settings, "COORDINATOR_NAME", ""),
+                "coordinator_email": settings.COORDINATOR_EMAIL,
+            },
+            key=f"invitation:{contact.pk}:{now.date().isoformat()}",
+        )
+        RecruitmentContact.objects.filter(pk=contact.pk).update(invited_at=now, updated_at=now)
+        change = contact_stage_set(
+            contact=contact, stage=Stage.CONTACTED if contact.status == Stage.NEW else contact.status, by=by, now=now
+        )
+        if change is None:  # the invitation is in the history all the same
+            StageChange.objects.create(
+                contact=contact,
+                from_status=contact.status,
+                to_status=contact.status,
+                reason=StageChange.Reason.INVITED,
+                changed_by=by,
+                created_at=now,
+            )
+        else:
+            StageChange.objects.filter(pk=change.pk).update(reason=StageChange.Reason.INVITED)
+        invited += 1
+    return invited, skipped
+
+
+def contacts_applied(*, application: Application, invitation: str = "", now: datetime | None = None) -> int:
+    """Someone applied: the contact their invitation link was for, and the open contacts with their address, move
+    to "applied" and point at the application. Returns how many moved."""
+    invited = contact_from_invitation(invitation)
+    contacts = {c.pk: c for c in RecruitmentContact.objects.filter(email=application.email, status__in=OPEN_STAGES)}
+    if invited is not None and invited.status in OPEN_STAGES:
+        contacts[invited.pk] = invited
+    for contact in contacts.values():
+        RecruitmentContact.objects.filter(pk=contact.pk).update(application=application)
+        contact_stage_set(contact=contact, stage=Stage.APPLIED, reason=StageChange.Reason.APPLIED, now=now)
+    return len(contacts)
+
+
+def contacts_joined(*, application: Application, ambassador: Ambassador, by=None, now: datetime | None = None) -> int:
+    """An application was approved: the contacts it came from (or with its address, not declined) join, point at
+    the ambassador, and whoever referred them is credited (the ambassador's `referred_by`, when not set)."""
+    contacts = RecruitmentContact.objects.filter(
+        Q(application=application) | Q(email=application.email, status__in=[*OPEN_STAGES, Stage.APPLIED])
+    ).exclude(status__in=[Stage.JOINED, Stage.NOT_INTERESTED])
+    moved = 0
+    for contact in contacts:
+        RecruitmentContact.objects.filter(pk=contact.pk).update(ambassador=ambassador)
+        contact_stage_set(contact=contact, stage=Stage.JOINED, reason=StageChange.Reason.APPROVED, by=by, now=now)
+        if contact.referred_by_id and not ambassador.referred_by_id and contact.referred_by_id != ambassador.pk:
+            Ambassador.objects.filter(pk=ambassador.pk).update(referred_by=contact.referred_by_id)
+            ambassador.referred_by_id = contact.referred_by_id
+        moved += 1
+    return moved

@@ -71,6 +71,27 @@ def completed_training(event_id: int) -> QuerySet:
     )
 
 
+def recruitment_contacts_follow_up_due(day: date) -> QuerySet[RecruitmentContact]:
+    """Contacts still open (identified, contacted or interested) whose follow-up date is this day or has passed,
+    oldest first."""
+    return RecruitmentContact.objects.filter(
+        follow_up_on__lte=day,
+        status__in=[
+            RecruitmentContact.Status.NEW,
+            RecruitmentContact.Status.CONTACTED,
+            RecruitmentContact.Status.INTERESTED,
+        ],
+    ).order_by("follow_up_on", "pk")
+
+
+def recruitment_follow_up_owners(day: date) -> QuerySet:
+    """The members of staff (with an address) who own a follow-up due this day or overdue."""
+    from django.contrib.auth import get_user_model
+
+    due = recruitment_contacts_follow_up_due(day).filter(owner__isnull=False).values("owner_id")
+    return get_user_model().objects.filter(pk__in=due, is_active=True).exclude(email="").order_by("pk")
+
+
 def person_applications(ambassador: Ambassador) -> QuerySet[Application]:
     """A person's applications: those linked to them, and any sent with their address."""
     linked = Application.objects.filter(ambassador=ambassador)
@@ -90,10 +111,3 @@ def ambassadors_approved_since(since: dict[int, datetime]) -> set[int]:
         ambassador_id__in=list(since), status=Application.Status.APPROVED, decided_at__isnull=False
     ).values_list("ambassador_id", "decided_at")
     return {pk for pk, decided_at in approved if decided_at > since[pk]}
-
-
-def recruitment_contacts_follow_up_due(day: date) -> QuerySet[RecruitmentContact]:
-    """Contacts still open (new or contacted) whose follow-up date is this day or has passed, oldest first."""
-    return RecruitmentContact.objects.filter(
-        follow_up_on__lte=day, status__in=[RecruitmentContact.Status.NEW, RecruitmentContact.Status.CONTACTED]
-    ).order_by("follow_up_on", "pk")

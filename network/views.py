@@ -33,7 +33,9 @@ def _too_many(request, template: str, context: dict, retry_at: datetime):
     return response
 
 
-def _public_form(request, form_class, *, scope: str, template: str, thanks: str, email_field: str, submit):
+def _public_form(
+    request, form_class, *, scope: str, template: str, thanks: str, email_field: str, submit, initial=None
+):
     """A public form: a GET shows it with a signed start time; a valid POST calls `submit(cleaned_data)`.
 
     Only a filled honeypot (a field people never see) gets the thank-you page with nothing stored or sent. A person
@@ -41,7 +43,7 @@ def _public_form(request, form_class, *, scope: str, template: str, thanks: str,
     is shown again with what they typed, and over the rate limit they get a 429 page saying when to try again.
     """
     if request.method != "POST":
-        form = form_class(initial={"started": abuse.form_started_token()})
+        form = form_class(initial={**(initial or {}), "started": abuse.form_started_token()})
         return render(request, template, {"form": form})
     if abuse.honeypot_filled(request):
         return redirect(thanks)
@@ -77,6 +79,7 @@ def signup(request):
             motivation=data["motivation"],
             heard_about=data["heard_about"],
             language=translation.get_language() or "sv",
+            invitation=data.get("invitation", ""),
         )
 
     return _public_form(
@@ -87,6 +90,8 @@ def signup(request):
         thanks="signup-thanks",
         email_field="email",
         submit=submit,
+        # An invitation to apply (network.recruitment) opens the form filled in with what we know of them.
+        initial=services.invitation_initial(request.GET.get("inbjudan", "")) if request.method == "GET" else None,
     )
 
 

@@ -1,0 +1,251 @@
+"""The admin's recruitment pipeline: contacts by stage (with counts), the follow-ups due, "invite to apply", each
+stage change recorded; the timeline and coordinator notes on a person's page; who an ambassador has recruited."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .forms import CLEAN_INPUT_OVERRIDES
+from .models import Ambassador, Note, RecruitmentContact, StageChange
+from .normalize import display_phone
+from .search import FoldedSearchMixin
+from .timeline import contact_timeline, person_timeline
+
+
+def _date(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def timeline_html(entries) -> str:
+    """The timeline as a list, every text escaped (a note holds whatever a coordinator typed)."""
+    if not entries:
+        return "–"
+    rows = (
+        (
+            formats.date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT"),
+            entry.text,
+            format_html(" <span class='timeline-by'>({})</span>", entry.by) if entry.by else "",
+        )
+        for entry in entries
+    )
+    return format_html(
+        "<ol class='timeline'>{}</ol>",
+        format_html_join("", "<li><time>{}</time> {}{}</li>", rows),
+    )
+
+
+# Who an ambassador has recruited -------------------------------------------------------------------------------
+
+
+def with_recruited_count(queryset):
+    """Annotate `recruited_count`: the ambassadors they referred (on approval a referred contact's ambassador is
+    credited to whoever referred them). One subquery, so the list costs the same number of queries."""
+    count = (
+        Ambassador.objects.filter(referred_by=OuterRef("pk"))
+        .order_by()
+        .values("referred_by")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(recruited_count=Coalesce(Subquery(count), Value(0)))
+
+
+def recruited_html(ambassador: Ambassador) -> str:
+    """The ambassadors they recruited, and the contacts they referred who have not joined (yet), with their stage."""
+    if ambassador.pk is None:
+        return "–"
+    people = Ambassador.objects.filter(referred_by=ambassador).only("first_name", "last_name").order_by("pk")[:100]
+    contacts = (
+        RecruitmentContact.objects.filter(referred_by=ambassador)
+        .exclude(status=RecruitmentContact.Status.JOINED)
+        .only("name", "status")
+        .order_by("-created_at")[:100]
+    )
+    items = [
+        (reverse("admin:network_ambassador_change", args=[person.pk]), person.full_name, _("ambassador"))
+        for person in people
+    ] + [
+        (
+            reverse("admin:network_recruitmentcontact_change", args=[contact.pk]),
+            contact.name,
+            contact.get_status_display(),
+        )
+        for contact in contacts
+    ]
+    if not items:
+        return _("Nobody yet.")
+    return format_html("<ul>{}</ul>", format_html_join("", "<li><a href='{}'>{}</a> ({})</li>", items))
+
+
+# Coordinator notes --------------------------------------------------------------------------------------------
+
+
+class NotesMixin:
+    """A coordinator note added from the person's page: a small form under the change form posting to
+    `<id>/note/` (view permission on the person and the right to add notes); the notes are read on the timeline."""
+
+    note_fk = ""
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_note"
+        return [
+            path("<path:object_id>/note/", self.admin_site.admin_view(self.note_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def note_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj) or not request.user.has_perm("network.add_note"):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        text = request.POST.get("text", "").strip()[: Note._meta.get_field("text").max_length]
+        if text:
+            Note.objects.create(**{self.note_fk: obj}, author=request.user, text=text)
+            self.message_user(request, _("The note was added to the timeline."), messages.SUCCESS)
+        else:
+            self.message_user(request, _("Write a note first."), messages.WARNING)
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_add_note": request.user.has_perm("network.add_note"),
+            "note_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_note", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# Recruitment contacts -----------------------------------------------------------------------------------------
+
+
+class StageFilter(admin.SimpleListFilter):
+    """By stage, each with how many contacts are in it."""
+
+    title = _("stage")
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        counts = dict(
+            RecruitmentContact.objects.order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        return [(value, f"{label} ({counts.get(value, 0)})") for value, label in RecruitmentContact.Status.choices]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class FollowUpDueFilter(admin.SimpleListFilter):
+    """The follow-ups due: today or overdue, still open."""
+
+    title = _("follow-up")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Due today or overdue")), ("later", _("Planned later"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        open_ = queryset.filter(status__in=services.OPEN_STAGES)
+        if self.value() == "yes":
+            return open_.filter(follow_up_on__lte=today)
+        if self.value() == "later":
+            return open_.filter(follow_up_on__gt=today)
+        return queryset
+
+
+@admin.register(RecruitmentContact)
+class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
+    formfield_overrides = CLEAN_INPUT_OVERRIDES
+    list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on", "referred_by", "created"]
+    list_filter = [StageFilter, FollowUpDueFilter, "owner", "source", ("follow_up_on", admin.DateFieldListFilter)]
+    list_editable = ["status", "follow_up_on"]
+    list_select_related = ["referred_by", "owner"]
+    search_fields = ["name", "contact", "email", "referrer_name", "referrer_email"]
+    folded_search_fields = ["name", "contact", "referrer_name"]
+    plain_search_fields = ["email", "referrer_email"]
+    autocomplete_fields = ["referred_by"]
+    readonly_fields = ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]
+    fieldsets = [
+        (None, {"fields": ["name", "email", "phone", "contact", "locality", "note"]}),
+        (
+            _("Follow-up"),
+            {"fields": ["status", "owner", "follow_up_on", "source", "referred_by", "referrer_name", "referrer_email"]},
+        ),
+        (_("History"), {"fields": ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]}),
+    ]
+    change_form_template = "admin/network/recruitmentcontact/change_form.html"
+    note_fk = "contact"
+    actions = ["invite_to_apply"]
+
+    class Media:
+        css = {"all": ["network/admin-lists.css"]}
+
+    @admin.display(description=_("how to reach them"), ordering="contact")
+    def contact_display(self, obj: RecruitmentContact) -> str:
+        return display_phone(obj.contact or obj.email or obj.phone)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: RecruitmentContact) -> str:
+        return _date(obj.created_at)
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj: RecruitmentContact) -> str:
+        return timeline_html(contact_timeline(obj)) if obj.pk else "–"
+
+    def save_model(self, request, obj, form, change):
+        """A stage set by hand is recorded, with who set it (the list's editable column too)."""
+        previous = form.initial.get("status") if change else None
+        super().save_model(request, obj, form, change)
+        if not change:
+            StageChange.objects.create(contact=obj, to_status=obj.status, changed_by=request.user)
+        elif previous and previous != obj.status:
+            StageChange.objects.create(contact=obj, from_status=previous, to_status=obj.status, changed_by=request.user)
+
+    @admin.action(description=_("Invite to apply (a personal link to the signup form)"), permissions=["change"])
+    def invite_to_apply(self, request, queryset):
+        invited, skipped = services.contacts_invite(contacts=queryset, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d contact was invited to apply.", "%(count)d contacts were invited to apply.", invited)
+            % {"count": invited},
+            messages.SUCCESS if invited else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d contact was not invited (no email address, already applied, joined or declined, "
+                    "or already an ambassador).",
+                    "%(count)d contacts were not invited (no email address, already applied, joined or declined, "
+                    "or already an ambassador).",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+
+__all__ = [
+    "NotesMixin",
+    "person_timeline",
+    "recruited_html",
+    "timeline_html",
+    "with_recruited_count",
+]
