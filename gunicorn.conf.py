@@ -25,6 +25,7 @@ def on_starting(server) -> None:
     django.setup()
     try:
         call_command("check")
+        sys.stdout.flush()  # the log shows the checks passed before the workers' lines
     except SystemCheckError as error:
         sys.stderr.write(f"{error}\n")
         sys.exit(1)
