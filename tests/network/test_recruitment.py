@@ -261,3 +261,16 @@ def test_the_contact_page_shows_its_timeline(coordinator_client, coordinator):
     html = page.content.decode()
     assert page.status_code == 200
     assert "&lt;b&gt;fet&lt;/b&gt;" in html and "<b>fet</b>" not in html
+
+
+def test_the_demo_data_has_contacts_in_several_stages_with_their_history(coordinator):
+    from network.demo_recruitment import demo_recruitment_seed
+
+    AmbassadorFactory()
+    demo_recruitment_seed(owner=coordinator)
+    demo_recruitment_seed(owner=coordinator)  # again: nothing more
+
+    stages = set(RecruitmentContact.objects.values_list("status", flat=True))
+    assert len(stages) == len(Stage.choices)
+    assert RecruitmentContact.objects.count() == 7
+    assert StageChange.objects.filter(contact__status=Stage.JOINED).count() == 5

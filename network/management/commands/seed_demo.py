@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from network.demo_events import demo_events_seed
+from network.demo_recruitment import demo_recruitment_seed
 from network.normalize import format_phone, normalize_phone
 from network.resources import AmbassadorResource
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
             user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+        self.stdout.write(demo_recruitment_seed(owner=user))
         self.stdout.write(
             _("Demo coordinator: username %(username)s, password %(password)s")
             % {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
