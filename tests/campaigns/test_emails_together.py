@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from campaigns import services
 from campaigns.admin import CampaignForm, StepForm
-from campaigns.emails import build_message
+from campaigns.emails import build_message, render_email
 from campaigns.merge import markdown_html, merge, merge_fields_unknown
 from campaigns.models import Campaign, Delivery, Sequence, Step, Unsubscribe
 from campaigns.outbox import deliveries_send
@@ -210,6 +211,26 @@ def test_every_email_names_the_contact_person_and_replies_go_to_them(settings, s
         assert "Kim Koordinator, 070-190 64 48, kim@kramfors.se" in body_text(message), message["Subject"]
         html = body_html(message)
         assert "Kim Koordinator" in html and "070-190 64 48" in html and 'href="mailto:kim@kramfors.se"' in html
+
+
+# Emails to the coordinator themselves name no contact person.
+TO_THE_COORDINATOR = {"coordinator_digest", "tip_received", "follow_ups_due"}
+EMAILS = sorted(
+    path.name
+    for path in (Path(__file__).resolve().parents[2] / "templates" / "emails").iterdir()
+    if path.is_dir() and path.name not in TO_THE_COORDINATOR
+)
+
+
+@pytest.mark.parametrize("template", EMAILS)
+def test_every_email_to_a_person_names_the_contact_person_in_both_parts(settings, template):
+    settings.COORDINATOR_NAME = "Kim Koordinator"
+    settings.COORDINATOR_PHONE = "0701906448"
+    settings.COORDINATOR_EMAIL = "kim@kramfors.se"
+    for language, question in (("sv", "Frågor? Svara på det här mejlet"), ("en", "Questions? Reply to this email")):
+        _subject, text, html = render_email(template, {"first_name": "Anna"}, language)
+        assert question in text and "Kim Koordinator, 070-190 64 48, kim@kramfors.se" in text, (template, language)
+        assert question in html and "070-190 64 48" in html and 'href="mailto:kim@kramfors.se"' in html
 
 
 def test_the_contact_phone_is_written_as_swedes_write_it_and_the_default_name_is_in_the_emails_language(settings):
