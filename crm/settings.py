@@ -87,7 +87,7 @@ if not SITE_URL.startswith(("http://", "https://")):
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crm.admin_app.AdminConfig",  # django.contrib.admin with our site: a second factor for staff (crm.two_factor)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "import_export",
     "anymail",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crm",
     "network",
     "campaigns",
@@ -104,16 +107,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "crm.security.SecurityHeadersMiddleware",  # Content-Security-Policy and Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "crm.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "crm.ratelimit.PublicPostRateLimitMiddleware",  # every public POST (crm/ratelimit.py)
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -183,6 +189,11 @@ AXES_VERBOSE = False  # no start-up banner; log lines name the lockout parameter
 # the cool-off, or at once with `python manage.py axes_reset_username <username>`.
 AXES_ENABLE_ADMIN = False
 AXES_COOLOFF_MESSAGE = _("Too many failed logins for this user from your address. Try again in 15 minutes.")
+
+# Two-factor authentication for staff (crm.two_factor, django-otp): an authenticator app's code (TOTP) or a
+# recovery code. Required to reach the admin unless DJANGO_DEBUG is on; staff without one enrol at /admin/2fa/.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Ambassadörsnätverket")
 
 # Staff sessions: logged out after SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE after login at
 # the latest (crm.middleware.SessionTimeoutMiddleware), instead of Django's two weeks.
@@ -265,6 +276,10 @@ FORM_RATE_LIMIT = env_int("FORM_RATE_LIMIT", 100)
 FORM_RATE_LIMIT_PER_ADDRESS = env_int("FORM_RATE_LIMIT_PER_ADDRESS", 5)
 FORM_RATE_WINDOW_SECONDS = env_int("FORM_RATE_WINDOW_SECONDS", 3600)
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Every public POST, valid or not, whatever the page (crm.ratelimit): at most POST_RATE_LIMIT per client IP and
+# page, and POST_RATE_LIMIT_PER_TOKEN per emailed link's token, in FORM_RATE_WINDOW_SECONDS (0: no limit).
+POST_RATE_LIMIT = env_int("POST_RATE_LIMIT", 300)
+POST_RATE_LIMIT_PER_TOKEN = env_int("POST_RATE_LIMIT_PER_TOKEN", 30)
 
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 # The ESPs whose tracking webhooks are routed at /webhooks/anymail/<esp>/tracking/ (campaigns.webhooks): by default

@@ -386,6 +386,10 @@ class AmbassadorAdmin(
     def has_import_permission(self, request) -> bool:
         return request.user.has_perm("network.import_ambassador")
 
+    def has_export_permission(self, request) -> bool:
+        """Exporting people's data is a permission of its own (network.export_ambassador), not only view."""
+        return super().has_export_permission(request) and request.user.has_perm("network.export_ambassador")
+
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="network_ambassador_import"),

@@ -87,6 +87,7 @@ class Ambassador(models.Model):
         permissions = [
             ("import_ambassador", _("Can import ambassadors")),
             ("erase_ambassador", _("Can erase ambassadors and all their data")),
+            ("export_ambassador", _("Can export ambassadors' personal data")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"),
