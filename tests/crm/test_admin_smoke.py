@@ -10,6 +10,7 @@ added later is covered without anyone adding it here. Campaigns are visited in e
 from __future__ import annotations
 
 import traceback
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -25,7 +26,16 @@ import crm.urls
 from campaigns import services
 from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Suppression, Unsubscribe
 from crm.models import AuditEntry, RetentionRun
-from network.models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
+from network.models import (
+    Ambassador,
+    Application,
+    ConsentRecord,
+    Event,
+    Interest,
+    Locality,
+    RecruitmentContact,
+    Registration,
+)
 
 # The URL configuration of `make run` (DEBUG on: the local mailbox routed), from crm.urls' own patterns. Not by
 # reloading crm.urls, which would build the admin's views anew under the other tests' feet.
@@ -84,6 +94,24 @@ def campaigns_in_every_state() -> list[Campaign]:
     return made
 
 
+def event_with_answers(ambassador: Ambassador) -> Event:
+    """A past training someone said yes to: its page, its attendance page and its export all have content."""
+    starts = timezone.now() - timedelta(days=2)
+    event = Event.objects.create(
+        title="Dialog och värdskap",
+        kind=Event.Kind.TRAINING,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        place="Kramfors stadshus",
+        capacity=20,
+        is_training=True,
+    )
+    Registration.objects.create(
+        event=event, ambassador=ambassador, answer=Registration.Answer.YES, answered_at=starts - timedelta(days=5)
+    )
+    return event
+
+
 def objects_of_every_model() -> dict:
     """Objects of every registered model (several campaigns: one per state)."""
     ambassador = Ambassador.objects.filter(email__isnull=False).order_by("pk").first()
@@ -124,6 +152,7 @@ def objects_of_every_model() -> dict:
         Group: [Group.objects.create(name="Samordnare")],
         AuditEntry: [AuditEntry.objects.create(ambassador_id=ambassador.pk, action="view")],
         RetentionRun: [RetentionRun.objects.create(started_at=timezone.now(), counts={"alumni": 0})],
+        Event: [event_with_answers(ambassador)],
     }
     missing = [model._meta.label for model in admin.site._registry if model not in objects]
     assert not missing, f"add an object of {missing} to objects_of_every_model()"
