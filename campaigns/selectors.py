@@ -256,3 +256,12 @@ def person_email_events(*, ambassador_id: int | None, application_ids=(), limit:
         ]:
             events.append(EmailEvent(unsubscribe.created_at, "unsubscribed", unsubscribe.get_category_display()))
     return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
+
+
+def invited_event_ids(ambassador_id: int) -> set[int]:
+    """The events a person has been sent an invitation to (not the coordinator's test copies)."""
+    return set(
+        Delivery.objects.filter(
+            ambassador_id=ambassador_id, is_test=False, campaign__event__isnull=False, status=Delivery.Status.SENT
+        ).values_list("campaign__event_id", flat=True)
+    )

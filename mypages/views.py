@@ -12,18 +12,20 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from campaigns import selectors as campaign_selectors
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
 from crm.privacy import person_data
 from crm.tokens import TokenExpired, TokenInvalid, token_read
-from network import abuse
+from network import abuse, events
+from network import selectors as network_selectors
 from network import services as people
-from network.models import Ambassador, ConsentRecord
+from network.models import Ambassador, ConsentRecord, Registration
 
 from . import services
 from .export import sections
@@ -136,11 +138,26 @@ def _audit(action: str, ambassador: Ambassador) -> None:
     audit_record(action=action, ambassador_ids=[ambassador.pk])
 
 
-def upcoming_events(ambassador: Ambassador) -> list:
-    """EVENTS: the trainings and events the person is invited to or registered for. Events do not exist yet; the
-    events work fills this in (from network.selectors) and the "Trainings and events" section of
-    templates/mypages/home.html shows them. Until then: nothing."""
-    return []
+def upcoming_events(ambassador: Ambassador) -> dict:
+    """The events the person answered or was invited to that have not ended, each with their answer and their own
+    link to answer or change it (the RSVP page), and the trainings they have completed."""
+    upcoming, completed = network_selectors.person_events(
+        ambassador, invited=campaign_selectors.invited_event_ids(ambassador.pk), now=timezone.now()
+    )
+    language = translation.get_language() or "sv"
+    return {
+        "upcoming": [
+            {
+                "event": event,
+                "when": events.event_when(event),
+                "where": events.event_where(event),
+                "answer": Registration.Answer(answer).label if answer else None,
+                "rsvp_url": events.rsvp_url(event.pk, ambassador.pk, language),
+            }
+            for event, answer in upcoming
+        ],
+        "completed": [{"event": event, "when": events.event_when(event)} for event in completed],
+    }
 
 
 @signed_in

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
-from .models import Ambassador, Application, RecruitmentContact, Registration
+from .models import Ambassador, Application, Event, RecruitmentContact, Registration
 
 
 def ambassador_by_email(email: str) -> Ambassador | None:
@@ -111,3 +111,16 @@ def ambassadors_approved_since(since: dict[int, datetime]) -> set[int]:
         ambassador_id__in=list(since), status=Application.Status.APPROVED, decided_at__isnull=False
     ).values_list("ambassador_id", "decided_at")
     return {pk for pk, decided_at in approved if decided_at > since[pk]}
+
+
+def person_events(ambassador: Ambassador, *, invited: set[int], now: datetime) -> tuple[list, list]:
+    """(upcoming, trainings completed) for Mina sidor. Upcoming: events not yet ended that the person answered
+    or was invited to, soonest first, each with their answer (or None); completed: trainings they attended."""
+    answers = dict(
+        Registration.objects.filter(ambassador=ambassador, event__ends_at__gte=now).values_list("event_id", "answer")
+    )
+    upcoming = Event.objects.filter(pk__in=set(answers) | invited, ends_at__gte=now).order_by("starts_at")
+    completed = Event.objects.filter(
+        is_training=True, registrations__ambassador=ambassador, registrations__attended=True
+    ).order_by("-starts_at")
+    return [(event, answers.get(event.pk)) for event in upcoming], list(completed)

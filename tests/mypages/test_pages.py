@@ -4,6 +4,7 @@ preferences page of the unsubscribe links, which moved here and keeps its URL.""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -13,7 +14,7 @@ from campaigns.emails import unsubscribe_url
 from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Unsubscribe
 from crm.models import AuditEntry
 from mypages import services
-from network.models import Ambassador, ConsentRecord
+from network.models import Ambassador, ConsentRecord, Event, Registration
 from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,47 @@ def test_the_overview_shows_the_details_and_no_events_yet(client_of, anna):
     assert "no-store" in page["Cache-Control"]  # personal pages are never cached
     text = page.content.decode()
     assert "Anna Ödmark" in text and anna.email in text
-    assert "Utbildningar och evenemang" not in text  # events do not exist yet: the section shows nothing
-    assert page.context["events"] == []
+    assert page.context["events"] == {"upcoming": [], "completed": []}
+    assert "Du har inga kommande träffar." in text
+
+
+def event(title: str, days: int, **fields) -> Event:
+    starts = timezone.now() + timedelta(days=days)
+    return Event.objects.create(title=title, starts_at=starts, ends_at=starts + timedelta(hours=2), **fields)
+
+
+def test_the_overview_shows_upcoming_events_with_the_answer_and_a_link_to_change_it_and_trainings_done(client_of, anna):
+    other = AmbassadorFactory(email="bo@example.se")
+    answered = event("Ambassadörsträff", 10, place="Kramfors stadshus")
+    Registration.objects.create(event=answered, ambassador=anna, answer="yes", answered_at=timezone.now())
+    invited = event("Workshop i Nyland", 20)
+    invitation = Campaign.objects.create(
+        name="Inbjudan",
+        kind=Campaign.Kind.INVITATION,
+        subject="Kom!",
+        body="{{ rsvp_url }}",
+        segment=Segment.objects.create(name="Alla"),
+        event=invited,
+    )
+    Delivery.objects.create(
+        template="campaign", campaign=invitation, ambassador=anna, to_email=anna.email, status=Delivery.Status.SENT
+    )
+    event("Någon annans träff", 5).registrations.create(ambassador=other, answer="yes", answered_at=timezone.now())
+    done = event("Dialog och värdskap", -30, is_training=True)
+    Registration.objects.create(event=done, ambassador=anna, answer="yes", answered_at=timezone.now(), attended=True)
+    skipped = event("Utbildning hon missade", -40, is_training=True)
+    Registration.objects.create(event=skipped, ambassador=anna, answer="yes", answered_at=timezone.now())
+
+    page = client_of.get(HOME)
+
+    upcoming = page.context["events"]["upcoming"]
+    assert [item["event"].title for item in upcoming] == ["Ambassadörsträff", "Workshop i Nyland"]
+    assert [item["answer"] for item in upcoming] == ["Ja", None]
+    assert [item["event"].title for item in page.context["events"]["completed"]] == ["Dialog och värdskap"]
+    text = page.content.decode()
+    assert "Ändra ditt svar" in text and "Svara nu" in text and "Kramfors stadshus" in text
+    link = upcoming[0]["rsvp_url"].removeprefix("http://testserver")
+    assert "Ambassadörsträff" in client_of.get(link).content.decode()  # her own answer page
 
 
 def test_details_are_changed(client_of, anna):
