@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime
+from datetime import date, datetime
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from crm.privacy_notice import notice
 
 from . import abuse, services
 from .forms import NewLinkForm, ReferralForm, SignupForm
+from .normalize import display_phone
 from .services import ConfirmResult
 
 
@@ -159,8 +161,22 @@ def privacy(request):
     return render(request, "network/privacy.html", notice())
 
 
+# When the accessibility statement's assessment was last made (/tillganglighet/): change it with each new one.
+ACCESSIBILITY_ASSESSED = date(2026, 11, 27)
+
+
 def accessibility(request):
-    return render(request, "network/accessibility.html")
+    """The accessibility statement the Swedish law (DOS-lagen) asks for: how accessible the pages are, the known
+    shortcomings, when they were assessed, how to report a problem, and the supervisory authority (Digg)."""
+    return render(
+        request,
+        "network/accessibility.html",
+        {
+            "assessed": ACCESSIBILITY_ASSESSED,
+            "contact_email": settings.COORDINATOR_EMAIL,
+            "contact_phone": display_phone(settings.COORDINATOR_PHONE),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

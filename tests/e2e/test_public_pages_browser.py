@@ -553,3 +553,183 @@ def test_no_page_asks_for_something_that_is_not_there(browser, live_server, choi
         icon = page.evaluate("async () => (await fetch('/favicon.ico')).status")
     assert icon == 200
     assert missing == []
+
+
+# 8. Every public page, found in the URL configuration: axe, language, and no Content-Security-Policy violation ---
+
+
+def every_public_page() -> list[str]:
+    """Every public page a GET opens, read from the URL configuration (a page added later is included): those a
+    link's token opens with a real token of the kind it takes, and with a garbage one (the refused-link page)."""
+    from datetime import timedelta
+
+    from django.urls import URLResolver, get_resolver
+    from django.utils import timezone
+
+    from network import events
+    from network import services as people
+    from network.models import Event, RecruitmentContact
+
+    application = Application.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    ambassador = Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    start = timezone.now() + timedelta(days=7)
+    event = Event.objects.create(title="Träff", starts_at=start, ends_at=start + timedelta(hours=2), place="Kramfors")
+    contact = RecruitmentContact.objects.create(name="Bo Berg", email="bo@example.org")
+    unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
+    real_tokens = {
+        "application-confirm": token_make("confirm", application.pk),
+        "unsubscribe": unsubscribe,
+        "preferences": unsubscribe,
+        "rsvp": events.rsvp_token(event.pk, ambassador.pk),
+        "recommendation-objection": people.contact_objection_url(contact).rstrip("/").rsplit("/", 1)[1],
+    }
+    not_pages = ("admin/", "webhooks/", "i18n/", "healthz", "favicon.ico", "mina-sidor/mina-data.json")
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            else:
+                yield prefix + str(entry.pattern), entry.name
+
+    pages = []
+    for route, name in walk(get_resolver().url_patterns):
+        if route.startswith(not_pages):
+            continue
+        if "<str:token>" in route:
+            tokens = [real_tokens[name], "ogiltig"] if name in real_tokens else ["ogiltig"]
+            pages += ["/" + route.replace("<str:token>", token) for token in tokens]
+        else:
+            assert "<" not in route, f"{route}: give its parameters a value here"
+            pages.append("/" + route)
+    return [path for path in pages if Client().get(path).status_code != 405]  # POST-only: no page to show
+
+
+def watch_csp(page) -> list[str]:
+    """Collect every Content-Security-Policy violation the page reports, in the console and as events."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.expose_function("reportCspViolation", lambda text: violations.append(text))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " window.reportCspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"
+    )
+    return violations
+
+
+def submit_empty(page) -> bool:
+    """Send the page's form with its text fields empty (errors), if it has one that asks for text."""
+    form = page.locator("main form:has(input[type=email], input[type=text], input[type=tel], textarea)")
+    if form.count() == 0:
+        return False
+    form = form.first
+    for field in form.locator("input[type=email], input[type=text], input[type=tel], textarea").all():
+        if field.is_visible():
+            field.fill("")
+    time.sleep(MIN_FILL_SECONDS + 0.2)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    return True
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_public_page_empty_and_with_errors_passes_axe_with_no_csp_violation(browser, live_server, language):
+    with open_page(browser) as page:
+        violations = watch_csp(page)
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        pages = every_public_page()
+        assert "/tillganglighet/" in pages and "/mina-sidor/" in pages and len(pages) > 15
+        problems = {}
+        for path in pages:
+            response = page.goto(f"{live_server.url}{path}")
+            policy = response.headers.get("content-security-policy", "")
+            assert policy and "unsafe-inline" not in policy, (path, policy)
+            assert page.get_attribute("html", "lang") == language, path
+            assert page.locator("footer a[href='/tillganglighet/']").count() == 1, path
+            count, report = axe_violations(page)
+            if count:
+                problems[path] = report
+            if submit_empty(page):
+                count, report = axe_violations(page)
+                if count:
+                    problems[f"{path} with errors"] = report
+        page.wait_for_timeout(200)  # let late reports arrive
+    assert not problems, "\n".join(problems.values())
+    assert violations == [], violations
+
+
+def test_the_csp_harness_sees_a_violation(browser, live_server):
+    """The check itself: an inline style on a public page is blocked and reported."""
+    with open_page(browser) as page:
+        violations = watch_csp(page)
+        page.goto(f"{live_server.url}/tillganglighet/")
+        page.evaluate(
+            "() => document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')"
+        )
+        page.wait_for_function("() => true")
+        page.wait_for_timeout(300)
+        assert violations, "an inline style attribute was not reported"
+        assert (
+            page.evaluate("() => getComputedStyle(document.querySelector('main p:last-child')).color")
+            != "rgb(255, 0, 0)"
+        )
+
+
+def test_focus_is_visible_on_links_buttons_and_fields(page, live_server, choices):
+    page.goto(f"{live_server.url}/bli-ambassador/")
+    seen = set()
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        style = page.evaluate(
+            """() => { const e = document.activeElement, s = getComputedStyle(e);
+                       return [e.tagName.toLowerCase(), s.outlineStyle, parseFloat(s.outlineWidth)]; }"""
+        )
+        tag, outline, width = style
+        if tag == "body":  # past the last element, focus leaves the page for a moment
+            continue
+        assert outline != "none" and width >= 2, f"no visible focus on {tag}: {style}"
+        seen.add(tag)
+    assert {"a", "button", "input"} <= seen, seen
+
+
+def test_the_language_switch_names_its_language(page, live_server):
+    page.goto(f"{live_server.url}/bli-ambassador/")
+    assert page.get_attribute("html", "lang") == "sv"
+    assert page.get_attribute(TO_ENGLISH, "lang") == "en"
+
+
+def test_the_accessibility_statement_says_what_the_law_asks(page, live_server, settings):
+    page.goto(f"{live_server.url}/tillganglighet/")
+    text = page.inner_text("main")
+    assert "DOS-lagen" in text and "WCAG 2.1" in text
+    assert "Kända brister" in text  # known shortcomings
+    assert "2026" in text  # the date of the assessment
+    assert page.locator(f"main a[href='mailto:{settings.COORDINATOR_EMAIL}']").count() == 1  # how to report
+    assert page.locator("main a[href^='https://www.digg.se/']").count() == 1  # the supervisory authority
+
+
+def test_the_email_layout_passes_axe(page, live_server, choices):
+    """The HTML of an email as a mail program shows it (the confirmation email, through the real layout)."""
+    from network import services
+
+    services.application_submit(
+        first_name="Anna",
+        last_name="Lindqvist",
+        email_address="anna.mail@example.org",
+        phone="",
+        locality=choices["nyland"],
+        interests=[],
+        motivation="",
+        heard_about="",
+        language="sv",
+    )
+    from campaigns.emails import build_message
+
+    delivery = Delivery.objects.get(to_email="anna.mail@example.org")
+    message = build_message(delivery)
+    html = next(content for content, mimetype in message.alternatives if mimetype == "text/html")
+    page.set_content(html)
+    assert_no_axe_violations(page)
