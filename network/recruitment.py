@@ -215,7 +215,7 @@ def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[
     signup form; a contact still "identified" moves to "contacted". Returns (invited, skipped)."""
     now = now or timezone.now()
     invited = skipped = 0
-    for contact in contacts.select_for_update():
+    for contact in contacts.select_for_update(of=("self",)):  # the admin list joins nullable relations
         address = contact_email(contact)
         if not address or contact.status not in OPEN_STAGES or selectors.ambassador_by_email(address) is not None:
             skipped += 1
