@@ -173,7 +173,8 @@ class FollowUpDueFilter(admin.SimpleListFilter):
 @admin.register(RecruitmentContact)
 class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
     formfield_overrides = CLEAN_INPUT_OVERRIDES
-    list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on", "referred_by", "created"]
+    # What fits a 1280-pixel screen: who, how to reach them, where they are and the follow-up (the rest on the page).
+    list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on"]
     list_filter = [StageFilter, FollowUpDueFilter, "owner", "source", ("follow_up_on", admin.DateFieldListFilter)]
     list_editable = ["status", "follow_up_on"]
     list_select_related = ["referred_by", "owner"]

@@ -3,13 +3,16 @@ POST unsubscribes, and the RFC 8058 one-click POST from a mail program works wit
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from campaigns.models import Campaign, Unsubscribe
 from campaigns.selectors import campaign_report
 from campaigns.services import deliveries_send
-from network.models import Ambassador
+from network.models import Ambassador, Event
 from tests.conftest import body_html, body_text
 from tests.factories import AmbassadorFactory
 
@@ -126,7 +129,15 @@ def test_a_tampered_token_shows_a_400_page_and_changes_nothing(client, mail_prog
 
 
 def test_an_invitation_link_stops_invitations_only(smtp_server, mail_program, anna):
-    invitation = campaign(kind=Campaign.Kind.INVITATION, name="Inbjudan", subject="Välkommen på fika")
+    starts = timezone.now() + timedelta(days=7)
+    fika = Event.objects.create(title="Fika", starts_at=starts, ends_at=starts + timedelta(hours=1))
+    invitation = campaign(
+        kind=Campaign.Kind.INVITATION,
+        name="Inbjudan",
+        subject="Välkommen på fika",
+        event=fika,
+        body="[Svara här]({{ rsvp_url }})",
+    )
     deliveries_send(start(invitation))
     path = unsubscribe_path(smtp_server.recorder.wait_for(1)[0])
 

@@ -66,6 +66,8 @@ NOT_ABOUT_PEOPLE = {
     "axes.accessattempt": "the staff's login attempts (usernames)",
     "axes.accesslog": "the staff's logins (usernames)",
     "axes.accessfailurelog": "the staff's failed logins (usernames)",
+    "otp_static.staticdevice": "a member of staff's recovery codes (a device name, no ambassador's data)",
+    "otp_totp.totpdevice": "a member of staff's authenticator app (a device name, no ambassador's data)",
     "network.locality": "place names",
     "network.interest": "names of interests",
     "campaigns.sequence": "the name of an email sequence",

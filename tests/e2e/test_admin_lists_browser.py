@@ -20,7 +20,7 @@ WIDTH = 1280
 LISTS = {
     "ambassador": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Ambassadör sedan", "Källa"],
     "application": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Skickad", "Bekräftad"],
-    "recruitmentcontact": ["Namn", "Hur vi når personen", "Källa", "Status", "Följ upp den", "Tipsad av", "Skapad"],
+    "recruitmentcontact": ["Namn", "Hur vi når personen", "Källa", "Steg", "Följs upp av", "Följ upp den"],
 }
 
 
