@@ -41,6 +41,7 @@ def configure_environment() -> None:
     os.environ.setdefault("SITE_URL", "http://testserver")  # required with DEBUG off
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.setdefault("IMPORT_MAX_ROWS", "200000")  # the import benchmarks read 100k-row files
+    os.environ.setdefault("ADMIN_REQUIRE_2FA", "0")  # the admin benchmarks measure pages, not the second factor
     hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
     os.environ["DJANGO_ALLOWED_HOSTS"] = ",".join(dict.fromkeys([*hosts, "testserver"]))
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain http
