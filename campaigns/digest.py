@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network import selectors
+from network.normalize import display_phone
 
 from .models import Delivery
 from .outbox import email_queue
@@ -57,7 +58,7 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             "contacts": [
                 {
                     "name": c.name,
-                    "contact": c.contact,
+                    "contact": display_phone(c.contact),
                     "tipper": c.referrer_name,
                     "url": _admin_url("network_recruitmentcontact_change", c.pk),
                 }
@@ -66,7 +67,7 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             "follow_ups": [
                 {
                     "name": c.name,
-                    "contact": c.contact,
+                    "contact": display_phone(c.contact),
                     "due": c.follow_up_on.isoformat(),
                     "overdue": c.follow_up_on < today,
                     "url": _admin_url("network_recruitmentcontact_change", c.pk),
@@ -104,7 +105,7 @@ def follow_ups_due_queue(*, now: datetime | None = None) -> list[Delivery]:
                 "follow_ups": [
                     {
                         "name": c.name,
-                        "contact": c.contact or c.email or c.phone,
+                        "contact": display_phone(c.contact or c.email or c.phone),
                         "due": c.follow_up_on.isoformat(),
                         "overdue": c.follow_up_on < today,
                         "url": _admin_url("network_recruitmentcontact_change", c.pk),

@@ -22,6 +22,7 @@ from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
 from . import selectors
 from .models import Ambassador, Application, RecruitmentContact, StageChange
+from .normalize import display_phone
 
 Stage = RecruitmentContact.Status
 # Stages a contact is still being worked on in (followed up, moved on by applying).
@@ -63,7 +64,7 @@ def referral_submit(
             key=f"tip:{referral.pk}",
             context={
                 "name": referral.name,
-                "contact": referral.contact,
+                "contact": display_phone(referral.contact),
                 "note": referral.note,
                 "referrer_name": referral.referrer_name,
                 "referrer_email": referral.referrer_email,

@@ -147,3 +147,15 @@ def test_no_tip_email_when_notifications_are_off(client, settings):
 
 def test_the_setting_is_on_by_default(settings):
     assert settings.NOTIFY_COORDINATOR_OF_TIPS is True
+
+
+def test_a_phone_typed_any_way_is_shown_as_swedes_write_it_in_the_tip_email_and_the_digest(
+    client, published, django_capture_on_commit_callbacks
+):
+    with at(9, 12), django_capture_on_commit_callbacks(execute=True):
+        assert tip(client, contact="+46701112233").status_code == 302
+    assert "070-111 22 33" in build_message(Delivery.objects.get(template="tip_received")).body
+
+    with at(10, 7):
+        digest = campaign_services.coordinator_digest_queue()
+    assert [c["contact"] for c in digest.context["contacts"]] == ["070-111 22 33"]
