@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "network",
     "campaigns",
     "mypages",
+    "dashboard",  # the admin's start page and the monthly report; nothing imports it
 ]
 
 MIDDLEWARE = [
@@ -327,6 +328,8 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "network.tasks.send_event_reminders", "schedule": 900.0},
     # Retention (RETENTION_*): what has expired is erased or anonymised every night, the counts kept (crm.retention).
     "retention": {"task": "crm.tasks.retention_run", "schedule": crontab(hour=3, minute=0)},
+    # The coordinator's monthly report: the task runs every day and sends on the first weekday of the month only.
+    "monthly-report": {"task": "dashboard.tasks.monthly_report", "schedule": crontab(hour=8, minute=0)},
 }
 
 LOGGING = {

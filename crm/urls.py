@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     *(debug_urlpatterns if settings.DEBUG else []),
+    path("", include("dashboard.urls")),  # the dashboard's CSV export, under /admin/
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("network.urls")),

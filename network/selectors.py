@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Replace, TruncMonth
 
-from .models import Ambassador, Application, Event, RecruitmentContact, Registration
+from .models import Ambassador, Application, Event, Locality, RecruitmentContact, Registration
 
 
 def ambassador_by_email(email: str) -> Ambassador | None:
@@ -124,3 +124,108 @@ def person_events(ambassador: Ambassador, *, invited: set[int], now: datetime) -
         is_training=True, registrations__ambassador=ambassador, registrations__attended=True
     ).order_by("-starts_at")
     return [(event, answers.get(event.pk)) for event in upcoming], list(completed)
+
+
+# The dashboard's figures (dashboard/): counts made by the database, a fixed number of queries whatever the number
+# of rows. An ambassador is "new" in the month of their `member_since` (the day they became one: an approval sets
+# it, an import reads it from the member list); those without one are counted apart.
+
+
+def ambassador_numbers(*, today: date) -> dict:
+    """Ambassadors by status, those new this month and this year, the active ones without a locality and those
+    whose membership date is unknown. One query."""
+    month, year = today.replace(day=1), today.replace(month=1, day=1)
+    active = Q(status=Ambassador.Status.ACTIVE)
+    return Ambassador.objects.aggregate(
+        total=Count("pk"),
+        active=Count("pk", filter=active),
+        paused=Count("pk", filter=Q(status=Ambassador.Status.PAUSED)),
+        alumni=Count("pk", filter=Q(status=Ambassador.Status.ALUMNI)),
+        new_this_month=Count("pk", filter=Q(member_since__gte=month, member_since__lte=today)),
+        new_this_year=Count("pk", filter=Q(member_since__gte=year, member_since__lte=today)),
+        active_without_locality=Count("pk", filter=active & Q(locality__isnull=True)),
+        since_unknown=Count("pk", filter=Q(member_since__isnull=True)),
+    )
+
+
+def ambassadors_joined_by_month(*, since: date | None, until: date) -> list[dict]:
+    """How many became ambassadors each month, by source: [{"month": date, "source": str, "count": int}], oldest
+    first, months with nobody left out. From `since` (None: all time) to `until`, both included. One query."""
+    people = Ambassador.objects.filter(member_since__lte=until)
+    if since is not None:
+        people = people.filter(member_since__gte=since)
+    return list(
+        people.annotate(month=TruncMonth("member_since"))
+        .values("month", "source")
+        .annotate(count=Count("pk"))
+        .order_by("month", "source")
+    )
+
+
+def ambassadors_joined_before(day: date) -> int:
+    return Ambassador.objects.filter(member_since__lt=day).count()
+
+
+def ambassadors_by_locality() -> list[dict]:
+    """Every locality of the municipality's list (or with ambassadors) and its number of active ambassadors, by
+    name: [{"pk", "name", "ambassadors"}]. A locality with none is in the list with 0. One query."""
+    return list(
+        Locality.objects.annotate(
+            ambassadors=Count("ambassador", filter=Q(ambassador__status=Ambassador.Status.ACTIVE))
+        )
+        .filter(Q(is_public=True) | Q(ambassadors__gt=0))
+        .order_by("name")
+        .values("pk", "name", "ambassadors")
+    )
+
+
+def applications_awaiting_review() -> int:
+    return Application.objects.filter(status=Application.Status.CONFIRMED).count()
+
+
+def recruitment_funnel(*, since: datetime | None, until: datetime) -> dict:
+    """From recommendation to ambassador, for what came in between `since` (None: all time) and `until`: the
+    recruitment contacts created, the applications sent, those confirmed by email, those approved. Two queries."""
+    window = Q(created_at__lt=until) & (Q(created_at__gte=since) if since is not None else Q())
+    counts = Application.objects.filter(window).aggregate(
+        applications=Count("pk"),
+        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
+        approved=Count("pk", filter=Q(status=Application.Status.APPROVED)),
+    )
+    return {"contacts": RecruitmentContact.objects.filter(window).count(), **counts}
+
+
+def next_event(*, now: datetime) -> Event | None:
+    """The next event to start, with its answers counted (`yes`, `waitlist`, `no`). One query."""
+    answer = Registration.Answer
+    return (
+        Event.objects.filter(starts_at__gte=now)
+        .annotate(
+            yes=Count("registrations", filter=Q(registrations__answer=answer.YES)),
+            waitlist=Count("registrations", filter=Q(registrations__answer=answer.WAITLIST)),
+            no=Count("registrations", filter=Q(registrations__answer=answer.NO)),
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+
+
+def training_completion(*, since: datetime | None, now: datetime, limit: int = 12) -> dict:
+    """The last `limit` trainings held (started before `now`, from `since`), oldest first, each with its yes answers
+    and who attended; and how many active ambassadors have completed a training at all. Two queries."""
+    trainings = Event.objects.filter(is_training=True, starts_at__lt=now)
+    if since is not None:
+        trainings = trainings.filter(starts_at__gte=since)
+    rows = list(
+        trainings.annotate(
+            registered=Count("registrations", filter=Q(registrations__answer=Registration.Answer.YES)),
+            attended=Count("registrations", filter=Q(registrations__attended=True)),
+        )
+        .order_by("-starts_at", "-pk")
+        .values("pk", "title", "starts_at", "registered", "attended")[:limit]
+    )
+    completed = Registration.objects.filter(event__is_training=True, attended=True).values("ambassador_id")
+    counts = Ambassador.objects.filter(status=Ambassador.Status.ACTIVE).aggregate(
+        active=Count("pk"), trained=Count("pk", filter=Q(pk__in=completed))
+    )
+    return {"trainings": rows[::-1], **counts}
