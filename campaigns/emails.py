@@ -6,6 +6,7 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -24,13 +25,19 @@ from .merge import markdown_html, markdown_text, merge, merge_values
 from .models import Campaign, Delivery
 
 
+@lru_cache(maxsize=8)
+def _address(mailbox_text: str) -> str:
+    return parseaddr(mailbox_text)[1]
+
+
 def message_id(delivery_id: int) -> str:
     """The same for every attempt, so a resend after a crash is recognisable as the same message."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    domain = _address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "localhost"
     digest = salted_hmac("campaigns.message-id", str(delivery_id)).hexdigest()[:16]
     return f"<{delivery_id}.{digest}@{domain}>"
 
 
+@lru_cache(maxsize=256)  # a pure function; the sender and Reply-To repeat in every message
 def mailbox(name: str, address: str) -> str:
     """`name <address>` for a From or To header.
 
@@ -141,9 +148,22 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
     )
 
 
-def campaign_message(delivery: Delivery, connection=None, *, preview: bool = False) -> EmailMultiAlternatives:
+class CampaignContent(NamedTuple):
+    """What a campaign message is made of for one recipient, before it becomes MIME (see campaign_message)."""
+
+    subject: str
+    text: str
+    html: str
+    from_email: str
+    to: str
+    reply_to: list[str]
+    headers: dict[str, str]
+
+
+def campaign_content(delivery: Delivery, *, preview: bool = False) -> CampaignContent:
     """The campaign as `delivery`'s recipient gets it. With `preview` (the admin's preview, never sent) the
-    recipient's merge fields are filled in, but the unsubscribe link is the inert one of a test copy."""
+    recipient's merge fields are filled in, but the unsubscribe link is the inert one of a test copy.
+    campaign_message makes it an EmailMessage; campaigns.wire writes the same bytes without one (SMTP)."""
     campaign = delivery.campaign
     subject, text, html = campaign_templates(campaign.pk, campaign.updated_at, delivery.language)
     if not delivery.is_test and delivery.ambassador_id:
@@ -164,12 +184,13 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
     subject = collapse_spaces(merge(subject, values))
     if delivery.is_test and not preview:
         subject = f"[TEST] {subject}"
-    from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    message = EmailMultiAlternatives(
+    from_address = _address(settings.DEFAULT_FROM_EMAIL)
+    return CampaignContent(
         subject=subject,
-        body=merge(text, values),
+        text=merge(text, values),
+        html=merge(html, values, html=True),
         from_email=mailbox(campaign.sender_name, from_address),
-        to=[mailbox(delivery.to_name, delivery.to_email)],
+        to=mailbox(delivery.to_name, delivery.to_email),
         reply_to=reply_to(delivery.language),
         headers={
             "Message-ID": message_id(delivery.pk),
@@ -178,9 +199,22 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
             "List-Id": f"{campaign.get_kind_display()} <{campaign.kind}.{urlparse(settings.SITE_URL).hostname}>",
             "Precedence": "bulk",
         },
+    )
+
+
+def campaign_message(delivery: Delivery, connection=None, *, preview: bool = False) -> EmailMultiAlternatives:
+    """The campaign as `delivery`'s recipient gets it, as an EmailMessage (see campaign_content)."""
+    content = campaign_content(delivery, preview=preview)
+    message = EmailMultiAlternatives(
+        subject=content.subject,
+        body=content.text,
+        from_email=content.from_email,
+        to=[content.to],
+        reply_to=content.reply_to,
+        headers=content.headers,
         connection=connection,
     )
-    message.attach_alternative(merge(html, values, html=True), "text/html")
+    message.attach_alternative(content.html, "text/html")
     return message
 
 

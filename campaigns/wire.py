@@ -1,0 +1,160 @@
+"""Campaign messages straight to the wire over Django's SMTP backend: the bytes `EmailMessage.message()` would make,
+written without building a MIME tree per recipient.
+
+Django builds each message as a tree of `email.mime` objects and flattens it (`as_bytes`), folding and encoding
+every header and walking every part: most of the time a newsletter takes. Here the frame is made once per process
+(the part headers of each transfer encoding, one multipart boundary) and, per recipient, only what differs is made
+with Django's and the standard library's own functions, so the result is the same bytes:
+- each header: `forbid_multi_line_headers` (RFC 2047 for text outside ASCII, `sanitize_address` for addresses
+  outside ASCII, newlines refused) then the compat32 policy's `fold_binary`, as the generator does; values that
+  repeat (From, Reply-To, List-Id, the Date of this second) are folded once;
+- each text part: its UTF-8 text with every line ending written CRLF, under the part headers of `7bit` (ASCII) or
+  `8bit`, as Django's SafeMIMEText and the BytesGenerator do; a part with a line over 998 bytes (which Django sends
+  quoted-printable) is made by Django's own SafeMIMEText;
+- the boundary: one per process, replaced for a message whose text holds it.
+
+The values themselves (merge fields with their fallbacks, HTML-escaped in the HTML part; the unsubscribe link; the
+Message-ID) come from `campaigns.emails.campaign_content`, the same function the EmailMessage path uses.
+tests/campaigns/test_wire.py compares both paths, bytes and parsed, for hostile and long names.
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy as email_policy
+from email.generator import BytesGenerator, Generator
+from email.utils import formatdate
+from functools import lru_cache
+from io import BytesIO
+
+from django.conf import settings
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import (
+    RFC5322_EMAIL_LINE_LENGTH_LIMIT,
+    SafeMIMEText,
+    forbid_multi_line_headers,
+    sanitize_address,
+)
+
+from .emails import CampaignContent, campaign_content
+from .models import Delivery
+
+POLICY = email_policy.compat32.clone(linesep="\r\n")
+NEWLINES = re.compile(r"\r\n|\r|\n")  # what the generator writes as line breaks (email.generator.NLCRE)
+SKIPPED_EXTRA = {"from", "to", "cc", "reply-to"}  # EmailMessage.message() sets these itself
+
+
+def supported(connection) -> bool:
+    """Only Django's own SMTP backend: a subclass may sign or change messages in its _send."""
+    return type(connection) is SMTPBackend
+
+
+@lru_cache(maxsize=4)
+def _part_headers(subtype: str, ascii_only: bool) -> bytes:
+    """The headers Django writes for a text part that is not quoted-printable: 7bit when ASCII, else 8bit."""
+    part = SafeMIMEText("a" if ascii_only else "å", subtype, "utf-8")
+    return _flatten(part).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+
+
+def _flatten(message) -> bytes:
+    out = BytesIO()
+    BytesGenerator(out, mangle_from_=False).flatten(message, linesep="\r\n")
+    return out.getvalue()
+
+
+class Wire:
+    """Writes campaign deliveries as SMTP bytes; one per worker batch (it caches folded headers)."""
+
+    def __init__(self):
+        self.encoding = settings.DEFAULT_CHARSET
+        if self.encoding.lower() != "utf-8":  # the frame below is for UTF-8 (Django's default)
+            raise ValueError("DEFAULT_CHARSET must be utf-8 for the wire path")
+        self.boundary = Generator._make_boundary()
+        self.folded: dict[tuple[str, str], bytes] = {}
+        self.senders: dict[str, str] = {}
+
+    def header(self, name: str, value: str) -> bytes:
+        key = (name, value)
+        folded = self.folded.get(key)
+        if folded is None:
+            folded = POLICY.fold_binary(*forbid_multi_line_headers(name, value, self.encoding))
+            if name.lower() in ("from", "reply-to", "list-id", "list-unsubscribe-post", "precedence", "date"):
+                if len(self.folded) > 64:
+                    self.folded.clear()
+                self.folded[key] = folded
+        return folded
+
+    def part(self, text: str, subtype: str) -> bytes:
+        if any(
+            len(line.encode(errors="surrogateescape")) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in text.splitlines()
+        ):
+            return _flatten(SafeMIMEText(text, subtype, self.encoding))  # quoted-printable, as Django sends it
+        return _part_headers(subtype, text.isascii()) + NEWLINES.sub("\r\n", text).encode("utf-8")
+
+    def message_bytes(self, content: CampaignContent) -> bytes:
+        """`EmailMultiAlternatives(...).message().as_bytes(linesep="\\r\\n")` for the content, but the boundary."""
+        boundary = self.boundary
+        if boundary in content.text or boundary in content.html:
+            boundary = Generator._make_boundary(content.text + content.html)
+        headers = [
+            self.header("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+            b"MIME-Version: 1.0\r\n",
+            self.header("Subject", content.subject),
+            self.header("From", content.from_email),
+            self.header("To", content.to),
+        ]
+        if content.reply_to:
+            headers.append(self.header("Reply-To", ", ".join(content.reply_to)))
+        names = {name.lower() for name in content.headers}
+        if "date" not in names:
+            headers.append(self.header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
+        if "message-id" not in names:
+            raise ValueError("a campaign message has its own Message-ID")
+        for name, value in content.headers.items():
+            if name.lower() not in SKIPPED_EXTRA:
+                headers.append(self.header(name, value))
+        mark = f"--{boundary}".encode()
+        return b"".join(
+            [
+                *headers,
+                b"\r\n",
+                mark + b"\r\n",
+                self.part(content.text, "plain"),
+                b"\r\n" + mark + b"\r\n",
+                self.part(content.html, "html"),
+                b"\r\n" + mark + b"--\r\n",
+            ]
+        )
+
+    def envelope_sender(self, from_email: str) -> str:
+        sender = self.senders.get(from_email)
+        if sender is None:
+            sender = self.senders[from_email] = sanitize_address(from_email, self.encoding)
+        return sender
+
+    def message(self, delivery: Delivery, connection) -> WireMessage:
+        content = campaign_content(delivery)
+        if not content.text:  # Django leaves an empty text part out: a structure this frame does not have
+            raise NotImplementedError
+        return WireMessage(
+            connection,
+            self.envelope_sender(content.from_email),
+            # The envelope needs the address only (smtplib sends RCPT TO:<address>): made from the address alone,
+            # it is what Django's sanitize_address of the whole mailbox gives, without parsing the name again.
+            sanitize_address(("", delivery.to_email), self.encoding),
+            self.message_bytes(content),
+        )
+
+
+class WireMessage:
+    """One campaign message as bytes, sent like EmailMessage.send() over the backend's open SMTP session."""
+
+    anymail_status = None
+
+    def __init__(self, connection, sender: str, recipient: str, data: bytes):
+        self.connection, self.sender, self.recipient, self.data = connection, sender, recipient, data
+
+    def send(self) -> None:
+        self.connection.open()  # a no-op while the session lasts
+        # The same call as Django's SMTP backend makes, so the same smtplib errors reach outbox._classify.
+        self.connection.connection.sendmail(self.sender, [self.recipient], self.data)
