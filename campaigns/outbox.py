@@ -25,6 +25,10 @@ from django.utils import timezone
 from network.models import Ambassador
 
 from .emails import build_message
+from .esp_batch import REFUSED as BATCH_REFUSED
+from .esp_batch import SENT as BATCH_SENT
+from .esp_batch import Batch
+from .esp_batch import supported as batch_supported
 from .models import Campaign, Delivery, SendClock, Suppression
 from .selectors import PREFERENCE
 from .wire import Wire
@@ -317,13 +321,16 @@ def _send_claimed(
     skipped: dict[str, list[int]] = {}
     retries = []
     wire = Wire() if wire_supported(connection) else None
+    # Campaign messages to an ESP that takes a batch go in one call per claim; under a rate limit one by one.
+    batch = Batch(connection) if batch_supported(connection) and not RateClock.limited() else None
     try:  # whatever stops the loop (the database gone for good), what went out is recorded first
         for delivery in claim.deliveries:
             if reason := _skip_reason(delivery, suppressed):
                 skipped.setdefault(reason, []).append(delivery.pk)
                 continue
+            batched = batch is not None and delivery.campaign_id is not None
             try:
-                message = _message(delivery, connection, wire)
+                message = batch.entry(delivery) if batched else _message(delivery, connection, wire)
             except Exception as error:  # noqa: BLE001 - one bad template or row must not stop the others
                 logger.exception("Delivery %s could not be rendered", delivery.pk)
                 claim.finish(delivery, Delivery.Status.FAILED, last_error=f"render: {error}"[:2000], claim_token=None)
@@ -331,6 +338,11 @@ def _send_claimed(
             if clock is not None:
                 clock.wait()
             if not claim.holds(delivery):  # the lease ran out while we waited: someone else sends it now
+                continue
+            if batched:
+                if not batch.fits(delivery):
+                    retries += _send_batch(claim, batch, connection, now)
+                batch.add(delivery, message)
                 continue
             try:
                 connection.open()  # a no-op while the session lasts; a fresh one after an error
@@ -341,6 +353,8 @@ def _send_claimed(
                 continue
             status = getattr(message, "anymail_status", None)
             claim.sent_one(delivery, (status.message_id or "") if status else "")
+        if batch:
+            retries += _send_batch(claim, batch, connection, now)
     finally:
         claim.record_sent()
     for reason, skipped_ids in skipped.items():
@@ -348,6 +362,33 @@ def _send_claimed(
             status=Delivery.Status.SKIPPED, last_error=reason, claim_token=None
         )
     return retries
+
+
+def _send_batch(claim: _Claim, batch: Batch, connection, now: datetime) -> list[tuple[int, float]]:
+    """Send a gathered batch in one call and record each recipient's result: accepted → sent with the ESP's id;
+    refused as invalid or rejected → failed and suppressed (as AnymailRecipientsRefused is one by one); any other
+    answer → failed. When the call itself fails, every row is sorted by _classify, as if sent one by one."""
+    batch.keep(claim.holds)  # rows the sweeper took back meanwhile are not ours to send
+    items = batch.take()
+    if not items:
+        return []
+    try:
+        results = batch.send(items)
+    except Exception as error:  # noqa: BLE001 - sorted by _classify
+        retries = []
+        for delivery, _entry in items:
+            if (delay := _failed(claim, delivery, error, connection, now)) is not None:
+                retries.append((delivery.pk, delay))
+        return retries
+    for delivery, status, esp_id, error in results:
+        if status in BATCH_SENT:
+            claim.sent_one(delivery, esp_id)
+            continue
+        reason = f"{connection.esp_name} batch: {status} {error}".strip()[:2000]
+        claim.finish(delivery, Delivery.Status.FAILED, last_error=reason, claim_token=None)
+        if status in BATCH_REFUSED:
+            suppression_add(email=delivery.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=reason[:500])
+    return []
 
 
 def _message(delivery: Delivery, connection, wire: Wire | None):
