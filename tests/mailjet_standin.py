@@ -103,6 +103,8 @@ class MailjetStandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+            wbufsize = -1  # the answer leaves in one write (flushed after each request), no Nagle delay in between
+            disable_nagle_algorithm = True
 
             def do_POST(self):  # noqa: N802 - the name http.server calls
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))

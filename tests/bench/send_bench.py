@@ -5,6 +5,8 @@
 - `send_100k`: ours at 100,000; throughput against the 10k figure and the workers' peak memory against theirs.
 - `send_vs_peers`: ours against django-mailer and django-post-office sending the same messages (run in a child
   process with tests/bench/peer_settings.py, see peers_bench.py).
+- `send_esp_10k`: the campaign through anymail's Mailjet backend to a loopback stand-in taking 20 ms per call: one
+  call per claimed chunk (campaigns.esp_batch) against one call per message (see esp_line).
 
 One SMTP sink (tests/bench/sink.py) in its own process serves every arm. "Ours" starts two fresh
 `celery -A crm worker --pool=solo` processes on the bench queue (Redis when CELERY_BROKER_URL is set, else the
@@ -100,6 +102,7 @@ def run(scale: int = 1) -> None:
             f" ({len(messages)} messages each; ratio = ours / the faster peer)",
             flush=True,
         )
+        esp_line(small)
     finally:
         sink.stop()
 
@@ -181,6 +184,84 @@ def wait_for_sink(port: int, count: int, workers=(), timeout: float | None = Non
         if time.monotonic() > deadline:
             raise RuntimeError(f"the sink holds {stat['messages']} of {count} messages after {timeout:.0f} s")
         time.sleep(0.05)
+
+
+# The ESP ------------------------------------------------------------------------------------------------------
+
+ESP_DELAY = 0.020  # seconds the stand-in takes per API call
+ESP_SAMPLE = 10  # the one-call-per-message arm sends every 10th message (at 20 ms a call, 10k would take 200 s)
+
+
+def esp_line(count: int) -> None:
+    """`send_esp_10k`: the campaign through anymail's Mailjet backend to the loopback stand-in (tests/mailjet_standin.py,
+    20 ms per call), in this process, batches of EMAIL_BATCH_SIZE as the send task gets them: one call per claimed
+    chunk against one call per message (outbox with batching off, on a sample of the same rows)."""
+    from django.conf import settings
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from campaigns import outbox
+    from campaigns.models import Campaign, Delivery, Segment
+    from tests.mailjet_standin import MailjetStandIn
+
+    wipe()
+    add_active_ambassadors(count, "esp")
+    campaign = Campaign.objects.create(
+        name=f"Vårbrevet ESP {count}",
+        subject="Hej {{ first_name }}, nytt från ambassadörsnätverket i Kramfors",
+        preheader="Träff i Nyland, filmer att dela och sommarjobb",
+        body=BODY,
+        segment=Segment.objects.create(name="Alla aktiva"),
+        status=Campaign.Status.SENDING,
+        started_at=timezone.now(),
+        fanned_out_at=timezone.now(),
+    )
+    from network.models import Ambassador
+
+    Delivery.objects.bulk_create(
+        Delivery(template="campaign", campaign=campaign, ambassador_id=pk, to_email=email, to_name=f"{first} {last}")
+        for pk, email, first, last in Ambassador.objects.values_list("pk", "email", "first_name", "last_name")
+    )
+    analyze()
+    ids = list(Delivery.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True))
+    size = settings.EMAIL_BATCH_SIZE
+
+    def send(chosen: list[int], esp: MailjetStandIn) -> float:
+        start = time.perf_counter()
+        for first in range(0, len(chosen), size):
+            retries = outbox.deliveries_send(chosen[first : first + size])
+            if retries:
+                raise RuntimeError(f"send_esp: {len(retries)} retries")
+        seconds = time.perf_counter() - start
+        sent = Delivery.objects.filter(pk__in=chosen, status=Delivery.Status.SENT).count()
+        if sent != len(chosen) or esp.messages != len(chosen):
+            raise RuntimeError(f"send_esp: {sent} rows sent, {esp.messages} at the stand-in, of {len(chosen)}")
+        return len(chosen) / seconds
+
+    with MailjetStandIn(delay=ESP_DELAY, keep=False) as esp:
+        with override_settings(EMAIL_BACKEND="anymail.backends.mailjet.EmailBackend", ANYMAIL=esp.settings()):
+            batched = send(ids, esp)
+            batched_calls = esp.calls
+    sample = ids[::ESP_SAMPLE]
+    Delivery.objects.filter(pk__in=sample).update(status=Delivery.Status.QUEUED, claim_token=None, esp_message_id="")
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)  # the batched arm finished it
+    supported = outbox.batch_supported
+    outbox.batch_supported = lambda connection: False
+    try:
+        with MailjetStandIn(delay=ESP_DELAY, keep=False) as esp:
+            with override_settings(EMAIL_BACKEND="anymail.backends.mailjet.EmailBackend", ANYMAIL=esp.settings()):
+                single = send(sample, esp)
+                single_calls = esp.calls
+    finally:
+        outbox.batch_supported = supported
+    print(
+        f"send_esp_{size_label(count)}: ratio={batched / single:.2f} batched={batched:.0f} msg/s"
+        f" one_call_each={single:.0f} msg/s (anymail's Mailjet backend to a loopback stand-in answering in"
+        f" {ESP_DELAY * 1000:.0f} ms per call; one process, batches of {size}; batched: {count} messages in"
+        f" {batched_calls} calls; one call each: {len(sample)} of them, {single_calls} calls)",
+        flush=True,
+    )
+    wipe()
 
 
 # The limit ----------------------------------------------------------------------------------------------------
