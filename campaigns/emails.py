@@ -173,8 +173,8 @@ def campaign_content(delivery: Delivery, *, preview: bool = False) -> CampaignCo
         values = {"first_name": first, "last_name": last, "full_name": delivery.to_name, "locality": ""}
     if delivery.is_test or preview:
         link = inert_unsubscribe_url()
-    else:
-        link = unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk)
+    else:  # opens in the reader's language, as every link we email
+        link = with_language(unsubscribe_url(delivery.ambassador_id, campaign.kind, campaign.pk), delivery.language)
     values["unsubscribe_url"] = link
     if campaign.event_id:
         if delivery.is_test or preview or not delivery.ambassador_id:

@@ -192,3 +192,19 @@ def test_an_unsubscribe_from_a_campaigns_message_counts_in_that_campaigns_report
     newsletter, path = sent
     one_click(mail_program, path)
     assert campaign_report(newsletter)["unsubscribed"] == 1
+
+
+def test_an_english_readers_unsubscribe_link_opens_in_english_and_one_click_still_works(
+    smtp_server, mail_program, client
+):
+    reader = AmbassadorFactory(first_name="Emma", email="emma@example.se", language="en")
+    deliveries_send(start(campaign()))
+    header = str(smtp_server.recorder.wait_for(1)[0]["List-Unsubscribe"]).strip()[1:-1]
+    assert header.endswith("?lang=en")
+    link = header.removeprefix("http://testserver")
+
+    page = client.get(link, follow=True)
+    assert page.status_code == 200 and page.context["LANGUAGE_CODE"] == "en"
+
+    assert one_click(mail_program, link).status_code == 200  # a mail program's POST keeps the parameter
+    assert fresh(reader).wants_newsletters is False
