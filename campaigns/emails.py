@@ -236,6 +236,8 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
         connection=connection,
     )
     message.attach_alternative(html, "text/html")
-    if "ics" in delivery.context:  # an event's confirmation: the event for the calendar (RFC 5545)
-        message.attach("event.ics", delivery.context["ics"], "text/calendar")
+    # Files that belong to the email, e.g. an event's .ics (RFC 5545) or the monthly report's figures (CSV):
+    # [filename, content, MIME type] each, written with the row like the rest of its context.
+    for filename, content, mimetype in delivery.context.get("attachments", []):
+        message.attach(filename, content, mimetype)
     return message

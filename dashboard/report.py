@@ -13,6 +13,7 @@ from django.utils import formats, timezone, translation
 
 from campaigns.services import email_queue
 
+from .export import figures_csv
 from .figures import dashboard
 
 PERIOD = "12m"
@@ -50,6 +51,8 @@ def monthly_report_queue(*, now: datetime | None = None):
             ],
             "dashboard_url": f"{settings.SITE_URL}{reverse('admin:index')}?period={PERIOD}",
             "export_url": f"{settings.SITE_URL}{reverse('dashboard-export')}?period={PERIOD}",
+            # The same figures as a spreadsheet, ready to forward to the steering group.
+            "attachments": [[f"ambassadorsnatverket-{today:%Y-%m}.csv", figures_csv(board), "text/csv"]],
         }
     return email_queue(
         template="monthly_report",

@@ -169,6 +169,11 @@ def _context(event: Event, ambassador: Ambassador, **extra) -> dict:
     }
 
 
+def calendar_file(event: Event, now: datetime) -> list[str]:
+    """The event as an attachment for the outbox: [filename, content, MIME type]."""
+    return ["event.ics", event_ics(event, now=now), "text/calendar"]
+
+
 def _mail(template: str, event: Event, ambassador: Ambassador, *, key: str | None = None, **context) -> None:
     if not ambassador.email:
         return
@@ -214,7 +219,7 @@ def registration_answer(*, event_id: int, ambassador_id: int, answer: str, now: 
         registration.answer, registration.answered_at = new, now
         registration.save()
         if new == YES:
-            _mail("event_confirmation", event, ambassador, ics=event_ics(event, now=now))
+            _mail("event_confirmation", event, ambassador, attachments=[calendar_file(event, now)])
         elif new == NO and previous == YES:
             waitlist_promote(event=event, now=now)
     return Outcome(new)
@@ -235,7 +240,7 @@ def waitlist_promote(*, event: Event, now: datetime | None = None) -> int:
         if first is None:
             break
         Registration.objects.filter(pk=first.pk).update(answer=YES)
-        _mail("event_promoted", event, first.ambassador, ics=event_ics(event, now=now))
+        _mail("event_promoted", event, first.ambassador, attachments=[calendar_file(event, now)])
         moved += 1
     return moved
 

@@ -328,6 +328,9 @@ def test_the_monthly_report_renders_its_tables(network):
     assert "Aktiva ambassadörer: 6" in message.body and "Tomby | 0" in message.body
     html = message.alternatives[0][0]
     assert '<th scope="col"' in html and "Rekryteringstratten" in html and "/admin/dashboard/export.csv" in html
+    ((filename, content, mimetype),) = message.attachments  # the figures, ready to forward
+    assert (filename, mimetype) == ("ambassadorsnatverket-2026-03.csv", "text/csv")
+    assert content.startswith("\ufeff") and '"Aktiva ambassadörer"' in content
 
 
 def test_the_beat_runs_the_report_task_every_day_at_eight():

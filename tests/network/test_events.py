@@ -151,7 +151,7 @@ def test_a_cancellation_moves_the_first_on_the_waiting_list_up_with_exactly_one_
     assert answers == {anna.pk: NO, bo.pk: YES, cecilia.pk: WAITLIST}
     new = Delivery.objects.order_by("pk")[before:]
     assert [(d.template, d.ambassador_id) for d in new] == [("event_promoted", bo.pk)]
-    assert "ics" in new[0].context
+    assert [name for name, _content, _type in new[0].context["attachments"]] == ["event.ics"]
 
 
 def test_the_same_answer_twice_sends_nothing_more(client):
