@@ -105,6 +105,7 @@ def test_after_the_deadline_nothing_changes(client):
         token_make("unsubscribe", [1, "newsletter", None]),  # signed, for another purpose
         token_make("confirm", 1),
     ],
+    ids=["nonsense", "tampered", "unsubscribe-token", "confirm-token"],  # the tokens carry a time: not ids
 )
 def test_tampered_or_foreign_tokens_get_a_clear_400_and_change_nothing(client, token):
     event, anna = make_event(), AmbassadorFactory()
