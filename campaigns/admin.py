@@ -3,8 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.forms import (
     CharField,
     CheckboxSelectMultiple,
@@ -32,9 +30,12 @@ from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Sup
 from .selectors import (
     audience,
     audience_of,
+    campaign_failed_rows,
     campaign_progress,
     campaign_report,
+    campaign_sample_recipients,
     campaign_status_text,
+    campaigns_with_row_counts,
     members_matching,
 )
 
@@ -339,15 +340,7 @@ class CampaignAdmin(admin.ModelAdmin):
     change_form_template = "admin/campaigns/campaign/change_form.html"
 
     def get_queryset(self, request):
-        def count(status: str):
-            rows = Delivery.objects.filter(campaign=OuterRef("pk"), is_test=False, status=status)
-            return Coalesce(Subquery(rows.values("campaign").annotate(n=Count("pk")).values("n")), 0)
-
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(rows_sent=count(Delivery.Status.SENT), rows_failed=count(Delivery.Status.FAILED))
-        )
+        return campaigns_with_row_counts(super().get_queryset(request))
 
     @admin.display(description=_("status"), ordering="status")
     def status_text(self, campaign: Campaign) -> str:
@@ -388,16 +381,9 @@ class CampaignAdmin(admin.ModelAdmin):
                 "may_duplicate": self.has_add_permission(request),
                 "may_unschedule": campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED)
                 and campaign.started_at is None,
-                "failed": campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:200]
-                if may_see_deliveries
-                else [],
+                "failed": campaign_failed_rows(campaign) if may_see_deliveries else [],
                 "tracking": settings.EMAIL_TRACKING,
-                "recipients": (
-                    Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:50]
-                    or audience(campaign.segment, campaign.kind).recipients[:50]
-                )
-                if may_see_people
-                else None,
+                "recipients": campaign_sample_recipients(campaign) if may_see_people else None,
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -307,3 +308,25 @@ def newsletter_results(*, limit: int = 6) -> list[dict]:
         campaign | counts.get(campaign["pk"], empty) | {"unsubscribed": unsubscribed.get(campaign["pk"], 0)}
         for campaign in campaigns
     ]
+
+
+def campaigns_with_row_counts(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """Each campaign with `rows_sent` and `rows_failed` (not test copies), counted in the database: for lists."""
+
+    def count(status: str):
+        rows = Delivery.objects.filter(campaign=OuterRef("pk"), is_test=False, status=status)
+        return Coalesce(Subquery(rows.values("campaign").annotate(n=Count("pk")).values("n")), 0)
+
+    return campaigns.annotate(rows_sent=count(Delivery.Status.SENT), rows_failed=count(Delivery.Status.FAILED))
+
+
+def campaign_failed_rows(campaign: Campaign, limit: int = 200) -> QuerySet[Delivery]:
+    return campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:limit]
+
+
+def campaign_sample_recipients(campaign: Campaign, limit: int = 50) -> QuerySet[Ambassador]:
+    """Whom the preview can show the campaign as: its recipients once fanned out, else its audience now."""
+    return (
+        Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:limit]
+        or audience(campaign.segment, campaign.kind).recipients[:limit]
+    )
