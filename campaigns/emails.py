@@ -239,5 +239,7 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
     # Files that belong to the email, e.g. an event's .ics (RFC 5545) or the monthly report's figures (CSV):
     # [filename, content, MIME type] each, written with the row like the rest of its context.
     for filename, content, mimetype in delivery.context.get("attachments", []):
-        message.attach(filename, content, mimetype)
+        # Text stays text (Django encodes it); anything else goes as UTF-8 bytes, or Python's email package would
+        # write it as Latin-1 with escapes (an SVG's "Å" and "–").
+        message.attach(filename, content if mimetype.startswith("text/") else content.encode(), mimetype)
     return message

@@ -51,8 +51,11 @@ def monthly_report_queue(*, now: datetime | None = None):
             ],
             "dashboard_url": f"{settings.SITE_URL}{reverse('admin:index')}?period={PERIOD}",
             "export_url": f"{settings.SITE_URL}{reverse('dashboard-export')}?period={PERIOD}",
-            # The same figures as a spreadsheet, ready to forward to the steering group.
-            "attachments": [[f"ambassadorsnatverket-{today:%Y-%m}.csv", figures_csv(board), "text/csv"]],
+            # The same figures as a spreadsheet and the charts as images, ready to forward to the steering group.
+            "attachments": [
+                [f"ambassadorsnatverket-{today:%Y-%m}.csv", figures_csv(board), "text/csv"],
+                *([f"{chart.key}.svg", str(chart.svg), "image/svg+xml"] for chart in board.charts if chart.svg),
+            ],
         }
     return email_queue(
         template="monthly_report",

@@ -3,6 +3,8 @@ without ambassadors, a bounded number of queries, the monthly report, Swedish, a
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -328,9 +330,17 @@ def test_the_monthly_report_renders_its_tables(network):
     assert "Aktiva ambassadörer: 6" in message.body and "Tomby | 0" in message.body
     html = message.alternatives[0][0]
     assert '<th scope="col"' in html and "Rekryteringstratten" in html and "/admin/dashboard/export.csv" in html
-    ((filename, content, mimetype),) = message.attachments  # the figures, ready to forward
+    (filename, content, mimetype), *charts = message.attachments  # the figures and the charts, ready to forward
     assert (filename, mimetype) == ("ambassadorsnatverket-2026-03.csv", "text/csv")
     assert content.startswith("\ufeff") and '"Aktiva ambassadörer"' in content
+    assert {name for name, _svg, _type in charts} >= {"funnel.svg", "coverage.svg"}
+    sent = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
+    images = [
+        part.get_payload(decode=True).decode() for part in sent.walk() if part.get_content_type() == "image/svg+xml"
+    ]
+    assert len(images) == len(charts)
+    assert all(svg.startswith("<svg") and "<title" in svg for svg in images)
+    assert any("Rekryteringstratten: från kontakt till ambassadör" in svg for svg in images)  # Å, Ä, Ö intact
 
 
 def test_the_beat_runs_the_report_task_every_day_at_eight():
