@@ -3,35 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from network.forms import EmailAddressField as AddressField
+from network.forms import LineField
 from network.models import Interest, Locality
-from network.normalize import collapse_spaces, normalize_email, normalize_phone
+from network.normalize import normalize_phone
 
 OTHER = "other"
-
-
-class AddressField(forms.EmailField):
-    """An address as the registry stores it (network.normalize): lowercased, an international domain in ASCII."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 254)
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return value
-        try:
-            return normalize_email(value)
-        except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
-
-
-class LineField(forms.CharField):
-    """One line: runs of spaces, tabs and line breaks become one space (a posted line break never gets stored)."""
-
-    def to_python(self, value):
-        value = collapse_spaces(super().to_python(value) or "")
-        return self.empty_value if value in self.empty_values else value
 
 
 class SignInForm(forms.Form):
