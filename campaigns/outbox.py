@@ -308,7 +308,7 @@ def _failed(claim: _Claim, delivery: Delivery, error: Exception, connection, now
 
 
 def _send_claimed(
-    ids: list[int], connection, clock, now: datetime, campaigns: set[int] | None = None
+    ids: list[int], connection, clock, now: datetime, campaigns: set[int] | None = None, wire: Wire | None = None
 ) -> list[tuple[int, float]]:
     """Claim, send and mark a few deliveries with a handful of statements. A crash leaves the unrecorded ones in
     sending; the sweeper resends them after the lease, with the same Message-ID."""
@@ -320,7 +320,6 @@ def _send_claimed(
     )
     skipped: dict[str, list[int]] = {}
     retries = []
-    wire = Wire() if wire_supported(connection) else None
     # Campaign messages to an ESP that takes a batch go in one call per claim; under a rate limit one by one.
     batch = Batch(connection) if batch_supported(connection) and not RateClock.limited() else None
     try:  # whatever stops the loop (the database gone for good), what went out is recorded first
@@ -396,15 +395,21 @@ def _message(delivery: Delivery, connection, wire: Wire | None):
     the same bytes at a fraction of the cost), anything else is an EmailMessage."""
     if wire is not None and delivery.campaign_id:
         try:
-            return wire.message(delivery, connection)
-        except Exception:  # noqa: BLE001 - what the wire path does not write, build_message writes (or reports)
+            if (message := wire.message(delivery, connection)) is not None:
+                return message
+        except Exception:  # noqa: BLE001 - what the wire path fails to write, build_message writes (or reports)
             logger.debug("Delivery %s: no wire message, building an EmailMessage", delivery.pk, exc_info=True)
     return build_message(delivery, connection)
 
 
+def _wire(connection) -> Wire | None:
+    """One writer per batch of sends (it caches the folded headers that repeat), for Django's SMTP backend only."""
+    return Wire() if wire_supported(connection) else None
+
+
 def delivery_send(delivery_id: int, connection, *, now: datetime | None = None, clock=None) -> float | None:
     """Claim and send one delivery over `connection`. Returns a retry delay when it should be tried again."""
-    retries = _send_claimed([delivery_id], connection, clock, now or timezone.now())
+    retries = _send_claimed([delivery_id], connection, clock, now or timezone.now(), wire=_wire(connection))
     return retries[0][1] if retries else None
 
 
@@ -423,6 +428,7 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     clock = RateClock()
     campaigns: set[int] = set()
     size = _claim_size()
+    wire = _wire(connection)
     try:
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
@@ -431,7 +437,7 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
                 if not (count := sendable.count()):
                     continue
                 clock.reserve(count)
-            retries += _send_claimed(chunk, connection, clock, timezone.now(), campaigns)
+            retries += _send_claimed(chunk, connection, clock, timezone.now(), campaigns, wire)
     finally:
         _reset(connection)
     for campaign_id in campaigns:

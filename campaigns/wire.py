@@ -132,10 +132,11 @@ class Wire:
             sender = self.senders[from_email] = sanitize_address(from_email, self.encoding)
         return sender
 
-    def message(self, delivery: Delivery, connection) -> WireMessage:
+    def message(self, delivery: Delivery, connection) -> WireMessage | None:
+        """The delivery as bytes; None for what this frame cannot write (the caller builds an EmailMessage)."""
         content = campaign_content(delivery)
         if not content.text:  # Django leaves an empty text part out: a structure this frame does not have
-            raise NotImplementedError
+            return None
         return WireMessage(
             connection,
             self.envelope_sender(content.from_email),

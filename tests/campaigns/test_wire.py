@@ -177,7 +177,7 @@ def test_what_the_wire_cannot_write_goes_the_email_message_way(smtp_server, monk
     deliveries = recipients()
 
     def refuse(self, delivery, connection):
-        raise NotImplementedError
+        return None  # what the wire cannot write
 
     monkeypatch.setattr(Wire, "message", refuse)
     assert outbox.deliveries_send([d.pk for d in deliveries]) == []
