@@ -548,9 +548,7 @@ class RateClock:
         if not self.limited():
             return
         interval = 60.0 / settings.EMAIL_RATE_PER_MINUTE
-        while True:
-            if not self.slots:
-                self.slots = _db_retry(lambda: send_slots(1))
+        while self.slots:
             pause = self.slots.pop(0) - time.time()
             # A slot missed by more than one interval (the worker was busy) is given up rather than used late,
             # so that late sends never bunch up above the rate.
@@ -558,3 +556,8 @@ class RateClock:
                 if pause > 0:
                     time.sleep(pause)
                 return
+        # A fresh slot is used however late: reserving it may itself take longer than an interval (a busy
+        # database at a high rate), and giving it up would only reserve the next one, for ever.
+        (slot,) = _db_retry(lambda: send_slots(1))
+        if (pause := slot - time.time()) > 0:
+            time.sleep(pause)

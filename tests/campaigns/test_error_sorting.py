@@ -70,3 +70,24 @@ def test_a_send_slot_missed_by_more_than_one_interval_is_given_up_not_used_late(
     assert pauses == [] and clock.slots == [now + 30.0]
     clock.wait()
     assert 29 < pauses[0] <= 30
+
+
+def test_a_fresh_slot_is_used_even_when_reserving_it_took_longer_than_an_interval(settings, monkeypatch):
+    """At 60,000 a minute a slot lasts 1 ms; a busy database takes longer than that to hand one out. Giving the fresh
+    slot up would reserve another, and another, for ever (a worker spinning on the clock's row)."""
+    import time
+
+    from campaigns import outbox
+
+    settings.EMAIL_RATE_PER_MINUTE = 60_000
+    reserved = []
+
+    def slow_reservation(count):
+        reserved.append(count)
+        return [time.time() - 0.010]  # the reservation came back 10 ms after its slot
+
+    monkeypatch.setattr(outbox, "send_slots", slow_reservation)
+    clock = outbox.RateClock()
+    clock.wait()
+    assert reserved == [1]
+    assert clock.slots == []
