@@ -19,12 +19,13 @@ from django import db
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from network.models import Ambassador
 
 from .emails import build_message
+from .esp_batch import LIMIT as BATCH_LIMIT
 from .esp_batch import REFUSED as BATCH_REFUSED
 from .esp_batch import SENT as BATCH_SENT
 from .esp_batch import Batch
@@ -240,6 +241,12 @@ class _Claim:
         if len(self.sent) >= MARK_EVERY:
             self.record_sent()
 
+    def sent_together(self, sent: list[tuple[Delivery, str]]) -> None:
+        """Messages that went out in one call (an ESP batch): recorded in one statement."""
+        self.sent += [(delivery.pk, esp_message_id) for delivery, esp_message_id in sent]
+        self.held -= {delivery.pk for delivery, _esp_message_id in sent}
+        self.record_sent()
+
     def record_sent(self) -> None:
         """Mark what went out, retrying through a database outage. A row the sweeper took back meanwhile (queued
         again, not yet claimed by anyone) is marked too: we know it went out."""
@@ -247,24 +254,12 @@ class _Claim:
             return
         now = timezone.now()
         mine = Q(claim_token=self.token, status=Delivery.Status.SENDING) | Q(status=Delivery.Status.QUEUED)
-        plain = [pk for pk, esp_id in self.sent if not esp_id]
-        with_ids = [(pk, esp_id) for pk, esp_id in self.sent if esp_id]
-
-        def write() -> None:
-            if plain:
-                Delivery.objects.filter(mine, pk__in=plain).update(
-                    status=Delivery.Status.SENT, sent_at=now, last_error="", claim_token=None
-                )
-            for pk, esp_id in with_ids:  # the ESP's id, for matching its webhooks later; each write is idempotent
-                Delivery.objects.filter(mine, pk=pk).update(
-                    status=Delivery.Status.SENT,
-                    sent_at=now,
-                    last_error="",
-                    claim_token=None,
-                    esp_message_id=esp_id[:200],
-                )
-
-        _db_retry(write)
+        fields = {"status": Delivery.Status.SENT, "sent_at": now, "last_error": "", "claim_token": None}
+        esp_ids = [When(pk=pk, then=Value(esp_id[:200])) for pk, esp_id in self.sent if esp_id]
+        if esp_ids:  # the ESP's id, for matching its webhooks later
+            fields["esp_message_id"] = Case(*esp_ids, default=F("esp_message_id"))
+        ids = [pk for pk, _esp_id in self.sent]
+        _db_retry(lambda: Delivery.objects.filter(mine, pk__in=ids).update(**fields))  # idempotent: retried as is
         self.sent = []
 
 
@@ -379,9 +374,9 @@ def _send_batch(claim: _Claim, batch: Batch, connection, now: datetime) -> list[
             if (delay := _failed(claim, delivery, error, connection, now)) is not None:
                 retries.append((delivery.pk, delay))
         return retries
-    for delivery, status, esp_id, error in results:
+    claim.sent_together([(delivery, esp_id) for delivery, status, esp_id, _error in results if status in BATCH_SENT])
+    for delivery, status, _esp_id, error in results:
         if status in BATCH_SENT:
-            claim.sent_one(delivery, esp_id)
             continue
         reason = f"{connection.esp_name} batch: {status} {error}".strip()[:2000]
         claim.finish(delivery, Delivery.Status.FAILED, last_error=reason, claim_token=None)
@@ -427,7 +422,8 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     connection = get_connection()
     clock = RateClock()
     campaigns: set[int] = set()
-    size = _claim_size()
+    # Campaign messages to an ESP that takes a batch: one claim is one call, as large as the ESP allows.
+    size = BATCH_LIMIT if batch_supported(connection) and not clock.limited() else _claim_size()
     wire = _wire(connection)
     try:
         for start in range(0, len(ids), size):
