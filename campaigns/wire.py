@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 from email import policy as email_policy
+from email import quoprimime
+from email.charset import RFC2047_CHROME_LEN, Charset
 from email.generator import BytesGenerator, Generator
 from email.utils import formatdate
-from functools import lru_cache
+from functools import lru_cache, partial
 from io import BytesIO
 
 from django.conf import settings
@@ -40,8 +42,51 @@ from .emails import CampaignContent, campaign_content
 from .models import Delivery
 
 POLICY = email_policy.compat32.clone(linesep="\r\n")
+FOLD_AT = POLICY.max_line_length
 NEWLINES = re.compile(r"\r\n|\r|\n")  # what the generator writes as line breaks (email.generator.NLCRE)
 SKIPPED_EXTRA = {"from", "to", "cc", "reply-to"}  # EmailMessage.message() sets these itself
+
+
+class Utf8Headers(Charset):
+    """UTF-8 as the standard library encodes it in headers (Charset("utf-8"): RFC 2047 words, Q or B, whichever
+    is shorter for the whole value), but in linear time: `header_encode_lines` re-encodes and re-measures the whole
+    line for every character it adds, which makes a subject or a name outside ASCII the costliest part of a
+    message. Here each character's encoded length is added as it comes; the lines are the same (UTF-8 encodes
+    characters independently, and both encodings' lengths are sums over bytes or groups of bytes)."""
+
+    def __init__(self):
+        super().__init__("utf-8")
+
+    def header_encode_lines(self, string, maxlengths):
+        codec = self.output_codec
+        module = self._get_encoder(string.encode(codec))
+        encoder = partial(module.header_encode, charset=codec)
+        extra = len(self.get_output_charset()) + RFC2047_CHROME_LEN
+        quoted = module is quoprimime
+        lines, start, size = [], 0, 0  # the current line is string[start:index]; size: its Q length, or bytes
+        maxlen = next(maxlengths) - extra
+        for index, character in enumerate(string):
+            added = quoprimime.header_length(character.encode(codec)) if quoted else len(character.encode(codec))
+            length = size + added if quoted else -(-(size + added) // 3) * 4  # base64: 4 per 3 bytes begun
+            if length > maxlen:
+                lines.append(None if not lines and index == start else encoder(string[start:index].encode(codec)))
+                start, size = index, added
+                maxlen = next(maxlengths) - extra
+            else:
+                size += added
+        lines.append(encoder(string[start:].encode(codec)))
+        return lines
+
+
+UTF8_HEADERS = Utf8Headers()
+
+
+def fold(name: str, value: str) -> bytes:
+    """`POLICY.fold_binary(name, value)`: a short ASCII value without surrounding spaces is written as it is, which
+    is what the compat32 folder makes of it (it only splits lines over FOLD_AT and drops a trailing space)."""
+    if len(name) + 2 + len(value) <= FOLD_AT and value.isascii() and value == value.strip() and "\n" not in value:
+        return f"{name}: {value}\r\n".encode("ascii")
+    return POLICY.fold_binary(name, value)
 
 
 def supported(connection) -> bool:
@@ -77,7 +122,7 @@ class Wire:
         key = (name, value)
         folded = self.folded.get(key)
         if folded is None:
-            folded = POLICY.fold_binary(*forbid_multi_line_headers(name, value, self.encoding))
+            folded = fold(*forbid_multi_line_headers(name, value, UTF8_HEADERS))
             if name.lower() in ("from", "reply-to", "list-id", "list-unsubscribe-post", "precedence", "date"):
                 if len(self.folded) > 64:
                     self.folded.clear()

@@ -3,6 +3,7 @@ names and lines, the same bytes but Date and the boundary, the same parsed heade
 
 from __future__ import annotations
 
+import random
 import re
 from email import message_from_bytes, policy
 from smtplib import quoteaddr
@@ -182,3 +183,78 @@ def test_what_the_wire_cannot_write_goes_the_email_message_way(smtp_server, monk
     monkeypatch.setattr(Wire, "message", refuse)
     assert outbox.deliveries_send([d.pk for d in deliveries]) == []
     assert len(smtp_server.recorder.wait_for(len(deliveries))) == len(deliveries)
+
+
+# The header writers: the same output as the standard library's, on values made to find the edges --------------
+
+ALPHABETS = [
+    "abc xyz",  # ASCII words
+    "åäöÅÄÖé ",  # two bytes each in UTF-8
+    "€–“” ",  # three bytes
+    "🙂🇸🇪 ",  # four bytes
+    ' \t=?_"(),.:;<>@[]\\',  # what Q-encoding escapes, and what an address must quote
+    "a å€🙂 \t",  # all of them mixed
+]
+
+
+def values(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    made = [
+        "",
+        " ",
+        "a ",
+        " a",
+        "å",
+        "a" * 76,
+        "a" * 77,
+        "å" * 30,
+        "Hej Åsa, nytt från ambassadörsnätverket i Kramfors",
+    ]
+    for _ in range(count):
+        alphabet = rng.choice(ALPHABETS)
+        made.append("".join(rng.choice(alphabet) for _ in range(rng.choice([1, 5, 20, 40, 60, 75, 90, 150]))))
+    return made
+
+
+def test_utf8_headers_encode_lines_as_the_standard_library_does():
+    from email.charset import Charset
+
+    from campaigns.wire import Utf8Headers
+
+    def lengths(first: int):
+        yield first
+        while True:
+            yield 75
+
+    for value in values(1500, seed=1):
+        for first in (1, 8, 20, 76):  # a first line too short for one character gives None, as the library's
+            assert Utf8Headers().header_encode_lines(value, lengths(first)) == Charset("utf-8").header_encode_lines(
+                value, lengths(first)
+            ), (value, first)
+
+
+def test_folding_is_the_compat32_policys():
+    from campaigns.wire import POLICY, fold
+
+    for value in values(1500, seed=2):
+        ascii_value = value.encode("ascii", "replace").decode()
+        for name in ("Subject", "List-Id", "X-A-Rather-Long-Header-Name-Of-Forty-Chars"):
+            assert fold(name, ascii_value) == POLICY.fold_binary(name, ascii_value), (name, ascii_value)
+
+
+def test_a_header_is_what_django_and_the_standard_library_write():
+    from django.core.mail.message import forbid_multi_line_headers
+
+    from campaigns.wire import POLICY
+
+    wire = Wire()
+    for value in values(800, seed=3):
+        value = value.replace("\t", " ")
+        for name, written in (("Subject", value), ("To", f'"{value}" <a.b@example.se>'), ("To", f"{value} <c@d.se>")):
+            try:
+                expected = POLICY.fold_binary(*forbid_multi_line_headers(name, written, "utf-8"))
+            except ValueError:  # what Django refuses, the wire path refuses too
+                with pytest.raises(ValueError):
+                    wire.header(name, written)
+                continue
+            assert wire.header(name, written) == expected, (name, written)
