@@ -3,6 +3,8 @@ recipient's language, with a deterministic Message-ID and a real text/plain part
 
 from __future__ import annotations
 
+import re
+from email._header_value_parser import SPECIALS
 from email.headerregistry import Address
 from email.utils import parseaddr
 from functools import lru_cache
@@ -45,7 +47,17 @@ def mailbox(name: str, address: str) -> str:
     where it has to be. Django then writes a name outside ASCII as short RFC 2047 encoded words (several for a long
     name) on lines of at most 78 characters, and a domain outside ASCII in its IDNA form.
     """
-    return str(Address(display_name=clean_text(name), addr_spec=address))
+    display_name = clean_text(name)
+    if PLAIN_ADDRESS.match(address) and SPECIALS.isdisjoint(display_name):  # what Address writes as it is
+        return f"{display_name} <{address}>" if display_name else address
+    return str(Address(display_name=display_name, addr_spec=address))
+
+
+# An address that email.headerregistry.Address parses and writes back unchanged: a dot-atom local part and an ASCII
+# domain. Most addresses are like this, and parsing one is most of what building a To header costs.
+PLAIN_ADDRESS = re.compile(
+    r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z", re.ASCII
+)
 
 
 @lru_cache(maxsize=8)
@@ -76,8 +88,19 @@ def contact() -> dict[str, str]:
 
 
 def reply_to(language: str) -> list[str]:
+    return list(_reply_to(language, settings.COORDINATOR_NAME, settings.COORDINATOR_EMAIL))
+
+
+@lru_cache(maxsize=8)  # the same in every message: switching the language for it is costly
+def _reply_to(language: str, _name: str, email: str) -> tuple[str]:
     with translation.override(language):
-        return [mailbox(coordinator_name(), settings.COORDINATOR_EMAIL)]
+        return (mailbox(coordinator_name(), email),)
+
+
+@lru_cache(maxsize=16)
+def _list_id(kind: str, _language: str | None, site_url: str) -> str:
+    """The List-Id of a kind of campaign: its name in the active language, <kind.site's host name>."""
+    return f"{Campaign.Kind(kind).label} <{kind}.{urlparse(site_url).hostname}>"
 
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -196,7 +219,7 @@ def campaign_content(delivery: Delivery, *, preview: bool = False) -> CampaignCo
             "Message-ID": message_id(delivery.pk),
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"{campaign.get_kind_display()} <{campaign.kind}.{urlparse(settings.SITE_URL).hostname}>",
+            "List-Id": _list_id(campaign.kind, translation.get_language(), settings.SITE_URL),
             "Precedence": "bulk",
         },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_entities
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -140,12 +141,18 @@ def _filled(text: str, matches, replacement) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=64)
+def _matches(pattern: re.Pattern, text: str) -> tuple[re.Match, ...]:
+    """Where the merge fields are in a text: found once per template, not once per recipient."""
+    return tuple(pattern.finditer(text))
+
+
 def merge(text: str, values: dict[str, str], *, html: bool = False) -> str:
     """Fill in the merge fields, with their fallbacks ({{ first_name|"vän" }}) where a value is empty. In HTML,
     values are escaped, and a link whose merged URL would be unsafe (a name such as "javascript:alert(1)" in
     `[x]({{ first_name }})`) is left with an empty href."""
     if not html:
-        return _filled(text, FIELD.finditer(text), lambda match: (field_value(match, values), True))
+        return _filled(text, _matches(FIELD, text), lambda match: (field_value(match, values), True))
 
     def value(match: re.Match) -> str | tuple[str, bool]:
         if match.group("name") is not None:
@@ -160,7 +167,7 @@ def merge(text: str, values: dict[str, str], *, html: bool = False) -> str:
             return f"={quote_mark}{quote_mark}"
         return f"={match.group('space')}{quote_mark}{escape(url)}{quote_mark}"
 
-    return _filled(text, HTML_MERGE.finditer(text), value)
+    return _filled(text, _matches(HTML_MERGE, text), value)
 
 
 def markdown_html(text: str) -> str:

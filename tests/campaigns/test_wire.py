@@ -258,3 +258,28 @@ def test_a_header_is_what_django_and_the_standard_library_write():
                     wire.header(name, written)
                 continue
             assert wire.header(name, written) == expected, (name, written)
+
+
+def test_a_mailbox_is_what_email_headerregistry_address_writes():
+    """emails.mailbox skips parsing a plain address; for every name and address it gives what Address gives."""
+    from email.headerregistry import Address
+
+    from campaigns.emails import mailbox
+    from network.normalize import clean_text
+
+    rng = random.Random(4)
+    addresses = [
+        "anna@example.se", "a.b.c@sub.example.se", "o'brien+tag@example.org", "x_y-z@a-b.se", "weird..dots@example.se",
+        ".lead@example.se", "trail.@example.se", '"quoted local"@example.se', "zoe@exämple.se", "åsa@example.se",
+        "no-domain@", "a@b", "a@-example.se", "a@example.se.", "a@[127.0.0.1]", "tab\t@example.se",
+    ]  # fmt: skip
+    names = [*values(300, seed=5), "Smith, John", 'Jöns "Jösse"', "A.B.", "Eve\r\nBcc: x@y"]
+    for address in addresses:
+        for name in rng.sample(names, 60):
+            try:
+                expected = str(Address(display_name=clean_text(name), addr_spec=address))
+            except Exception as error:  # noqa: BLE001 - whatever Address refuses, mailbox refuses the same way
+                with pytest.raises(type(error)):
+                    mailbox.__wrapped__(name, address)
+                continue
+            assert mailbox.__wrapped__(name, address) == expected, (name, address)
