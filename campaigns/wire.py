@@ -38,7 +38,7 @@ from django.core.mail.message import (
     sanitize_address,
 )
 
-from .emails import CampaignContent, campaign_content
+from .emails import PLAIN_ADDRESS, CampaignContent, campaign_content
 from .models import Delivery
 
 POLICY = email_policy.compat32.clone(linesep="\r\n")
@@ -107,6 +107,19 @@ def _flatten(message) -> bytes:
     return out.getvalue()
 
 
+# Headers whose values repeat from message to message, folded once: the subject too, which differs only by the merge
+# fields in it (a first name is shared by many).
+REPEATED = {"content-type", "subject", "from", "reply-to", "list-id", "list-unsubscribe-post", "precedence", "date"}
+
+
+def envelope_address(address: str) -> str:
+    """`sanitize_address(("", address))`, as Django's SMTP backend hands a recipient to smtplib: a plain address
+    (emails.PLAIN_ADDRESS, with domain labels IDNA accepts) is that already."""
+    if PLAIN_ADDRESS.match(address) and max(map(len, address.rpartition("@")[2].split("."))) <= 63:
+        return address
+    return sanitize_address(("", address), settings.DEFAULT_CHARSET)
+
+
 class Wire:
     """Writes campaign deliveries as SMTP bytes; one per worker batch (it caches folded headers)."""
 
@@ -123,8 +136,8 @@ class Wire:
         folded = self.folded.get(key)
         if folded is None:
             folded = fold(*forbid_multi_line_headers(name, value, UTF8_HEADERS))
-            if name.lower() in ("from", "reply-to", "list-id", "list-unsubscribe-post", "precedence", "date"):
-                if len(self.folded) > 64:
+            if name.lower() in REPEATED:
+                if len(self.folded) > 1024:
                     self.folded.clear()
                 self.folded[key] = folded
         return folded
@@ -187,7 +200,7 @@ class Wire:
             self.envelope_sender(content.from_email),
             # The envelope needs the address only (smtplib sends RCPT TO:<address>): made from the address alone,
             # it is what Django's sanitize_address of the whole mailbox gives, without parsing the name again.
-            sanitize_address(("", delivery.to_email), self.encoding),
+            envelope_address(delivery.to_email),
             self.message_bytes(content),
         )
 

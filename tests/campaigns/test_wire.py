@@ -283,3 +283,20 @@ def test_a_mailbox_is_what_email_headerregistry_address_writes():
                     mailbox.__wrapped__(name, address)
                 continue
             assert mailbox.__wrapped__(name, address) == expected, (name, address)
+
+
+def test_an_envelope_address_is_what_djangos_smtp_backend_hands_to_smtplib():
+    from campaigns.wire import envelope_address
+
+    for address in [
+        "anna@example.se", "a.b@sub.example.se", "Anna@EXAMPLE.SE", "o'brien+tag@example.org", "zoe@exämple.se",
+        "åsa@example.se", f"a@{'x' * 63}.se", f"a@{'x' * 64}.se", "a@-example.se", "weird..dots@example.se",
+        '"quoted local"@example.se', "a@example.se.", "no-domain@",
+    ]:  # fmt: skip
+        try:
+            expected = sanitize_address(("", address), "utf-8")
+        except ValueError as error:
+            with pytest.raises(type(error)):
+                envelope_address(address)
+            continue
+        assert envelope_address(address) == expected, address
