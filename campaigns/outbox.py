@@ -152,7 +152,7 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(base, min(cap, base * 2**attempt))
 
 
-CLAIM_SIZE = 20  # rows claimed per statement: a pause stops a batch within this many messages
+CLAIM_SIZE = 50  # rows claimed per statement: a pause stops a batch within this many messages
 MARK_EVERY = 5  # sent messages recorded per statement: what a crash of the worker can send twice
 
 

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_postrun, task_prerun, worker_init
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
@@ -31,3 +32,11 @@ def _on_after_configure(sender, **kwargs) -> None:
 @worker_init.connect
 def _worker_init(**kwargs) -> None:
     ensure_broker_folders()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections(**kwargs) -> None:
+    """Around each task as Django does around each request: a connection older than CONN_MAX_AGE, or one that
+    failed, is closed; the others are kept (and checked before their next use, CONN_HEALTH_CHECKS)."""
+    close_old_connections()
