@@ -12,16 +12,19 @@ templates (anymail refuses merge_data without template_id) and Amazon SES v2 bul
 Mailgun, SendGrid, SparkPost and Brevo substitute merge_data into one shared body with their own template syntax
 (escaping rules that are not ours) and report one id or counts for the whole call, not each recipient's fate.
 
-Each message is serialised by anymail's own MailjetPayload from the EmailMessage the one-by-one path would send
-(campaigns.emails.campaign_message), so a batch entry is exactly the request body that path posts.
+Each entry is what anymail's own MailjetPayload makes of the EmailMessage the one-by-one path would send
+(campaigns.emails.campaign_message): made in full once per campaign and language (the frame: sender, Reply-To and
+the send defaults), then per recipient only what differs is set as the payload sets it (To, parsed as anymail
+parses it; Subject; TextPart; HTMLPart; Headers). tests/campaigns/test_esp_batch.py compares both for hostile names.
 """
 
 from __future__ import annotations
 
 from anymail.backends.mailjet import EmailBackend as MailjetBackend
+from anymail.utils import CaseInsensitiveDict, parse_address_list
 from django.core.mail import EmailMessage
 
-from .emails import campaign_message
+from .emails import campaign_content, campaign_message
 from .models import Delivery
 
 LIMIT = 50  # messages per call (Mailjet's limit for one Send API v3.1 request)
@@ -41,6 +44,7 @@ class Batch:
         self.connection = connection
         self.items: list[tuple[Delivery, dict]] = []
         self.addresses: set[str] = set()
+        self.frames: dict[tuple[int, str], tuple[dict, object]] = {}  # (campaign, language) → (entry, payload)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -50,9 +54,25 @@ class Batch:
 
     def entry(self, delivery: Delivery) -> dict:
         """The delivery's message as one Messages entry of the Send API (rendering errors propagate)."""
-        message = campaign_message(delivery)
-        payload = self.connection.build_message_payload(message, self.connection.send_defaults)
-        return {**payload.data["Globals"], **payload.data["Messages"][0]}
+        key = (delivery.campaign_id, delivery.language)
+        if key not in self.frames:
+            payload = self.connection.build_message_payload(campaign_message(delivery), self.connection.send_defaults)
+            self.frames[key] = ({**payload.data["Globals"], **payload.data["Messages"][0]}, payload)
+            return dict(self.frames[key][0])
+        frame, payload = self.frames[key]
+        content = campaign_content(delivery)
+        entry = {
+            **frame,
+            "To": [payload._mailjet_email(address) for address in parse_address_list([content.to], field="to")],
+            "Subject": content.subject,
+            "HTMLPart": content.html,
+            "Headers": CaseInsensitiveDict(content.headers),
+        }
+        if content.text:  # as MailjetPayload.set_text_body
+            entry["TextPart"] = content.text
+        else:
+            entry.pop("TextPart", None)
+        return entry
 
     def add(self, delivery: Delivery, entry: dict) -> None:
         self.items.append((delivery, entry))

@@ -151,3 +151,24 @@ def test_a_row_taken_back_by_the_sweeper_is_not_sent(esp, monkeypatch):
     deliveries_send(ids)
     assert taken not in {d.pk for d in Delivery.objects.filter(to_email__in=esp.sent_to())}
     assert len(esp.sent_to()) == 2
+
+
+def test_an_entry_made_from_the_frame_is_what_anymail_makes_of_the_whole_message(esp):
+    """After the first recipient of a campaign only what differs is set; for hostile names, Unicode, an IDN domain
+    and long lines the entry is the one anymail's MailjetPayload makes of the recipient's EmailMessage."""
+    from django.core.mail import get_connection
+
+    from campaigns.emails import campaign_message
+    from campaigns.esp_batch import Batch
+    from tests.campaigns.test_wire import LONG_LINE, recipients
+
+    connection = get_connection()
+    batch = Batch(connection)
+    deliveries = recipients(body=f"Hej {{{{ first_name }}}} i {{{{ ort }}}}!\n\n{LONG_LINE}\n")
+    assert len(deliveries) > 5
+    for delivery in deliveries:
+        made = batch.entry(delivery)
+        payload = connection.build_message_payload(campaign_message(delivery), connection.send_defaults)
+        whole = {**payload.data["Globals"], **payload.data["Messages"][0]}
+        assert payload.serialize_json(made) == payload.serialize_json(whole), delivery.to_email
+    assert len(batch.frames) == 1
