@@ -71,6 +71,21 @@ class EventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return events.events_with_counts()
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            if moved := events.capacity_changed(event_id=obj.pk):
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d person moved up from the waiting list and was told by email.",
+                        "%(count)d people moved up from the waiting list and were told by email.",
+                        moved,
+                    )
+                    % {"count": moved},
+                    messages.SUCCESS,
+                )
+
     @admin.display(description=_("starts"), ordering="starts_at")
     def starts_display(self, event: Event) -> str:
         return _when(event.starts_at)

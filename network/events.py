@@ -245,6 +245,18 @@ def waitlist_promote(*, event: Event, now: datetime | None = None) -> int:
     return moved
 
 
+def capacity_changed(*, event_id: int, now: datetime | None = None) -> int:
+    """After the coordinator raises (or removes) an event's capacity: the free places go to those waiting, in the
+    order they answered, each told by email, as when someone cancels. Nothing moves once the event has started.
+    Returns how many moved up."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event_id)
+        if event.starts_at <= now:
+            return 0
+        return waitlist_promote(event=event, now=now)
+
+
 # Reminders and follow-ups (the beat task) --------------------------------------------------------------------
 
 

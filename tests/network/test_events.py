@@ -413,3 +413,45 @@ def test_seed_demo_adds_a_past_training_with_attendance_and_an_upcoming_event_wi
     upcoming = Event.objects.get(starts_at__gt=timezone.now())
     answers = list(Registration.objects.filter(event=upcoming).values_list("answer", flat=True))
     assert answers.count(YES) == upcoming.capacity and answers.count(WAITLIST) > 0 and answers.count(NO) > 0
+
+
+def waiting(event, count: int) -> list:
+    people = [AmbassadorFactory() for _ in range(count)]
+    for minute, person in enumerate(people):
+        answer = YES if minute < (event.capacity or 0) else WAITLIST
+        Registration.objects.create(
+            event=event, ambassador=person, answer=answer, answered_at=timezone.now() - timedelta(minutes=60 - minute)
+        )
+    return people
+
+
+def test_raising_the_capacity_in_the_admin_moves_the_first_waiting_up_and_tells_them(coordinator_client):
+    event = make_event(capacity=1)
+    first, second, third, fourth = waiting(event, 4)
+    start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+    form = {
+        "title": event.title, "kind": event.kind, "description": "", "place": event.place, "address": event.address,
+        "starts_at_0": start.strftime("%Y-%m-%d"), "starts_at_1": start.strftime("%H:%M:%S"),
+        "ends_at_0": end.strftime("%Y-%m-%d"), "ends_at_1": end.strftime("%H:%M:%S"),
+        "capacity": "3", "follow_up_text": "",
+    }  # fmt: skip
+    response = coordinator_client.post(f"/admin/network/event/{event.pk}/change/", form, follow=True)
+    assert response.status_code == 200
+    assert "2 personer flyttades upp från väntelistan" in response.text
+    answers = dict(Registration.objects.values_list("ambassador_id", "answer"))
+    assert answers == {first.pk: YES, second.pk: YES, third.pk: YES, fourth.pk: WAITLIST}
+    promoted = Delivery.objects.filter(template="event_promoted").order_by("pk")
+    assert [d.ambassador_id for d in promoted] == [second.pk, third.pk]
+
+
+def test_no_one_moves_up_once_the_event_has_started_and_saving_again_moves_no_one_twice():
+    event = make_event(capacity=1, starts_at=timezone.now() - timedelta(minutes=5))
+    waiting(event, 2)
+    Event.objects.filter(pk=event.pk).update(capacity=5)
+    assert events.capacity_changed(event_id=event.pk) == 0
+    later = make_event(capacity=1)
+    waiting(later, 3)
+    Event.objects.filter(pk=later.pk).update(capacity=2)
+    assert events.capacity_changed(event_id=later.pk) == 1
+    assert events.capacity_changed(event_id=later.pk) == 0
+    assert Delivery.objects.filter(template="event_promoted").count() == 1
