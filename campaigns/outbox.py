@@ -31,7 +31,7 @@ from .esp_batch import SENT as BATCH_SENT
 from .esp_batch import Batch
 from .esp_batch import supported as batch_supported
 from .models import Campaign, Delivery, SendClock, Suppression
-from .selectors import PREFERENCE
+from .selectors import PREFERENCE, erased_member_ids
 from .wire import Wire
 from .wire import supported as wire_supported
 
@@ -263,9 +263,11 @@ class _Claim:
         self.sent = []
 
 
-def _skip_reason(delivery: Delivery, suppressed: set[str]) -> str:
+def _skip_reason(delivery: Delivery, suppressed: set[str], erased: set[int]) -> str:
     if delivery.to_email in suppressed:
         return "suppressed"
+    if delivery.ambassador_id in erased and not delivery.is_test:
+        return "erased"
     if delivery.campaign_id and not delivery.is_test:
         if delivery.ambassador is None:
             return "ambassador deleted"
@@ -313,13 +315,16 @@ def _send_claimed(
     suppressed = set(
         Suppression.objects.filter(email__in={d.to_email for d in claim.deliveries}).values_list("email", flat=True)
     )
+    # Someone erased and brought back by an old member list (not by signing up again) is mailed nothing, whatever
+    # queued it: an onboarding started by hand, say. The audience leaves them out of campaigns the same way.
+    erased = set(erased_member_ids(Ambassador.objects.filter(pk__in={d.ambassador_id for d in claim.deliveries})))
     skipped: dict[str, list[int]] = {}
     retries = []
     # Campaign messages to an ESP that takes a batch go in one call per claim; under a rate limit one by one.
     batch = Batch(connection) if batch_supported(connection) and not RateClock.limited() else None
     try:  # whatever stops the loop (the database gone for good), what went out is recorded first
         for delivery in claim.deliveries:
-            if reason := _skip_reason(delivery, suppressed):
+            if reason := _skip_reason(delivery, suppressed, erased):
                 skipped.setdefault(reason, []).append(delivery.pk)
                 continue
             batched = batch is not None and delivery.campaign_id is not None

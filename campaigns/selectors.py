@@ -69,7 +69,7 @@ def audience_of(members: QuerySet[Ambassador], kind: str = Campaign.Kind.NEWSLET
     """Who a campaign of this kind would reach now, and who is left out (each counted once, first reason wins)."""
     wants = PREFERENCE[kind]
     suppressed = Q(email__in=Suppression.objects.values("email"))
-    if erased := _erased_member_ids(members):
+    if erased := erased_member_ids(members):
         suppressed |= Q(pk__in=erased)
     counts = members.aggregate(
         no_email=Count("pk", filter=Q(email__isnull=True)),
@@ -80,7 +80,7 @@ def audience_of(members: QuerySet[Ambassador], kind: str = Campaign.Kind.NEWSLET
     return Audience(recipients=recipients, **counts)
 
 
-def _erased_member_ids(members: QuerySet[Ambassador]) -> list[int]:
+def erased_member_ids(members: QuerySet[Ambassador]) -> list[int]:
     """Members whose address belonged to someone erased (kept on the suppression list as a pseudonym only,
     campaigns.privacy), unless they have signed up and been approved again since. Nothing to do while nobody has
     been erased; otherwise one keyed hash per member address, computed here."""

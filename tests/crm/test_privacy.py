@@ -449,3 +449,32 @@ def test_a_person_without_an_address_is_erased_too(world):
     RecruitmentContact.objects.create(name="Q", contact="0701234567")
     person_erase(person)
     assert mentions(["quirinalis", "zebrowskaja", "701234567"]) == []
+
+
+def test_an_erased_person_brought_back_by_an_old_list_gets_no_onboarding_even_when_enrolled_by_hand(world):
+    """The audience leaves them out of campaigns; the outbox checks again at send time, whatever queued the row."""
+    from campaigns.outbox import deliveries_send
+    from campaigns.sequences import enroll
+
+    step = world.sequence.steps.create(delay_days=0, subject="Välkommen", body="Hej {{ first_name }}")
+    anna, _bo = build(world)
+    person_erase(anna.ambassador)
+    back = Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
+    enroll(ambassador=back, sequence_slug=world.sequence.slug)
+    queued = Delivery.objects.get(ambassador=back, step=step)
+    deliveries_send([queued.pk])
+    queued.refresh_from_db()
+    assert (queued.status, queued.last_error) == (Delivery.Status.SKIPPED, "erased")
+
+    Application.objects.create(
+        first_name="Quirinalis",
+        last_name="Z",
+        email=anna.email,
+        status=Application.Status.APPROVED,
+        ambassador=back,
+        decided_at=timezone.now() + timedelta(seconds=1),
+    )  # they signed up again themselves: mail reaches them again
+    Delivery.objects.filter(pk=queued.pk).update(status=Delivery.Status.QUEUED, last_error="")
+    deliveries_send([queued.pk])
+    queued.refresh_from_db()
+    assert queued.status == Delivery.Status.SENT
