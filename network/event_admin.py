@@ -145,7 +145,8 @@ class EventAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             chosen = {int(value) for value in request.POST.getlist("attended") if value.isdigit()}
-            count = events.attendance_save(event=event, registration_ids=chosen)
+            walk_ins = {int(value) for value in request.POST.getlist("walk_in") if value.isdigit()}
+            count = events.attendance_save(event=event, registration_ids=chosen, walk_in_ids=walk_ins)
             self.message_user(
                 request,
                 ngettext("%(count)d person marked as attended.", "%(count)d people marked as attended.", count)
@@ -160,6 +161,7 @@ class EventAdmin(admin.ModelAdmin):
             "event": event,
             "when": events.event_when(event),
             "rows": events.attendance_rows(event),
+            "walk_ins": events.walk_in_choices(event),
         }
         return TemplateResponse(request, "admin/network/event/attendance.html", context)
 

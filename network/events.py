@@ -343,12 +343,29 @@ def attendance_rows(event: Event) -> list[AttendanceRow]:
     ]
 
 
+def walk_in_choices(event: Event) -> QuerySet[Ambassador]:
+    """Active ambassadors who have not answered the event: those who may have come without saying so."""
+    return (
+        Ambassador.objects.filter(status=Ambassador.Status.ACTIVE)
+        .exclude(registrations__event=event)
+        .select_related("locality")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 @transaction.atomic
-def attendance_save(*, event: Event, registration_ids: set[int]) -> int:
-    """Exactly the registrations given attended, every other of the event not. Returns how many attended."""
+def attendance_save(*, event: Event, registration_ids: set[int], walk_in_ids: set[int] = frozenset()) -> int:
+    """Exactly the registrations given attended, every other of the event not; ambassadors who came without
+    answering (walk_in_ids, among walk_in_choices) get a yes marked attended. Returns how many attended."""
     registrations = Registration.objects.filter(event=event)
     registrations.exclude(pk__in=registration_ids).update(attended=False)
-    return registrations.filter(pk__in=registration_ids).update(attended=True)
+    registrations.filter(pk__in=registration_ids).update(attended=True)
+    now = timezone.now()
+    Registration.objects.bulk_create(
+        Registration(event=event, ambassador=ambassador, answer=YES, answered_at=now, attended=True)
+        for ambassador in walk_in_choices(event).filter(pk__in=walk_in_ids)
+    )
+    return registrations.filter(attended=True).count()
 
 
 def events_with_counts() -> QuerySet[Event]:

@@ -455,3 +455,35 @@ def test_no_one_moves_up_once_the_event_has_started_and_saving_again_moves_no_on
     assert events.capacity_changed(event_id=later.pk) == 1
     assert events.capacity_changed(event_id=later.pk) == 0
     assert Delivery.objects.filter(template="event_promoted").count() == 1
+
+
+def test_someone_who_came_without_answering_is_added_on_the_attendance_page(coordinator_client):
+    event = make_event(starts_at=timezone.now() - timedelta(days=1), is_training=True)
+    anna, dagny, inactive = AmbassadorFactory(), AmbassadorFactory(last_name="Östlund"), AmbassadorFactory()
+    inactive.status = inactive.Status.ALUMNI
+    inactive.save()
+    registration = Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=timezone.now())
+    page = coordinator_client.get(f"/admin/network/event/{event.pk}/attendance/")
+    assert f'<option value="{dagny.pk}">' in page.text
+    assert f'<option value="{anna.pk}">' not in page.text  # answered already: ticked in the table instead
+    assert f'<option value="{inactive.pk}">' not in page.text
+
+    form = {"attended": [registration.pk], "walk_in": [dagny.pk, anna.pk, inactive.pk, 999999, "x"]}
+    response = coordinator_client.post(f"/admin/network/event/{event.pk}/attendance/", form)
+    assert response.status_code == 302
+    came = dict(Registration.objects.filter(event=event).values_list("ambassador_id", "attended"))
+    assert came == {anna.pk: True, dagny.pk: True}  # tampered and ineligible ids are ignored
+    assert Registration.objects.get(ambassador=dagny).answer == YES
+    assert not Delivery.objects.filter(ambassador=dagny).exists()  # nobody is emailed for it
+
+    coordinator_client.post(f"/admin/network/event/{event.pk}/attendance/", form)  # saved twice: still one each
+    assert Registration.objects.filter(event=event).count() == 2
+
+
+def test_the_attendance_page_takes_walk_ins_when_nobody_answered(coordinator_client):
+    event = make_event(starts_at=timezone.now() - timedelta(days=1))
+    erik = AmbassadorFactory()
+    page = coordinator_client.get(f"/admin/network/event/{event.pk}/attendance/")
+    assert "Ingen har svarat på inbjudan än." in page.text and 'name="walk_in"' in page.text
+    coordinator_client.post(f"/admin/network/event/{event.pk}/attendance/", {"walk_in": [erik.pk]})
+    assert Registration.objects.get(event=event, ambassador=erik).attended
