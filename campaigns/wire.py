@@ -6,8 +6,11 @@ every header and walking every part: most of the time a newsletter takes. Here t
 (the part headers of each transfer encoding, one multipart boundary) and, per recipient, only what differs is made
 with Django's and the standard library's own functions, so the result is the same bytes:
 - each header: `forbid_multi_line_headers` (RFC 2047 for text outside ASCII, `sanitize_address` for addresses
-  outside ASCII, newlines refused) then the compat32 policy's `fold_binary`, as the generator does; values that
-  repeat (From, Reply-To, List-Id, the Date of this second) are folded once;
+  outside ASCII, newlines refused) then the compat32 policy's `fold_binary`, as the generator does; two shortcuts
+  give the same text faster (Utf8Headers, the standard library's RFC 2047 words in linear time, and `fold`, a short
+  ASCII line as it is), and values that repeat (From, Reply-To, List-Id, the subject for a first name, the Date of
+  this second) are folded once;
+- the envelope: a plain recipient address as it is (`envelope_address`), else Django's `sanitize_address`;
 - each text part: its UTF-8 text with every line ending written CRLF, under the part headers of `7bit` (ASCII) or
   `8bit`, as Django's SafeMIMEText and the BytesGenerator do; a part with a line over 998 bytes (which Django sends
   quoted-printable) is made by Django's own SafeMIMEText;
