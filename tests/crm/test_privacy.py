@@ -429,18 +429,22 @@ def test_an_erased_person_is_not_mailed_again(world):
         assert reached.suppressed == 2
 
 
+def signed_up_again(ambassador) -> None:
+    Application.objects.create(
+        first_name=ambassador.first_name,
+        last_name="Z",
+        email=ambassador.email,
+        status=Application.Status.APPROVED,
+        ambassador=ambassador,
+        decided_at=timezone.now() + timedelta(seconds=1),
+    )
+
+
 def test_an_erased_person_who_signs_up_again_gets_the_newsletter_again(world):
     anna, _bo = build(world)
     person_erase(anna.ambassador)
     back = Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
-    Application.objects.create(
-        first_name="Quirinalis",
-        last_name="Z",
-        email=anna.email,
-        status=Application.Status.APPROVED,
-        ambassador=back,
-        decided_at=timezone.now() + timedelta(seconds=1),
-    )
+    signed_up_again(back)
     assert back in audience(world.campaign.segment).recipients
 
 
@@ -466,14 +470,7 @@ def test_an_erased_person_brought_back_by_an_old_list_gets_no_onboarding_even_wh
     queued.refresh_from_db()
     assert (queued.status, queued.last_error) == (Delivery.Status.SKIPPED, "erased")
 
-    Application.objects.create(
-        first_name="Quirinalis",
-        last_name="Z",
-        email=anna.email,
-        status=Application.Status.APPROVED,
-        ambassador=back,
-        decided_at=timezone.now() + timedelta(seconds=1),
-    )  # they signed up again themselves: mail reaches them again
+    signed_up_again(back)  # by their own will: mail reaches them again
     Delivery.objects.filter(pk=queued.pk).update(status=Delivery.Status.QUEUED, last_error="")
     deliveries_send([queued.pk])
     queued.refresh_from_db()
