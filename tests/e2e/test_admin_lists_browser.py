@@ -124,3 +124,21 @@ def test_the_list_shows_its_key_columns_at_1280_pixels_without_scrolling_sideway
         "cells => cells.filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)",
     )
     assert clipped == [], clipped
+
+
+def test_the_dashboard_passes_axe_core_and_every_chart_has_its_text_and_table(
+    coordinator_page, live_server, long_values
+):
+    """The coordinator's start page: the dashboard's own content (the figures, the charts with their text
+    alternatives and tables, the period picker) has no axe-core WCAG 2.1 A/AA violation on her screen."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.e2e.browser import AXE_OPTIONS
+
+    coordinator_page.goto(f"{live_server.url}/admin/")
+    charts = coordinator_page.locator("#content svg[role='img']")
+    assert charts.count() >= 3
+    for index in range(charts.count()):
+        assert charts.nth(index).get_attribute("aria-labelledby") or charts.nth(index).get_attribute("aria-label")
+    results = Axe().run(coordinator_page, context="#content", options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
