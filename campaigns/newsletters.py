@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,6 +87,9 @@ def campaigns_start_due(*, now: datetime | None = None) -> int:
     return started
 
 
+ANALYZE_AFTER = 1000  # rows a fan-out adds before it refreshes the table's planner statistics
+
+
 def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
     """One Delivery per recipient, all in one transaction that ends by marking the campaign fanned out, so a
     crash at any line leaves either every row or none, and the next beat run starts over. The campaign row is
@@ -104,8 +107,9 @@ def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
         reached = audience(campaign.segment, campaign.kind)
         name_length = Delivery._meta.get_field("to_name").max_length  # one long name must not fail the insert
         rows = reached.recipients.values_list("pk", "email", "first_name", "last_name", "language").order_by("pk")
-        batch = []
+        batch, added = [], 0
         for pk, address, first, last, language in rows.iterator(chunk_size=chunk):
+            added += 1
             batch.append(
                 Delivery(
                     template="campaign",
@@ -120,6 +124,12 @@ def campaign_fan_out(*, campaign_id: int, chunk: int = 2000) -> int:
                 Delivery.objects.bulk_create(batch, ignore_conflicts=True)
                 batch = []
         Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+        if added >= ANALYZE_AFTER and connection.vendor == "postgresql":
+            # Statistics that know these rows, before the first claim. With the old ones (few rows queued) PostgreSQL
+            # claims through the index of pending rows and reads every queued row for each claim of 50: 28 ms a
+            # claim at 100,000 rows, until autovacuum gets round to the table. ANALYZE samples, so it stays short.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
         Campaign.objects.filter(pk=campaign.pk).update(
             fanned_out_at=timezone.now(),
             skipped_no_email=reached.no_email,

@@ -207,3 +207,28 @@ def test_the_sweeper_publishes_transactional_mail_first_and_never_rows_of_paused
 
     assert published[0] == confirmation.pk
     assert set(Delivery.objects.filter(pk__in=published).values_list("campaign_id", flat=True)) == {None, active.pk}
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_after_a_large_fan_out_a_claim_reads_its_rows_by_primary_key():
+    """A fan-out refreshes the table's statistics: with the old ones (no row queued) PostgreSQL would claim through
+    the index of pending rows and read every queued row for each claim."""
+    from django.db.models.sql.subqueries import UpdateQuery
+
+    from campaigns.newsletters import ANALYZE_AFTER, campaign_fan_out
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE campaigns_delivery")  # statistics of an empty table, as before a first newsletter
+    people(ANALYZE_AFTER + 500)
+    campaign = sending_campaign()
+    assert campaign_fan_out(campaign_id=campaign.pk) == ANALYZE_AFTER + 500
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True)[:50])
+    claim = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).filter(outbox._sendable())
+    update = claim.query.chain(UpdateQuery)
+    update.add_update_values({"status": Delivery.Status.SENDING})
+    sql, params = update.get_compiler(connection.alias).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "campaigns_delivery_pkey" in plan and "delivery_pending" not in plan, plan
