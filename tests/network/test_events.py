@@ -487,3 +487,22 @@ def test_the_attendance_page_takes_walk_ins_when_nobody_answered(coordinator_cli
     assert "Ingen har svarat på inbjudan än." in page.text and 'name="walk_in"' in page.text
     coordinator_client.post(f"/admin/network/event/{event.pk}/attendance/", {"walk_in": [erik.pk]})
     assert Registration.objects.get(event=event, ambassador=erik).attended
+
+
+def test_an_ambassadors_page_lists_the_latest_events_and_every_completed_training(coordinator_client):
+    """A long-standing member's page stays quick: the latest RECENT_EVENTS events, and all their trainings."""
+    from network.event_admin import RECENT_EVENTS
+
+    anna = AmbassadorFactory()
+    old = timezone.now() - timedelta(days=400)
+    training = make_event(title="Dialog och värdskap", starts_at=old, is_training=True)
+    Registration.objects.create(event=training, ambassador=anna, answer=YES, answered_at=old, attended=True)
+    for day in range(RECENT_EVENTS + 5):
+        meeting = make_event(title=f"Träff nummer {day}", starts_at=timezone.now() - timedelta(days=day + 1))
+        Registration.objects.create(event=meeting, ambassador=anna, answer=YES, answered_at=timezone.now())
+
+    page = coordinator_client.get(f"/admin/network/ambassador/{anna.pk}/change/").text
+    assert "Dialog och värdskap" in page  # older than the latest events, still a completed training
+    assert f"De senaste {RECENT_EVENTS} evenemangen" in page
+    shown = [day for day in range(RECENT_EVENTS + 5) if f"Träff nummer {day}:" in page]
+    assert shown == list(range(RECENT_EVENTS))
