@@ -69,7 +69,8 @@ def body_html(message) -> str:
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
     """Each test gets its own cache namespace: rate-limit counters must not carry over between tests, nor
-    between test processes sharing one Redis in CI (clearing it would disturb the others)."""
+    between test processes sharing one Redis in CI. Never call cache.clear() in a test: on Redis it empties the
+    database the other test process is counting in (it made a browser test's eleventh signup pass the limit)."""
     cache = dict(settings.CACHES["default"])
     cache["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {"default": cache}

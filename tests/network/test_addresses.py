@@ -13,7 +13,6 @@ import time
 from email.header import decode_header, make_header
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -38,13 +37,6 @@ TOO_LONG = "a" * 69 + LOCAL_254[64:]  # 259 characters
 FIRST = ("Åsa Märta Öberg " * 7)[:99] + "Ö"
 LAST = ("Ödmark Ärlemo Åström " * 5)[:99] + "Å"
 assert len(FIRST) == len(LAST) == 100
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # normalize_email ----------------------------------------------------------------------------------------------

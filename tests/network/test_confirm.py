@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,13 +18,6 @@ from network.models import Application
 pytestmark = pytest.mark.django_db
 
 NEW_LINK = "/bekrafta/ny-lank/"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import time
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from campaigns.models import Delivery, Suppression
 from campaigns.services import deliveries_send
@@ -22,13 +21,6 @@ from tests.factories import AmbassadorFactory
 pytestmark = pytest.mark.django_db
 
 RECOMMEND = "/tipsa/"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def recommend(client, **overrides):

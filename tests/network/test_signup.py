@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import signing
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -26,13 +25,6 @@ pytestmark = pytest.mark.django_db
 SIGNUP = "/bli-ambassador/"
 THANKS = "/bli-ambassador/tack/"
 RECOMMEND = "/tipsa/"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def signup_data(**overrides) -> dict:
