@@ -91,8 +91,8 @@ def reply_to(language: str) -> list[str]:
     return list(_reply_to(language, settings.COORDINATOR_NAME, settings.COORDINATOR_EMAIL))
 
 
-@lru_cache(maxsize=8)  # the same in every message: switching the language for it is costly
-def _reply_to(language: str, _name: str, email: str) -> tuple[str]:
+@lru_cache(maxsize=8)  # the same in every message, and switching the language for it is costly; the name setting
+def _reply_to(language: str, _name: str, email: str) -> tuple[str]:  # is in the key so that a change is seen
     with translation.override(language):
         return (mailbox(coordinator_name(), email),)
 

@@ -318,8 +318,10 @@ def _send_claimed(
         Suppression.objects.filter(email__in={d.to_email for d in claim.deliveries}).values_list("email", flat=True)
     )
     # Someone erased and brought back by an old member list (not by signing up again) is mailed nothing, whatever
-    # queued it: an onboarding started by hand, say. The audience leaves them out of campaigns the same way.
-    erased = set(erased_member_ids(Ambassador.objects.filter(pk__in={d.ambassador_id for d in claim.deliveries})))
+    # queued it: an onboarding started by hand, say. Campaign rows need no check here: the audience left them out
+    # at the fan-out, and erasing someone skips their queued rows.
+    people = {d.ambassador_id for d in claim.deliveries if d.ambassador_id and not d.campaign_id}
+    erased = set(erased_member_ids(Ambassador.objects.filter(pk__in=people))) if people else set()
     skipped: dict[str, list[int]] = {}
     retries = []
     # Campaign messages to an ESP that takes a batch go in one call per claim; under a rate limit one by one.
