@@ -1,9 +1,10 @@
 # The production image: gunicorn serves crm.wsgi on port 8000; the same image runs the Celery worker and beat
 # (see docker-compose.yml). Build: docker build -t ambassadorsnatverket .
-FROM python:3.11-slim
+# Debian 12 (bookworm), the release the image was written and tested for; a newer one is a deliberate change.
+FROM python:3.11-slim-bookworm
 
-# PYTHONPATH: the source tree in /app comes first, so BASE_DIR is /app and templates/ and locale/ are found
-# (pip installs only the Python packages, not those folders).
+# PYTHONPATH: the code runs from its one copy in /app, beside templates/ and locale/ (BASE_DIR is /app);
+# pip installs the dependencies only.
 # VAR_DIR: the Celery beat schedule (and, without PostgreSQL/Redis, the SQLite file and the broker); the only
 # folder the application writes to. Static files are collected into /app/staticfiles when the image is built.
 # WEB_CONCURRENCY: the number of gunicorn workers (gunicorn.conf.py, which also sets a 300-second timeout).
@@ -18,17 +19,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
+# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes. `pip install .` installs
+# the production dependencies only (no dev extras) and none of the code (pyproject.toml: packages = []).
 COPY pyproject.toml ./
-RUN mkdir -p crm network campaigns \
-    && touch crm/__init__.py network/__init__.py campaigns/__init__.py \
-    && pip install . \
-    && pip uninstall --yes ambassadorsnatverket \
-    && rm -rf crm network campaigns build *.egg-info
+RUN pip install . && rm -rf build *.egg-info
 
-# The project itself, owned by root: the application cannot change its own code.
+# The project itself, owned by root, its one copy: the application cannot change its own code.
 COPY . .
-RUN pip install --no-deps . && rm -rf build *.egg-info
 
 # Static files, collected as root into /app/staticfiles (read-only for the app). The settings are loaded in
 # development mode for this one step, so that it needs no secret key or site URL; nothing of it stays in the image.

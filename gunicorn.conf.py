@@ -13,6 +13,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # (Flags on the command line and in GUNICORN_CMD_ARGS override this file.)
 timeout = 300
 graceful_timeout = 30
+# No control socket (gunicornc): it would go under $HOME, which the application's user cannot write (/app in the
+# image), and log an error on every start. Signals (HUP, TTIN, TERM) manage the server instead.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:
