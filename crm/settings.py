@@ -137,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "crm.health.admin_banner",  # "email is not going out" for staff in the admin
             ],
         },
     },
@@ -318,6 +319,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "crm.celery:BeatScheduler"  # the default scheduler, writing beat's heartbeat (crm.health)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "advance-enrollments": {"task": "campaigns.tasks.advance_enrollments", "schedule": 60.0},

@@ -73,6 +73,7 @@ NOT_ABOUT_PEOPLE = {
     "campaigns.sequence": "the name of an email sequence",
     "campaigns.segment": "the name of an audience",
     "campaigns.campaign": "the campaign's name and sender name, and a count (skipped_no_email)",
+    "crm.heartbeat": "the names of background processes (worker, beat) and when they were last seen",
 }
 # Tables Django makes for a ManyToManyField: exported and erased with the row they belong to.
 PART_OF = {"network.ambassador_interests": "network.ambassador", "network.application_interests": "network.application"}

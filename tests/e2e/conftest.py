@@ -99,33 +99,3 @@ def celery_worker(worker_env, tmp_path):
     worker = Worker(worker_env, tmp_path / "worker.log").start()
     yield worker
     worker.stop()
-
-
-@pytest.fixture
-def broker_down():
-    """Point this process's Celery app at a port where no broker listens, for the duration of a block."""
-    from contextlib import contextmanager
-
-    from crm.celery import app
-
-    def reset_pools() -> None:
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    @contextmanager
-    def down():
-        # Celery prefers the CELERY_BROKER_URL environment variable (set in CI) over its configuration.
-        saved = app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
-        os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = "redis://127.0.0.1:9/0"
-        reset_pools()
-        try:
-            yield
-        finally:
-            app.conf.broker_url = saved[0]
-            if saved[1] is None:
-                os.environ.pop("CELERY_BROKER_URL")
-            else:
-                os.environ["CELERY_BROKER_URL"] = saved[1]
-            reset_pools()
-
-    return down
