@@ -33,3 +33,43 @@ def webhook_checks(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+# Backends that deliver nothing to anyone: fine for development and tests, never for production.
+NOWHERE_BACKENDS = {
+    "crm.mailbox.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
+# Mailpit (and MailHog before it) under their compose names and their SMTP port: they catch mail, they send none.
+TEST_SINK_HOSTS = {"mailpit", "mailhog"}
+TEST_SINK_PORT = 1025
+
+
+@register(Tags.compatibility)
+def email_destination_check(app_configs=None, **kwargs) -> list[Error]:
+    """With DEBUG off, email must go somewhere real: not into Mailpit, a file or nowhere, unless that is meant
+    (EMAIL_ALLOW_TEST_SINK, for a try-out or a staging server)."""
+    if settings.DEBUG or getattr(settings, "EMAIL_ALLOW_TEST_SINK", False):
+        return []
+    backend = settings.EMAIL_BACKEND
+    if backend in NOWHERE_BACKENDS:
+        problem = f"EMAIL_BACKEND={backend} delivers email to nobody."
+    elif backend != "django.core.mail.backends.smtp.EmailBackend":
+        return []  # an ESP (anymail) or a backend of the municipality's own
+    elif not settings.EMAIL_HOST:
+        problem = "EMAIL_HOST is not set: there is no SMTP server to send email through."
+    elif settings.EMAIL_HOST.lower() in TEST_SINK_HOSTS or settings.EMAIL_PORT == TEST_SINK_PORT:
+        problem = f"EMAIL_HOST={settings.EMAIL_HOST}:{settings.EMAIL_PORT} is a test mail catcher (Mailpit), not a mail server."
+    else:
+        return []
+    return [
+        Error(
+            f"{problem} With DJANGO_DEBUG off every confirmation, invitation and newsletter would be lost.",
+            hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS) to your "
+            "mail server, or EMAIL_BACKEND to an ESP; on a try-out or staging server set EMAIL_ALLOW_TEST_SINK=1.",
+            id="campaigns.E003",
+        )
+    ]

@@ -239,13 +239,16 @@ EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "crm.mailbox.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Required with the SMTP backend and DEBUG off: a system check refuses to start without it, or when it names a test
+# mail catcher (Mailpit), unless EMAIL_ALLOW_TEST_SINK says that is meant (campaigns.checks).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_ALLOW_TEST_SINK = env_bool("EMAIL_ALLOW_TEST_SINK", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ambassadörsnätverket <ambassador@kramfors.se>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(VAR_DIR / "mailbox")))

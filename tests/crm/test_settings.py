@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_HOST = "ambassador.kramfors.se"
@@ -37,6 +38,7 @@ def production_environment(var_dir: Path, **variables: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "SITE_URL": f"https://{PRODUCTION_HOST}",
+        "EMAIL_HOST": "smtp.kramfors.se",
     }
     return clean_environment(var_dir, **{**production, **variables})
 
@@ -148,6 +150,10 @@ def test_time_zone_is_europe_stockholm():
 
 @pytest.mark.django_db
 def test_healthz_answers_200_with_json(client):
+    from crm.models import Heartbeat
+
+    for name in ("worker", "beat"):
+        Heartbeat.objects.create(name=name, seen_at=timezone.now())
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -205,6 +211,7 @@ os.mkdir = recording_mkdir
 import django
 django.setup()
 from django.conf import settings
+from django.utils import timezone
 print(repr(made))
 """
 
@@ -268,3 +275,41 @@ def test_manage_py_check_refuses_an_esp_without_a_webhook_here(tmp_path):
     result = run(["manage.py", "check"], environment)
     assert result.returncode != 0
     assert "campaigns.E002" in result.stderr and "sendgrid" in result.stderr, result.stderr
+
+
+# Email must reach people when DEBUG is off ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"EMAIL_HOST": None},
+        {"EMAIL_HOST": ""},
+        {"EMAIL_HOST": "mailpit", "EMAIL_PORT": "1025"},
+        {"EMAIL_HOST": "Mailpit"},
+        {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": "1025"},
+        {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+        {"EMAIL_BACKEND": "crm.mailbox.EmailBackend"},
+    ],
+    ids=["unset", "empty", "mailpit", "Mailpit", "port-1025", "console", "mailbox"],
+)
+def test_with_debug_off_start_up_refuses_email_that_reaches_nobody_unless_allowed(tmp_path, variables):
+    environment = production_environment(tmp_path, **{k: v for k, v in variables.items() if v is not None})
+    if variables.get("EMAIL_HOST", "") is None:
+        environment.pop("EMAIL_HOST")
+    result = run(["manage.py", "check"], environment)
+    assert result.returncode != 0
+    assert "campaigns.E003" in result.stderr and "EMAIL_ALLOW_TEST_SINK=1" in result.stderr, result.stderr
+
+    for allowed in ({"EMAIL_ALLOW_TEST_SINK": "1"}, {"DJANGO_DEBUG": "1"}):
+        result = run(["manage.py", "check"], {**environment, **allowed})
+        assert result.returncode == 0, (allowed, result.stderr)
+
+
+def test_an_esp_needs_no_smtp_host(tmp_path):
+    environment = production_environment(
+        tmp_path, EMAIL_BACKEND="anymail.backends.postmark.EmailBackend", ANYMAIL_WEBHOOK_SECRET="user:pass"
+    )
+    environment.pop("EMAIL_HOST")
+    result = run(["manage.py", "check"], environment)
+    assert result.returncode == 0, result.stderr
