@@ -91,4 +91,5 @@ def banner_problems() -> list[Problem]:
 
 def admin_banner(request) -> dict:
     """Context for templates/admin/base_site.html; only evaluated where a template asks (the admin's pages)."""
-    return {"email_problems": banner_problems if request.user.is_staff else list}
+    user = getattr(request, "user", None)  # not there on a page rendered before authentication
+    return {"email_problems": banner_problems if user is not None and user.is_staff else list}  # list(): none

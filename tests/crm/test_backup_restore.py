@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import psycopg
+from psycopg import sql
 import pytest
 from django.db import connection
 
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.skipif(
 def row_counts(url: str) -> dict[str, int]:
     with psycopg.connect(url) as database:
         tables = [row[0] for row in database.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-        return {table: database.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
+        count = sql.SQL("SELECT count(*) FROM {}")
+        return {table: database.execute(count.format(sql.Identifier(table))).fetchone()[0] for table in tables}
 
 
 def test_a_dump_restores_into_an_empty_database_whole_and_migrated(transactional_db, tmp_path):
