@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import psycopg
-from psycopg import sql
 import pytest
 from django.db import connection
+from psycopg import sql
 
 from campaigns.models import Delivery
 from network.models import Ambassador
