@@ -37,8 +37,8 @@ def test_with_debug_off_manage_py_seed_demo_exits_non_zero_with_a_clear_message(
         "VAR_DIR": str(tmp_path),
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "ambassador.kramfors.se",
-            "SITE_URL": "https://ambassador.kramfors.se",
-            "EMAIL_HOST": "smtp.kramfors.se",
+        "SITE_URL": "https://ambassador.kramfors.se",
+        "EMAIL_HOST": "smtp.kramfors.se",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     result = subprocess.run(
