@@ -73,6 +73,8 @@ class Stack:
     """The production install in a root-owned folder, and the processes started from it."""
 
     origin = f"https://{HOST}"  # as the browser sees the site, behind the TLS proxy
+    # What the TLS proxy in front adds to every request it passes on: the public host name, and that it was https.
+    proxy_headers = {"Host": HOST, "X-Forwarded-Proto": "https"}
 
     def __init__(self, top: Path, smtp_port: int):
         self.top = top
@@ -154,18 +156,6 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    def request(self, method: str, path: str, body: str = "", headers: dict | None = None):
-        """A request as the TLS proxy in front passes it on: the public host name, X-Forwarded-Proto https."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(
-                method, path, body=body or None, headers={"Host": HOST, "X-Forwarded-Proto": "https", **(headers or {})}
-            )
-            response = connection.getresponse()
-            return response.status, response.headers, response.read().decode("utf-8", "replace")
-        finally:
-            connection.close()
-
     def wait_until(self, what: str, condition, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
@@ -175,6 +165,17 @@ class Stack:
                 f"--- {name}\n{self.log(name)[-2000:]}" for name in self.processes
             )
             time.sleep(0.5)
+
+
+def request(stack, method: str, path: str, body: str = "", headers: dict | None = None):
+    """A request to the stack's web server on loopback, as its proxy passes it on (stack.proxy_headers)."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
+    try:
+        connection.request(method, path, body=body or None, headers={**stack.proxy_headers, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +196,7 @@ def stack(smtp):
 
 def healthz(stack: Stack) -> tuple[int, str]:
     try:
-        status, _headers, body = stack.request("GET", "/healthz")
+        status, _headers, body = request(stack, "GET", "/healthz")
     except OSError as error:
         return 0, str(error)
     return status, body
@@ -209,7 +210,7 @@ def form_fields(page: str) -> dict[str, str]:
 
 
 def signup(stack: Stack, email_address: str) -> int:
-    status, headers, page = stack.request("GET", "/bli-ambassador/")
+    status, headers, page = request(stack, "GET", "/bli-ambassador/")
     assert status == 200, page[:2000]
     cookie = headers["Set-Cookie"].split(";", 1)[0]  # csrftoken=…; Secure, so a browser sends it back over https
     fields = {
@@ -220,7 +221,8 @@ def signup(stack: Stack, email_address: str) -> int:
         "consent": "on",
     }
     time.sleep(3.2)  # a person takes longer than FORM_MIN_FILL_SECONDS  # a person takes longer than the minimum
-    status, headers, page = stack.request(
+    status, headers, page = request(
+        stack,
         "POST",
         "/bli-ambassador/",
         urllib.parse.urlencode(fields),
@@ -293,6 +295,7 @@ class ComposeStack:
     try-out runs it: plain http on 127.0.0.1:8000, Mailpit's API on 127.0.0.1:8025."""
 
     origin = "http://localhost:8000"
+    proxy_headers = {"Host": "localhost"}
     port = 8000
 
     def __init__(self):
@@ -310,15 +313,6 @@ class ComposeStack:
         )
         assert not check or result.returncode == 0, result.stdout + result.stderr
         return result
-
-    def request(self, method: str, path: str, body: str = "", headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body or None, headers={"Host": "localhost", **(headers or {})})
-            response = connection.getresponse()
-            return response.status, response.headers, response.read().decode("utf-8", "replace")
-        finally:
-            connection.close()
 
 
 @pytest.mark.skipif(not docker_engine(), reason="needs a Docker engine (`docker info`)")
