@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin import NotDeletedAlone
 from crm.languages import language_name
 from network.models import Ambassador, Interest, Locality
 from network.normalize import normalize_email
@@ -100,7 +101,7 @@ class EnrollmentAddForm(ModelForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_display = ["ambassador", "sequence", "enrolled_at", "next_step", "next_send_at"]
     list_select_related = ["ambassador", "sequence", "next_step"]
     list_filter = ["sequence"]
@@ -146,7 +147,7 @@ class DeliveryTemplateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_display = ["to_email", "email", "language_name", "status", "attempts", "last_error", "created_at", "sent_at"]
     list_filter = ["status", DeliveryTemplateFilter]
     list_select_related = ["campaign", "step__sequence"]
@@ -178,7 +179,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unsubscribe)
-class UnsubscribeAdmin(admin.ModelAdmin):
+class UnsubscribeAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_display = ["ambassador", "category", "source", "campaign", "created_at"]
     list_filter = ["category", "source"]
     list_select_related = ["ambassador", "campaign"]
@@ -189,7 +190,7 @@ class UnsubscribeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
+class SuppressionAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_display = ["email", "reason", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]

@@ -14,9 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from crm.pseudonyms import pseudonym, pseudonyms
-from network import selectors as people
 from network.models import Ambassador
-from network.privacy import contacts_about, contacts_referred_by, row
+from network.privacy import Scope, contacts_referred_by, row
 
 from .models import Delivery, Enrollment, Suppression, TrackingEvent, Unsubscribe
 
@@ -47,16 +46,18 @@ DELIVERY_FIELDS = (
 )
 
 
-def _scope(ambassador: Ambassador) -> tuple[set[str], list[int]]:
-    return (
-        people.person_addresses(ambassador),
-        list(people.person_applications(ambassador).values_list("pk", flat=True)),
-    )
-
-
 def _about_contacts(contact_ids) -> Q:
-    """The coordinator's notices of new recommendations (network.services.referral_submit, key "tip:<id>"):
-    sent to the coordinator, but about the recommended person (their name, how to reach them, the note)."""
+    """The emails about recommended people, by the contact's id in their key: the coordinator's notice of a new
+    recommendation ("tip:<id>", which names the recommended person and who recommended them), the notice to the
+    recommended person ("recommended:<id>:<n>") and the invitation to apply ("invitation:<id>:<date>")."""
+    condition = _tip_notices(contact_ids)
+    for pk in contact_ids:
+        condition |= Q(key__startswith=f"recommended:{pk}:") | Q(key__startswith=f"invitation:{pk}:")
+    return condition
+
+
+def _tip_notices(contact_ids) -> Q:
+    """The coordinator's notices of these recommendations: they name who made them too."""
     return Q(key__in=[f"tip:{pk}" for pk in contact_ids]) if contact_ids else Q(pk__in=[])
 
 
@@ -72,9 +73,10 @@ def _deliveries(*, addresses: set[str], ambassador_id: int | None = None, applic
     return Delivery.objects.filter(condition, is_test=False)
 
 
-def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
-    addresses, application_ids = _scope(ambassador)
-    deliveries = _deliveries(addresses=addresses, ambassador_id=ambassador.pk, application_ids=application_ids)
+def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
+    deliveries = _deliveries(
+        addresses=scope.addresses, ambassador_id=ambassador.pk, application_ids=scope.application_ids
+    )
     return {
         "campaigns.delivery": [
             row(delivery, only=DELIVERY_FIELDS)
@@ -89,33 +91,41 @@ def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
             for enrollment in Enrollment.objects.filter(ambassador=ambassador).select_related("sequence", "next_step")
         ],
         "campaigns.suppression": [
-            row(suppression) for suppression in Suppression.objects.filter(email__in=addresses).order_by("pk")
+            row(suppression) for suppression in Suppression.objects.filter(email__in=scope.addresses).order_by("pk")
         ],
         "campaigns.trackingevent": [
             row(event, only=("id", "esp", "event_type", "recipient", "description", "occurred_at"))
-            for event in TrackingEvent.objects.filter(recipient__in=addresses).order_by("pk")
+            for event in TrackingEvent.objects.filter(recipient__in=scope.addresses).order_by("pk")
         ],
     }
 
 
 @transaction.atomic
-def person_erase(ambassador: Ambassador) -> None:
-    addresses, application_ids = _scope(ambassador)
-    _erase(addresses=addresses, ambassador_id=ambassador.pk, application_ids=application_ids)
-    # The coordinator's notices of recommendations of them, and of those they made (which name them).
-    contact_ids = [contact.pk for contact in contacts_about(ambassador)]
-    contact_ids += list(contacts_referred_by(ambassador).values_list("pk", flat=True))
-    _anonymise(Delivery.objects.filter(_about_contacts(contact_ids)))
+def person_erase(ambassador: Ambassador, scope: Scope) -> None:
+    _erase(addresses=scope.addresses, ambassador_id=ambassador.pk, application_ids=scope.application_ids)
+    # The emails about recommendations of them, and the coordinator's notices of those they made (which name them).
+    referred = list(contacts_referred_by(ambassador, scope).values_list("pk", flat=True))
+    _anonymise(Delivery.objects.filter(_about_contacts(scope.contact_ids) | _tip_notices(referred)))
     Unsubscribe.objects.filter(ambassador=ambassador).update(ambassador=None)
     Enrollment.objects.filter(ambassador=ambassador).delete()
 
 
 @transaction.atomic
-def contact_erase(*, contact_id: int, addresses: set[str]) -> None:
-    """Erase what the email rows hold of a recommended person who objected: the emails to their address, and the
-    coordinator's notice about them."""
-    _erase(addresses={address.strip().lower() for address in addresses if address})
-    _anonymise(Delivery.objects.filter(_about_contacts([contact_id])))
+def applications_erase(application_ids, contact_ids) -> None:
+    """The emails to applications being erased (the confirmation link, a decision), and about the contacts that
+    became them."""
+    _anonymise(_deliveries(addresses=set(), application_ids=application_ids))
+    _anonymise(Delivery.objects.filter(_about_contacts(contact_ids)))
+
+
+@transaction.atomic
+def contacts_erase(contact_ids, *, objected: set[str] = frozenset()) -> None:
+    """The emails about recruitment contacts being erased. When the recommended person objected (GDPR art. 21, by
+    the link mailed to them), also every email to `objected`, their addresses, which stay on the suppression list
+    as pseudonyms: never mailed or recommended again."""
+    _anonymise(Delivery.objects.filter(_about_contacts(contact_ids)))
+    if objected:
+        _erase(addresses={address.strip().lower() for address in objected if address})
 
 
 def _erase(*, addresses: set[str], ambassador_id: int | None = None, application_ids=()) -> None:

@@ -48,14 +48,6 @@ def deliveries_anonymise(*, before: datetime) -> int:
     )
 
 
-def application_deliveries_anonymise(application_ids: list[int]) -> int:
-    """The emails sent to applications about to be erased (the confirmation link, a decision), whatever their age."""
-    count = 0
-    for start in range(0, len(application_ids), BATCH):
-        count += _anonymise(Delivery.objects.filter(application_id__in=application_ids[start : start + BATCH]))
-    return count
-
-
 def tracking_events_erase(*, before: datetime) -> int:
     """Processed webhook events received before `before` (they hold the recipient's address)."""
     count = 0

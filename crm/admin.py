@@ -10,16 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditEntry, RetentionRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class NotDeletedAlone:
+    """Rows that are part of a person or a record about them (an email sent, a consent given, an unsubscribe, an
+    address never to be mailed): they go only when the person is erased (crm.privacy), never one by one."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(NotDeletedAlone, admin.ModelAdmin):
     """Nobody adds, changes or deletes log rows, not even a superuser."""
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -11,8 +11,9 @@ recorded as counts only (a RetentionRun row and one log line), never which perso
 - delivery logs: anonymised RETENTION_DELIVERY_LOG_DAYS after they were written, keeping every campaign count;
   processed tracking events of the same age are deleted.
 
-With applications go the emails sent to them (anonymised) and their consent records; with any deleted row its
-entries in the admin's history (which name the object).
+Every removal goes through crm.privacy, as every other way to remove someone does: with applications go the
+recruitment contacts that became them and the emails sent to or about them (anonymised), their consent records are
+kept under a pseudonym, and the admin's history keeps no name of any removed row.
 """
 
 from __future__ import annotations
@@ -21,47 +22,37 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from campaigns import retention as email_retention
 from network import retention as network_retention
-from network.models import Application, RecruitmentContact
 
 from .models import RetentionRun
+from .privacy import applications_erase, contacts_erase, person_erase
 
 logger = logging.getLogger(__name__)
+BATCH = 500
 
 
 def _before(now: datetime, setting: str) -> datetime:
     return now - timedelta(days=getattr(settings, setting))
 
 
-def admin_history_erase(model, ids: list[int]) -> None:
-    """The admin's history of deleted objects: its entries name them (object_repr)."""
-    content_type = ContentType.objects.get_for_model(model)
-    for start in range(0, len(ids), 500):
-        LogEntry.objects.filter(
-            content_type=content_type, object_id__in=[str(pk) for pk in ids[start : start + 500]]
-        ).delete()
+def _in_batches(erase, ids: list[int]) -> int:
+    """Each batch in its own transaction: a night's work is not one long lock."""
+    return sum(erase(ids[start : start + BATCH]) for start in range(0, len(ids), BATCH))
 
 
 def _applications(ids: list[int]) -> int:
-    email_retention.application_deliveries_anonymise(ids)
-    admin_history_erase(Application, ids)
-    return network_retention.applications_erase(ids)
+    return _in_batches(applications_erase, ids)
 
 
 def _recruitment_contacts(now: datetime) -> int:
     ids = network_retention.recruitment_contact_ids(before=_before(now, "RETENTION_RECRUITMENT_DAYS"))
-    admin_history_erase(RecruitmentContact, ids)
-    return network_retention.recruitment_contacts_erase(ids)
+    return _in_batches(contacts_erase, ids)
 
 
 def _alumni(now: datetime) -> int:
-    from .privacy import person_erase
-
     network_retention.alumni_mark(now=now)
     count = 0
     for ambassador in list(network_retention.expired_alumni(before=_before(now, "RETENTION_ALUMNI_DAYS"))):

@@ -4,7 +4,6 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -18,12 +17,14 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from campaigns import selectors as mail
+from crm.admin import NotDeletedAlone
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
 from crm.languages import language_choices, language_name
-from crm.privacy import person_erase
+from crm.privacy import applications_erase, person_erase
 
 from . import selectors, services
+from .erase_admin import ErasingDelete
 from .event_admin import CompletedTrainingFilter, ambassador_events
 from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
@@ -152,7 +153,7 @@ class PersonAdminMixin:
 
 @admin.register(Ambassador)
 class AmbassadorAdmin(
-    NotesMixin, PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, ExportMixin, admin.ModelAdmin
+    ErasingDelete, NotesMixin, PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, ExportMixin, admin.ModelAdmin
 ):
     resource_classes = [AmbassadorResource]
     formats = EXPORT_FORMATS
@@ -306,31 +307,26 @@ class AmbassadorAdmin(
             }
         self.message_user(request, text, messages.SUCCESS if result.started else messages.WARNING)
 
-    def has_erase_permission(self, request) -> bool:
+    # Removing people (network.erase_admin): the delete button and the bulk action erase them (crm.privacy). ----
+
+    erase_text = _(
+        "Everything about these people is deleted: their details, applications, recommendations of them, sign-in "
+        "links and their place in the introduction series. The emails sent to them keep no address or name, so "
+        "campaign reports count the same. The proof of their consent is kept without their address, which stays "
+        "only as a pseudonym on the list of addresses never to be mailed again. This cannot be undone."
+    )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Removing a person is erasing them: the erase permission, not Django's delete one."""
         return request.user.has_perm("network.erase_ambassador")
 
-    @admin.action(description=_("Erase the person"), permissions=["erase"])
-    def erase_people(self, request, queryset):
-        """GDPR art. 17: after a confirmation page, everything about the selected people goes (crm.privacy)."""
-        people = list(queryset.order_by("last_name", "first_name", "pk"))
-        if request.POST.get("post") != "yes":
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": _("Erase these people?"),
-                "people": people,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            }
-            return TemplateResponse(request, "admin/network/ambassador/erase_confirm.html", context)
-        ids = [person.pk for person in people]
-        for person in people:
+    def erase(self, request, objects) -> int:
+        for person in objects:
             person_erase(person, actor=request.user)  # which records it in the audit log
-        self.message_user(
-            request,
-            ngettext("%(count)d person was erased.", "%(count)d people were erased.", len(ids)) % {"count": len(ids)},
-            messages.SUCCESS,
-        )
-        return None
+        return len(objects)
+
+    def erase_done(self, count: int) -> str:
+        return ngettext("%(count)d person was erased.", "%(count)d people were erased.", count) % {"count": count}
 
     def get_export_filename(self, request, queryset, file_format):
         return f"ambassadorer-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
@@ -370,16 +366,6 @@ class AmbassadorAdmin(
         super().save_model(request, obj, form, change)
         if not change or form.has_changed():
             audit_record(action=AuditAction.CHANGE, ambassador_ids=[obj.pk], actor=request.user)
-
-    def delete_model(self, request, obj):
-        pk = obj.pk
-        super().delete_model(request, obj)
-        audit_record(action=AuditAction.ERASE, ambassador_ids=[pk], actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        super().delete_queryset(request, queryset)
-        audit_record(action=AuditAction.ERASE, ambassador_ids=ids, actor=request.user)
 
     # Import ----------------------------------------------------------------------------------------------
 
@@ -496,7 +482,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, admin.ModelAdmin):
+class ApplicationAdmin(ErasingDelete, PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, admin.ModelAdmin):
     formfield_overrides = CLEAN_INPUT_OVERRIDES
     list_display = ["full_name", "email_display", "phone_display", "locality", "status", "submitted", "confirmed"]
     list_display_links = ["full_name"]
@@ -549,10 +535,27 @@ class ApplicationAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, a
         ),
     ]
     change_form_template = "admin/network/application/change_form.html"
-    actions = ["approve", "decline"]
+    actions = ["approve", "decline", "erase_people"]
+    erase_text = _(
+        "These applications are deleted, with the recruitment contacts they came from. The emails sent to them keep "
+        "no address or name. The proof of consent is kept without the address. An application that belongs to an "
+        "ambassador is removed with the ambassador (on their page), not here. This cannot be undone."
+    )
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """An applicant is removed here; an ambassador's application with the ambassador."""
+        return super().has_delete_permission(request, obj) and (obj is None or obj.ambassador_id is None)
+
+    def erase(self, request, objects) -> int:
+        return applications_erase([application.pk for application in objects])
+
+    def erase_done(self, count: int) -> str:
+        return ngettext("%(count)d application was erased.", "%(count)d applications were erased.", count) % {
+            "count": count
+        }
 
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, obj: Application) -> str:
@@ -684,7 +687,7 @@ class ApplicationAdmin(PersonAdminMixin, FoldedSearchMixin, ListsFitTheScreen, a
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_display = ["email", "purpose", "text_version", "source", "given_at", "withdrawn_at"]
     list_filter = ["purpose", "source", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["email"]

@@ -269,7 +269,12 @@ class RecruitmentContact(models.Model):
         ordering = ["status", "follow_up_on", "-created_at"]
         verbose_name = _("recruitment contact")
         verbose_name_plural = _("recruitment contacts")
-        indexes = [models.Index(fields=["owner", "follow_up_on"])]
+        indexes = [
+            models.Index(fields=["owner", "follow_up_on"]),
+            # A person's contacts by the addresses they have proven (network.privacy.Scope).
+            models.Index(fields=["email"], name="contact_email"),
+            models.Index(fields=["referrer_email"], name="contact_referrer_email"),
+        ]
 
     def __str__(self) -> str:
         return self.name

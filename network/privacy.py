@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from crm.pseudonyms import is_pseudonym, pseudonym
 
@@ -23,6 +24,26 @@ from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentCon
 from .normalize import normalize_email, normalize_phone
 
 _ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What is the person's besides the rows linked to their ambassador row (crm.privacy): the addresses they have
+    proven, their applications, and the recruitment contacts about them (that became them or their application,
+    or with an address they have proven; never by a phone number or a name). Read once per export or erasure."""
+
+    addresses: frozenset[str]
+    application_ids: tuple[int, ...]
+    contact_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, ambassador: Ambassador) -> Scope:
+        addresses = selectors.person_addresses(ambassador)
+        application_ids = tuple(selectors.person_applications(ambassador, addresses).values_list("pk", flat=True))
+        contacts = RecruitmentContact.objects.filter(
+            Q(ambassador=ambassador) | Q(application__in=application_ids) | Q(email__in=addresses)
+        )
+        return cls(frozenset(addresses), application_ids, tuple(contacts.values_list("pk", flat=True)))
 
 
 # Reading ---------------------------------------------------------------------------------------------------
@@ -82,58 +103,32 @@ def contact_phones(text: str) -> set[str]:
     return phones
 
 
-def _phones(ambassador: Ambassador, applications) -> set[str]:
-    return {phone for phone in [ambassador.phone, *applications.values_list("phone", flat=True)] if phone}
+def contacts_referred_by(ambassador: Ambassador, scope: Scope) -> QuerySet[RecruitmentContact]:
+    """The recruitment contacts the person recommended (as an ambassador, or with an address they have proven)."""
+    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=scope.addresses))
 
 
-def contacts_about(ambassador: Ambassador) -> list[RecruitmentContact]:
-    """The recruitment contacts about the person: whose "how to reach them", address or phone is one of the
-    person's, or that became their application or the person."""
-    addresses = selectors.person_addresses(ambassador)
-    applications = selectors.person_applications(ambassador)
-    phones = _phones(ambassador, applications)
-    about = []
-    linked = Q(ambassador=ambassador) | Q(application__in=applications)
-    if addresses:
-        linked |= Q(email__in=addresses)
-    if phones:
-        linked |= Q(phone__in=phones)
-    linked_ids = set(RecruitmentContact.objects.filter(linked).values_list("pk", flat=True))
-    for contact in RecruitmentContact.objects.order_by("pk").iterator():
-        if (
-            contact.pk in linked_ids
-            or contact_addresses(contact.contact) & addresses
-            or contact_phones(contact.contact) & phones
-        ):
-            about.append(contact)
-    return about
-
-
-def contacts_referred_by(ambassador: Ambassador):
-    """The recruitment contacts the person recommended (as an ambassador, or by their address)."""
-    addresses = selectors.person_addresses(ambassador)
-    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=addresses))
-
-
-def _consents(ambassador: Ambassador, application_ids: list[int]):
-    addresses = selectors.person_addresses(ambassador)
+def _consents(ambassador: Ambassador, scope: Scope):
     return ConsentRecord.objects.filter(
-        Q(ambassador=ambassador) | Q(application_id__in=application_ids) | Q(email__in=addresses)
+        Q(ambassador=ambassador) | Q(application_id__in=scope.application_ids) | Q(email__in=scope.addresses)
     )
 
 
-def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
-    applications = selectors.person_applications(ambassador).order_by("created_at", "pk")
-    application_ids = list(applications.values_list("pk", flat=True))
-    about = contacts_about(ambassador)
+def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
+    applications = Application.objects.filter(pk__in=scope.application_ids).prefetch_related("interests")
+    about = RecruitmentContact.objects.filter(pk__in=scope.contact_ids).select_related("locality")
+    about_ids = list(scope.contact_ids)
     return {
         # Who recommended them is someone else's data: `source` says it was a recommendation.
         "network.ambassador": [row(ambassador, exclude=("referred_by",))],
         # Who decided is a member of staff; the ambassador link is the person themself.
-        "network.application": [row(application, exclude=("ambassador", "decided_by")) for application in applications],
+        "network.application": [
+            row(application, exclude=("ambassador", "decided_by"))
+            for application in applications.select_related("locality").order_by("created_at", "pk")
+        ],
         "network.consentrecord": [
             row(record, exclude=("ambassador", "application"))
-            for record in _consents(ambassador, application_ids).order_by("given_at", "pk")
+            for record in _consents(ambassador, scope).order_by("given_at", "pk")
         ],
         # Their answers to invitations and whether they came (the event by its title).
         "network.registration": [
@@ -143,21 +138,26 @@ def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
             .order_by("answered_at", "pk")
         ],
         "network.recruitmentcontact": [
-            *(row(contact, exclude=("referrer_name", "referrer_email", "referred_by", "owner")) for contact in about),
+            *(
+                row(contact, exclude=("referrer_name", "referrer_email", "referred_by", "owner"))
+                for contact in about.order_by("created_at", "pk")
+            ),
             *(
                 row(contact, only=("id", "referrer_name", "referrer_email", "created_at"))
-                for contact in contacts_referred_by(ambassador).order_by("created_at", "pk")
+                for contact in contacts_referred_by(ambassador, scope)
+                .exclude(pk__in=about_ids)
+                .order_by("created_at", "pk")
             ),
         ],
         # The history of the contacts about them, and the coordinators' notes about them (who wrote a note, or
         # changed a stage, is a member of staff).
         "network.stagechange": [
             row(change, exclude=("contact", "changed_by"))
-            for change in StageChange.objects.filter(contact__in=[c.pk for c in about]).order_by("created_at", "pk")
+            for change in StageChange.objects.filter(contact__in=about_ids).order_by("created_at", "pk")
         ],
         "network.note": [
             row(note, exclude=("ambassador", "contact", "author"))
-            for note in Note.objects.filter(Q(ambassador=ambassador) | Q(contact__in=[c.pk for c in about])).order_by(
+            for note in Note.objects.filter(Q(ambassador=ambassador) | Q(contact__in=about_ids)).order_by(
                 "created_at", "pk"
             )
         ],
@@ -167,12 +167,13 @@ def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
 # Erasing ---------------------------------------------------------------------------------------------------
 
 
-def person_object_ids(ambassador: Ambassador) -> dict[type[models.Model], list[int]]:
-    """The rows that are the person, by model: for whoever else keeps their ids (the admin's log)."""
+def person_object_ids(ambassador: Ambassador, scope: Scope) -> dict[type[models.Model], list[int]]:
+    """The rows that are the person, by model: for whoever else keeps their ids (the admin's log, the emails about
+    a recommendation)."""
     return {
         Ambassador: [ambassador.pk],
-        Application: list(selectors.person_applications(ambassador).values_list("pk", flat=True)),
-        RecruitmentContact: [contact.pk for contact in contacts_about(ambassador)],
+        Application: list(scope.application_ids),
+        RecruitmentContact: list(scope.contact_ids),
     }
 
 
@@ -188,21 +189,33 @@ def consents_pseudonymise(records) -> int:
 
 
 @transaction.atomic
-def person_erase(ambassador: Ambassador) -> None:
-    """Delete the person, their applications and the recommendations of them; keep the consent proof under a
-    pseudonym; take their name and address off the recommendations they made (the contact stays: it is someone
-    else's). Called last by crm.privacy.person_erase, after the other apps have let go of the person."""
-    applications = selectors.person_applications(ambassador)
-    application_ids = list(applications.values_list("pk", flat=True))
-    consents_pseudonymise(_consents(ambassador, application_ids))
+def person_erase(ambassador: Ambassador, scope: Scope) -> None:
+    """Delete the person, their applications and the recommendations of them; keep the consent
+    proof under a pseudonym; take their name and address off the recommendations they made (the contact stays: it
+    is someone else's). Called last by crm.privacy.person_erase, after the other apps have let go of the person."""
+    consents_pseudonymise(_consents(ambassador, scope))
     # Their stage changes and the notes about them go with the contact rows and the ambassador row (cascade).
-    RecruitmentContact.objects.filter(pk__in=[contact.pk for contact in contacts_about(ambassador)]).delete()
-    contacts_referred_by(ambassador).update(referrer_name="", referrer_email="", referred_by=None)
+    RecruitmentContact.objects.filter(pk__in=scope.contact_ids).delete()
+    contacts_referred_by(ambassador, scope).update(referrer_name="", referrer_email="", referred_by=None)
     Registration.objects.filter(ambassador=ambassador).delete()  # the events' counts go down with them
-    Application.objects.filter(pk__in=application_ids).delete()
+    Application.objects.filter(pk__in=scope.application_ids).delete()
     Ambassador.objects.filter(pk=ambassador.pk).delete()
 
 
-def contact_erase(contact: RecruitmentContact) -> None:
-    """A recommended person objected (GDPR art. 21): their contact row goes."""
-    RecruitmentContact.objects.filter(pk=contact.pk).delete()
+def applicant_contact_ids(application_ids) -> list[int]:
+    """The recruitment contacts that became these applications (linked by id)."""
+    return list(RecruitmentContact.objects.filter(application__in=list(application_ids)).values_list("pk", flat=True))
+
+
+def applications_erase(application_ids) -> None:
+    """Delete applications that are nobody's ambassador row (applicants), with the contacts that became them; keep
+    the consent proof under a pseudonym."""
+    ids = list(application_ids)
+    consents_pseudonymise(ConsentRecord.objects.filter(application_id__in=ids))
+    RecruitmentContact.objects.filter(application__in=ids).delete()
+    Application.objects.filter(pk__in=ids).delete()
+
+
+def contacts_erase(contact_ids) -> None:
+    """Recruitment contacts go, with their stage changes and the notes about them."""
+    RecruitmentContact.objects.filter(pk__in=list(contact_ids)).delete()

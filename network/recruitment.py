@@ -9,6 +9,7 @@ Emails are queued through `campaigns.services` in the same transaction as the ch
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import services as email
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
@@ -140,10 +142,72 @@ def contact_objection(*, token: str, act: bool) -> ObjectionResult:
         return ObjectionResult.DONE
     if not act:
         return ObjectionResult.ASK
-    from crm.privacy import contact_erase
+    from crm.privacy import contacts_erase
 
-    contact_erase(contact)
+    contacts_erase([contact.pk], objected=True)
     return ObjectionResult.DONE
+
+
+# Who a contact may be ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An ambassador or an applicant a contact may be, and why (a phone number, an address or a name in common).
+    Only a suggestion: what someone typed proves nothing (crm.privacy), so only the coordinator links them."""
+
+    person: Ambassador | Application
+    reasons: tuple[str, ...]
+
+    @property
+    def is_ambassador(self) -> bool:
+        return isinstance(self.person, Ambassador)
+
+    @property
+    def key(self) -> str:
+        """What the link button sends: "ambassador:12" or "application:34"."""
+        return f"{self.person._meta.model_name}:{self.person.pk}"
+
+
+def contact_candidates(contact: RecruitmentContact, *, limit: int = 5) -> list[Candidate]:
+    """The ambassadors, then the applicants (applications that are no ambassador's), who share a phone number, an
+    address or the full name with the contact and are not linked to it yet. A few indexed queries."""
+    from .privacy import contact_addresses, contact_phones
+
+    if contact.ambassador_id:
+        return []
+    phones = {contact.phone, *contact_phones(contact.contact)} - {""}
+    addresses = {contact.email, *contact_addresses(contact.contact)} - {""}
+    words = contact.name.split()
+    named = Q(first_name__iexact=words[0], last_name__iexact=" ".join(words[1:])) if len(words) > 1 else Q(pk__in=[])
+    matching = Q(phone__in=phones) | Q(email__in=addresses) | named
+    people = [
+        *Ambassador.objects.filter(matching).order_by("pk")[:limit],
+        *Application.objects.filter(matching, ambassador__isnull=True)
+        .exclude(pk=contact.application_id)
+        .order_by("-created_at")[:limit],
+    ]
+    found = []
+    for person in people:
+        reasons = (
+            *([_("the same phone number")] if person.phone in phones else []),
+            *([_("the same email address")] if person.email in addresses else []),
+            *(
+                [_("the same name")]
+                if f"{person.first_name} {person.last_name}".lower() == " ".join(words).lower()
+                else []
+            ),
+        )
+        found.append(Candidate(person, reasons))
+    return found
+
+
+def contact_link(*, contact: RecruitmentContact, person: Ambassador | Application) -> None:
+    """The coordinator says the contact is this ambassador or applicant: from now on it is theirs (their export
+    shows it, their erasure removes it)."""
+    field = "ambassador" if isinstance(person, Ambassador) else "application"
+    RecruitmentContact.objects.filter(pk=contact.pk).update(**{field: person}, updated_at=timezone.now())
+    setattr(contact, field, person)
 
 
 # The pipeline -----------------------------------------------------------------------------------------------

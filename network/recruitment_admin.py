@@ -15,10 +15,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from crm.privacy import contacts_erase
+
 from . import services
 from .forms import CLEAN_INPUT_OVERRIDES
 from .models import Ambassador, Note, RecruitmentContact, StageChange
 from .normalize import display_phone
+from .recruitment import contact_candidates, contact_link
 from .search import FoldedSearchMixin
 from .timeline import contact_timeline, person_timeline
 
@@ -209,6 +212,45 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("timeline"))
     def timeline(self, obj: RecruitmentContact) -> str:
         return timeline_html(contact_timeline(obj)) if obj.pk else "–"
+
+    # Who the contact may be: a suggestion; the coordinator links (network.recruitment.contact_candidates). -----
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.link_view)
+        return [path("<path:object_id>/link/", view, name="network_recruitmentcontact_link"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        contact = self.get_object(request, unquote(object_id))
+        may_link = contact is not None and self.has_change_permission(request, contact)
+        extra_context = {
+            **(extra_context or {}),
+            "candidates": contact_candidates(contact) if may_link else [],
+            "link_url": reverse("admin:network_recruitmentcontact_link", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def link_view(self, request, object_id):
+        contact = self.get_object(request, unquote(object_id))
+        if contact is None or not self.has_change_permission(request, contact):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        wanted = request.POST.get("person", "")
+        person = next((c.person for c in contact_candidates(contact) if c.key == wanted), None)
+        if person is None:  # not a suggestion (any more): nothing is linked by a typed id
+            self.message_user(request, _("That person is no longer suggested; nothing was linked."), messages.WARNING)
+        else:
+            contact_link(contact=contact, person=person)
+            name = f"{person.first_name} {person.last_name}"
+            self.message_user(request, _("The contact is linked to %(person)s.") % {"person": name}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
+
+    # Removing contacts erases them (crm.privacy): with them go the emails about them and the admin's log of them.
+    def delete_model(self, request, obj) -> None:
+        contacts_erase([obj.pk])
+
+    def delete_queryset(self, request, queryset) -> None:
+        contacts_erase(list(queryset.values_list("pk", flat=True)))
 
     def save_model(self, request, obj, form, change):
         """A stage set by hand is recorded, with who set it (the list's editable column too)."""

@@ -1,18 +1,15 @@
-"""Retention for the network's rows (RETENTION_* in settings): which have expired, and erasing them.
+"""Retention for the network's rows (RETENTION_* in settings): which have expired.
 
-Called by the nightly job in crm.retention, which also anonymises the emails sent to them and records the counts.
+Called by the nightly job in crm.retention, which erases them through crm.privacy and records the counts.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
 
 from .models import Ambassador, Application, RecruitmentContact
-
-BATCH = 500
 
 
 def unconfirmed_application_ids(*, before: datetime) -> list[int]:
@@ -35,14 +32,6 @@ def declined_application_ids(*, before: datetime) -> list[int]:
     )
 
 
-def applications_erase(ids: list[int]) -> int:
-    """Delete the applications, with their consent records and interests."""
-    for start in range(0, len(ids), BATCH):
-        with transaction.atomic():
-            Application.objects.filter(pk__in=ids[start : start + BATCH]).delete()
-    return len(ids)
-
-
 def recruitment_contact_ids(*, before: datetime) -> list[int]:
     """Recruitment contacts with no activity since `before`: created and last changed before it, and no
     follow-up planned after it."""
@@ -51,13 +40,6 @@ def recruitment_contact_ids(*, before: datetime) -> list[int]:
         .filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lt=before.date()))
         .values_list("pk", flat=True)
     )
-
-
-def recruitment_contacts_erase(ids: list[int]) -> int:
-    for start in range(0, len(ids), BATCH):
-        with transaction.atomic():
-            RecruitmentContact.objects.filter(pk__in=ids[start : start + BATCH]).delete()
-    return len(ids)
 
 
 def alumni_mark(*, now: datetime) -> None:

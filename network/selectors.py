@@ -92,17 +92,20 @@ def recruitment_follow_up_owners(day: date) -> QuerySet:
     return get_user_model().objects.filter(pk__in=due, is_active=True).exclude(email="").order_by("pk")
 
 
-def person_applications(ambassador: Ambassador) -> QuerySet[Application]:
-    """A person's applications: those linked to them, and any sent with their address."""
-    linked = Application.objects.filter(ambassador=ambassador)
-    return (linked | Application.objects.filter(email=ambassador.email)) if ambassador.email else linked
-
-
 def person_addresses(ambassador: Ambassador) -> set[str]:
-    """Every email address of the person: their own, and those their applications were sent with."""
-    addresses = set(person_applications(ambassador).values_list("email", flat=True))
-    addresses.add(ambassador.email or "")
+    """The addresses the person has proven: their own (where their sign-in links go) and those of their applications
+    they confirmed (by the link sent there). Never one somebody merely typed (crm.privacy)."""
+    confirmed = Application.objects.filter(ambassador=ambassador, confirmed_at__isnull=False).values_list(
+        "email", flat=True
+    )
+    addresses = {ambassador.email or "", *confirmed}
     return {address.strip().lower() for address in addresses if address}
+
+
+def person_applications(ambassador: Ambassador, addresses: set[str] | None = None) -> QuerySet[Application]:
+    """A person's applications: those linked to them, and any sent with an address they have proven."""
+    addresses = person_addresses(ambassador) if addresses is None else addresses
+    return Application.objects.filter(Q(ambassador=ambassador) | Q(email__in=addresses))
 
 
 def ambassadors_approved_since(since: dict[int, datetime]) -> set[int]:

@@ -103,14 +103,28 @@ def test_an_export_logs_each_exported_person(coordinator, coordinator_client, an
     assert entries() == [(Action.EXPORT, coordinator.pk, olle.pk)]
 
 
-def test_deleting_a_person_in_the_admin_is_logged_as_an_erasure(coordinator, coordinator_client, anna, olle):
+def test_deleting_a_person_in_the_admin_erases_them_and_is_logged_as_an_erasure(
+    coordinator, coordinator_client, anna, olle
+):
     coordinator_client.post(reverse("admin:network_ambassador_delete", args=[anna.pk]), {"post": "yes"})
     coordinator_client.post(
         reverse("admin:network_ambassador_changelist"),
-        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [olle.pk], "post": "yes"},
+        {"action": "erase_people", ACTION_CHECKBOX_NAME: [olle.pk], "post": "yes"},
     )
     assert not Ambassador.objects.exists()
     assert entries() == [(Action.ERASE, coordinator.pk, anna.pk), (Action.ERASE, coordinator.pk, olle.pk)]
+
+
+def test_an_erasure_is_logged_only_when_one_happened(coordinator, coordinator_client, anna):
+    """Asking (the confirmation page) erases nothing and logs nothing; Django's own bulk delete is not offered."""
+    coordinator_client.get(reverse("admin:network_ambassador_delete", args=[anna.pk]))
+    coordinator_client.post(reverse("admin:network_ambassador_delete", args=[anna.pk]))  # no "post": only asks
+    coordinator_client.post(
+        reverse("admin:network_ambassador_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [anna.pk], "post": "yes"},
+    )
+    assert Ambassador.objects.filter(pk=anna.pk).exists()
+    assert Action.ERASE not in [action for action, _actor, _pk in entries()]
 
 
 def test_erasing_a_person_everywhere_is_logged(anna):
