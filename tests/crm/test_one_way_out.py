@@ -77,7 +77,9 @@ def an_ambassador() -> Ambassador:
     an event, asks for a Mina sidor link, and leaves."""
     _recommended_by_a_friend()
     person = application_approve(application=_signed_up())
-    referral_submit(referrer_name=f"{FIRST} {LAST}", referrer_email=ADDRESS, name="Vän Vänsson", contact="van@example.se")
+    referral_submit(
+        referrer_name=f"{FIRST} {LAST}", referrer_email=ADDRESS, name="Vän Vänsson", contact="van@example.se"
+    )
     start = timezone.now() + timedelta(days=7)
     event = Event.objects.create(title="Fika", starts_at=start, ends_at=start + timedelta(hours=2), capacity=10)
     registration_answer(event_id=event.pk, ambassador_id=person.pk, answer=Registration.Answer.YES)
@@ -175,7 +177,9 @@ def test_an_ambassadors_application_is_removed_with_the_ambassador_not_alone(coo
     url = reverse("admin:network_application_delete", args=[application.pk])
     assert coordinator_client.post(url, {"post": "yes"}).status_code == 403
     changelist = reverse("admin:network_application_changelist")
-    coordinator_client.post(changelist, {"action": "erase_people", ACTION_CHECKBOX_NAME: [application.pk], "post": "yes"})
+    coordinator_client.post(
+        changelist, {"action": "erase_people", ACTION_CHECKBOX_NAME: [application.pk], "post": "yes"}
+    )
     assert Application.objects.filter(pk=application.pk).exists() and Ambassador.objects.filter(pk=person.pk).exists()
 
 
@@ -219,7 +223,11 @@ def a_stranger() -> Stranger:
         note="Ylva driver caféet i Bollstabruk",
     )
     application = application_submit(
-        first_name="Ylva", last_name="Yxbacka", email_address="ylva@example.se", phone="+46701112233", motivation="Caféet"
+        first_name="Ylva",
+        last_name="Yxbacka",
+        email_address="ylva@example.se",
+        phone="+46701112233",
+        motivation="Caféet",
     )
     return Stranger(contact, application)
 
@@ -271,9 +279,12 @@ def test_a_typed_phone_number_only_suggests_and_the_coordinators_link_makes_it_t
     assert RecruitmentContact.objects.get(pk=stranger.contact.pk).ambassador_id == ylva.pk
 
     assert [row["id"] for row in person_data(ylva)["network.recruitmentcontact"]] == [stranger.contact.pk]
-    assert "Kan vara samma person som" not in coordinator_client.get(
-        reverse("admin:network_recruitmentcontact_change", args=[stranger.contact.pk])
-    ).content.decode()
+    assert (
+        "Kan vara samma person som"
+        not in coordinator_client.get(
+            reverse("admin:network_recruitmentcontact_change", args=[stranger.contact.pk])
+        ).content.decode()
+    )
 
 
 def test_linking_needs_the_right_to_change_the_contact(django_user_model, client):

@@ -318,7 +318,7 @@ def mentions(markers: list[str]) -> list[str]:
     found = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 (names from the database)
             columns = [column[0] for column in cursor.description]
             for values in cursor.fetchall():
                 for column, value in zip(columns, values, strict=True):
