@@ -116,5 +116,6 @@ def notice() -> dict:
         "recruitment": next(purpose for purpose in purposes if purpose["key"] == "recruitment"),
         "retention": retention(),
         "recruitment_days": _days(settings.RETENTION_RECRUITMENT_DAYS),
+        "alumni_days": _days(settings.RETENTION_ALUMNI_DAYS),
         "version": max(config["version"] for config in privacy["purposes"].values()),
     }

@@ -21,6 +21,7 @@ from campaigns import selectors as campaign_selectors
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
 from crm.privacy import person_data
+from crm.privacy_notice import notice
 from crm.tokens import TokenExpired, TokenInvalid, token_read
 from network import abuse, events
 from network import selectors as network_selectors
@@ -229,7 +230,13 @@ def data_json(request, ambassador: Ambassador):
 def leave(request, ambassador: Ambassador):
     """GET asks; the POST makes the person alumni and stops their mail, then signs them out."""
     if request.method == "GET":
-        return render(request, "mypages/leave.html", {"ambassador": ambassador})
+        terms = notice()  # what leaving means, as /integritet/ says it
+        context = {
+            "ambassador": ambassador,
+            "alumni_days": terms["alumni_days"],
+            "contact_email": terms["contact_email"],
+        }
+        return render(request, "mypages/leave.html", context)
     people.ambassador_leave(ambassador=ambassador)
     _audit(AuditAction.CHANGE, ambassador)
     services.session_end(request)

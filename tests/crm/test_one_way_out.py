@@ -322,3 +322,11 @@ def test_the_export_and_erasure_take_the_same_number_of_queries_whatever_the_num
         return len(export), len(erasure)
 
     assert measured(10) == measured(300)
+
+
+def test_the_privacy_notice_says_what_leaving_and_erasing_do(client, settings):
+    page = " ".join(client.get(reverse("privacy")).content.decode().split())
+    assert "På Mina sidor kan du lämna nätverket" in page
+    assert f"som tidigare ambassadör i {settings.RETENTION_ALUMNI_DAYS} dagar" in page
+    assert "utan ditt namn och din adress" in page and "bara som en kod" in page
+    assert "Ett telefonnummer, ett namn eller en adress som någon annan har skrivit" in page

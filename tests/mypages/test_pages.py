@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -193,6 +194,9 @@ def test_leaving_makes_alumni_stops_mail_and_signs_out(client_of, anna):
 
     page = client_of.get("/mina-sidor/lamna/")
     assert page.status_code == 200
+    text = " ".join(page.content.decode().split())  # what leaving means, truthfully
+    assert f"som tidigare ambassadör i {settings.RETENTION_ALUMNI_DAYS} dagar; sedan raderas de" in text
+    assert "Om du vill att de raderas direkt" in text and 'href="/integritet/"' in text
     assert Ambassador.objects.get().status == Ambassador.Status.ACTIVE  # the GET only asks
 
     response = client_of.post("/mina-sidor/lamna/")
