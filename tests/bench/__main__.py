@@ -16,7 +16,7 @@ import signal
 
 from .common import BENCH_DIR, configure_environment, create_database, setup_django
 
-BENCHES = ["import", "admin", "signup", "onboarding", "send", "timeline", "rsvp"]
+BENCHES = ["import", "admin", "signup", "onboarding", "send", "timeline", "rsvp", "erase"]
 
 
 def _terminate(signum, frame) -> None:
@@ -36,7 +36,16 @@ def main() -> None:
     print(create_database(), flush=True)
     setup_django(migrate=True)
 
-    from . import admin_bench, import_bench, onboarding_bench, rsvp_bench, send_bench, signup_bench, timeline_bench
+    from . import (
+        admin_bench,
+        erase_bench,
+        import_bench,
+        onboarding_bench,
+        rsvp_bench,
+        send_bench,
+        signup_bench,
+        timeline_bench,
+    )
     from .processes import broker_purge, stop_all
 
     modules = {
@@ -47,6 +56,7 @@ def main() -> None:
         "send": send_bench,
         "timeline": timeline_bench,
         "rsvp": rsvp_bench,
+        "erase": erase_bench,
     }
     signal.signal(signal.SIGTERM, _terminate)
     try:
