@@ -94,7 +94,7 @@ def applications_erase(application_ids) -> int:
     )
     contact_ids = network_privacy.applicant_contact_ids(ids)
     email_privacy.applications_erase(ids, contact_ids)
-    network_privacy.applications_erase(ids)
+    network_privacy.applications_erase(ids, contact_ids)
     _admin_log_forget({Application: ids, RecruitmentContact: contact_ids})
     return len(ids)
 

@@ -203,16 +203,21 @@ def person_erase(ambassador: Ambassador, scope: Scope) -> None:
 
 
 def applicant_contact_ids(application_ids) -> list[int]:
-    """The recruitment contacts that became these applications (linked by id)."""
-    return list(RecruitmentContact.objects.filter(application__in=list(application_ids)).values_list("pk", flat=True))
+    """The recruitment contacts that became these applications, when the applicant proved the address (confirmed
+    it): an unconfirmed application may carry anybody's address, and the contact its address matched stays."""
+    return list(
+        RecruitmentContact.objects.filter(
+            application__in=list(application_ids), application__confirmed_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
 
 
-def applications_erase(application_ids) -> None:
-    """Delete applications that are nobody's ambassador row (applicants), with the contacts that became them; keep
-    the consent proof under a pseudonym."""
+def applications_erase(application_ids, contact_ids) -> None:
+    """Delete applications that are nobody's ambassador row (applicants), with the contacts that became them
+    (`contact_ids`); keep the consent proof under a pseudonym. Other contacts pointing at them stay, unlinked."""
     ids = list(application_ids)
     consents_pseudonymise(ConsentRecord.objects.filter(application_id__in=ids))
-    RecruitmentContact.objects.filter(application__in=ids).delete()
+    RecruitmentContact.objects.filter(pk__in=list(contact_ids)).delete()
     Application.objects.filter(pk__in=ids).delete()
 
 

@@ -258,6 +258,22 @@ def test_a_hostile_ambassador_gets_nothing_of_the_stranger_and_erases_nothing_of
     assert Delivery.objects.filter(application=stranger.application, to_email="ylva@example.se").exists()
 
 
+def test_erasing_an_unconfirmed_application_with_a_strangers_address_leaves_the_contact_about_her():
+    """Someone signs up with the address of a recommended person (the contact then points at the application); the
+    application is erased (by the coordinator, or by retention), and the contact about the real owner stays."""
+    from crm.privacy import applications_erase
+
+    contact = referral_submit(
+        referrer_name="Bo", referrer_email="bo@example.se", name="Ylva", contact="ylva@example.se"
+    )
+    forged = application_submit(first_name="Hilda", last_name="Hård", email_address="ylva@example.se")
+    assert RecruitmentContact.objects.get(pk=contact.pk).application_id == forged.pk
+
+    assert applications_erase([forged.pk]) == 1
+
+    assert RecruitmentContact.objects.filter(pk=contact.pk, application=None, email="ylva@example.se").exists()
+
+
 def test_a_typed_phone_number_only_suggests_and_the_coordinators_link_makes_it_theirs(coordinator_client):
     from crm.privacy import person_data
 
