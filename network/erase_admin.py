@@ -18,16 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ErasingDelete:
-    """For a ModelAdmin of people: `erase(request, objects) -> count` does the erasing, `erase_text` says what goes,
-    `erase_done(count)` what was done. Add "erase_people" to the ModelAdmin's actions for the bulk action."""
+    """For a ModelAdmin of people, which gives `erase(request, objects) -> count` (the erasing, in crm.privacy),
+    `erase_done(count) -> str` (what was done) and `erase_text` (what goes). Add "erase_people" to the ModelAdmin's
+    actions for the bulk action."""
 
     erase_text = ""
-
-    def erase(self, request, objects) -> int:
-        raise NotImplementedError
-
-    def erase_done(self, count: int) -> str:
-        raise NotImplementedError
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -71,10 +66,13 @@ class ErasingDelete:
             "objects": objects,
             "action": "erase_people" if bulk else "",
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "changelist_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            "changelist_url": self._changelist_url(),
         }
         return TemplateResponse(request, "admin/erase_confirm.html", context)
 
     def _erased(self, request, count: int):
         self.message_user(request, self.erase_done(count), messages.SUCCESS)
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        return HttpResponseRedirect(self._changelist_url())
+
+    def _changelist_url(self) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")

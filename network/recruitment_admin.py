@@ -219,15 +219,12 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view(self.link_view)
         return [path("<path:object_id>/link/", view, name="network_recruitmentcontact_link"), *super().get_urls()]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        contact = self.get_object(request, unquote(object_id))
-        may_link = contact is not None and self.has_change_permission(request, contact)
-        extra_context = {
-            **(extra_context or {}),
-            "candidates": contact_candidates(contact) if may_link else [],
-            "link_url": reverse("admin:network_recruitmentcontact_link", args=[object_id]),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        may_link = obj is not None and self.has_change_permission(request, obj)
+        context["candidates"] = contact_candidates(obj) if may_link else []
+        if obj is not None:
+            context["link_url"] = reverse("admin:network_recruitmentcontact_link", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def link_view(self, request, object_id):
         contact = self.get_object(request, unquote(object_id))
