@@ -23,7 +23,6 @@ from crm.languages import language_name
 from network.models import Ambassador, Interest, Locality
 from network.normalize import normalize_email
 
-from . import services
 from .emails import campaign_message
 from .labels import TEMPLATE_LABELS, readable_subject, template_label
 from .merge import markdown_html, merge_fields_unknown
@@ -39,6 +38,18 @@ from .selectors import (
     campaigns_with_row_counts,
     members_matching,
 )
+from .services.newsletters import (
+    CampaignError,
+    campaign_cancel,
+    campaign_checklist,
+    campaign_duplicate,
+    campaign_pause,
+    campaign_resume,
+    campaign_schedule,
+    campaign_send_test,
+    campaign_unschedule,
+)
+from .services.sequences import enroll, sequence_reschedule
 
 
 class StepForm(ModelForm):
@@ -69,7 +80,7 @@ class SequenceAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
-        services.sequence_reschedule(form.instance)
+        sequence_reschedule(form.instance)
 
 
 class EnrollmentAddForm(ModelForm):
@@ -125,7 +136,7 @@ class EnrollmentAdmin(NotDeletedAlone, admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         # The service decides the first step and sends the welcome at once, as when an application is approved.
-        enrollment = services.enroll(ambassador=obj.ambassador, sequence_slug=obj.sequence.slug)
+        enrollment = enroll(ambassador=obj.ambassador, sequence_slug=obj.sequence.slug)
         if enrollment is None:  # the sequence was switched off meanwhile
             raise PermissionDenied
         obj.pk, obj.enrolled_at = enrollment.pk, enrollment.enrolled_at
@@ -441,21 +452,19 @@ class CampaignAdmin(admin.ModelAdmin):
         form = ScheduleForm(None if "test" in request.POST else request.POST or None)
         last = request.session.get(self.TEST_RECIPIENTS) or request.user.email
         test_form = TestRecipientsForm(request.POST if "test" in request.POST else None, initial={"recipients": last})
-        checklist = services.campaign_checklist(campaign)
+        checklist = campaign_checklist(campaign)
         if request.method == "POST" and "test" in request.POST:
             if test_form.is_valid():
                 addresses = test_form.cleaned_data["recipients"]
                 for address in addresses:
-                    services.campaign_send_test(
-                        campaign=campaign, to_email=address, to_name=request.user.get_full_name()
-                    )
+                    campaign_send_test(campaign=campaign, to_email=address, to_name=request.user.get_full_name())
                 request.session[self.TEST_RECIPIENTS] = ", ".join(addresses)
                 self.message_user(request, _("A test was sent to %s.") % ", ".join(addresses))
                 return HttpResponseRedirect(request.path)
         elif request.method == "POST" and form.is_valid():
             try:
-                services.campaign_schedule(campaign=campaign, at=form.cleaned_data["send_at"])
-            except services.CampaignError:
+                campaign_schedule(campaign=campaign, at=form.cleaned_data["send_at"])
+            except CampaignError:
                 self.message_user(request, _("The campaign cannot be sent: see the checklist."), messages.ERROR)
             else:
                 self.message_user(request, _("The campaign is scheduled."))
@@ -483,10 +492,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if name == "cancel" and request.POST.get("confirm") != "yes":
             return self._confirm_cancel(request, campaign)
         action = {
-            "pause": services.campaign_pause,
-            "resume": services.campaign_resume,
-            "cancel": services.campaign_cancel,
-            "unschedule": services.campaign_unschedule,
+            "pause": campaign_pause,
+            "resume": campaign_resume,
+            "cancel": campaign_cancel,
+            "unschedule": campaign_unschedule,
         }.get(name)
         if action is None or not action(campaign=campaign):
             self.message_user(request, _("Nothing changed."), messages.WARNING)
@@ -517,7 +526,7 @@ class CampaignAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        copy = services.campaign_duplicate(campaign=campaign)
+        copy = campaign_duplicate(campaign=campaign)
         self.log_addition(request, copy, [{"added": {}}])
         self.message_user(request, _("A copy was made as a new draft: %s.") % copy)
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[copy.pk]))

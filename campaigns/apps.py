@@ -8,4 +8,5 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # checks registers the webhook system checks; tracking connects the anymail tracking receiver.
-        from . import checks, tracking  # noqa: F401
+        from . import checks  # noqa: F401
+        from .services import tracking  # noqa: F401

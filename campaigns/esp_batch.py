@@ -89,7 +89,7 @@ class Batch:
     def send(self, items: list[tuple[Delivery, dict]]) -> list[tuple[Delivery, str, str, str]]:
         """One call for the items. Returns (delivery, status, ESP message id, error) for each, status as anymail
         reports it ("sent", "queued", "failed", "invalid", "rejected", "unknown"); raises what the call raised
-        (the whole batch failed: 429, 5xx, a lost connection) for outbox._classify."""
+        (the whole batch failed: 429, 5xx, a lost connection) for send_errors.error_classify."""
         first = items[0][1]
         carrier = EmailMessage(
             subject=first.get("Subject", ""),

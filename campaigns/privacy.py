@@ -10,17 +10,24 @@ list brings them back (campaigns.selectors.audience_of), until they sign up agai
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import Q
 
+from crm.privacy import row
 from crm.pseudonyms import pseudonym, pseudonyms
 from network.models import Ambassador
-from network.privacy import Scope, contacts_referred_by, row
+from network.selectors import contacts_referred_by
 
 from .models import Delivery, Enrollment, Suppression, TrackingEvent, Unsubscribe
 
+if TYPE_CHECKING:
+    from network.privacy import Scope
+
 BATCH = 1000
 # What goes from a delivery: everything that says who it was for (an error may quote the address, a key hold it).
+# What an erased or expired delivery keeps of its reader: nothing (campaigns.retention uses it too).
 DELIVERY_ERASED = {
     "to_email": "",
     "to_name": "",
@@ -104,14 +111,14 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
 def person_erase(ambassador: Ambassador, scope: Scope) -> None:
     _erase(addresses=scope.addresses, ambassador_id=ambassador.pk, application_ids=scope.application_ids)
     # The emails about recommendations of them, and the coordinator's notices of those they made (which name them).
-    referred = list(contacts_referred_by(ambassador, scope).values_list("pk", flat=True))
+    referred = list(contacts_referred_by(ambassador, scope.addresses).values_list("pk", flat=True))
     _anonymise(Delivery.objects.filter(_about_contacts(scope.contact_ids) | _tip_notices(referred)))
     Unsubscribe.objects.filter(ambassador=ambassador).update(ambassador=None)
     Enrollment.objects.filter(ambassador=ambassador).delete()
 
 
 @transaction.atomic
-def applications_erase(application_ids, contact_ids) -> None:
+def application_emails_erase(application_ids, contact_ids) -> None:
     """The emails to applications being erased (the confirmation link, a decision), and about the contacts that
     became them."""
     _anonymise(_deliveries(addresses=set(), application_ids=application_ids))
@@ -119,7 +126,7 @@ def applications_erase(application_ids, contact_ids) -> None:
 
 
 @transaction.atomic
-def contacts_erase(contact_ids, *, objected: set[str] = frozenset()) -> None:
+def contact_emails_erase(contact_ids, *, objected: set[str] = frozenset()) -> None:
     """The emails about recruitment contacts being erased. When the recommended person objected (GDPR art. 21, by
     the link mailed to them), also every email to `objected`, their addresses, which stay on the suppression list
     as pseudonyms: never mailed or recommended again."""

@@ -14,19 +14,13 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
+from crm.retention import Step, expired_before
+
 from .models import Campaign, Delivery, TrackingEvent
+from .privacy import DELIVERY_ERASED
 
 BATCH = 1000
 FINAL = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED]
-ANONYMOUS = {
-    "to_email": "",
-    "to_name": "",
-    "context": {},
-    "last_error": "",
-    "key": None,
-    "ambassador": None,
-    "application": None,
-}
 
 
 def _anonymise(queryset) -> int:
@@ -36,7 +30,7 @@ def _anonymise(queryset) -> int:
             ids = list(queryset.values_list("pk", flat=True)[:BATCH])
             if not ids:
                 return count
-            count += Delivery.objects.filter(pk__in=ids).update(**ANONYMOUS)
+            count += Delivery.objects.filter(pk__in=ids).update(**DELIVERY_ERASED)
 
 
 def deliveries_anonymise(*, before: datetime) -> int:
@@ -61,3 +55,12 @@ def tracking_events_erase(*, before: datetime) -> int:
             if not ids:
                 return count
             count += TrackingEvent.objects.filter(pk__in=ids).delete()[0]
+
+
+def retention_steps(now: datetime) -> list[Step]:
+    """Delivery logs anonymised, and processed tracking events deleted, RETENTION_DELIVERY_LOG_DAYS after."""
+    before = expired_before(now, "RETENTION_DELIVERY_LOG_DAYS")
+    return [
+        ("delivery_logs", lambda: deliveries_anonymise(before=before)),
+        ("tracking_events", lambda: tracking_events_erase(before=before)),
+    ]

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from crm.pseudonyms import ERASED_DOMAIN, pseudonyms
-from network import selectors as people
 from network.models import Ambassador
+from network.selectors import ambassadors_approved_since, ambassadors_matching
 
 from .models import Campaign, Delivery, Segment, Suppression, TrackingEvent
 
@@ -34,7 +34,7 @@ def segment_members(segment: Segment) -> QuerySet[Ambassador]:
 
 def members_matching(*, received_id: int | None = None, not_received_id: int | None = None, **choices):
     """An audience's members from the coordinator's choices (saved in a Segment or still in the form)."""
-    members = people.ambassadors_matching(**choices)
+    members = ambassadors_matching(**choices)
     if received_id:
         members = members.filter(pk__in=_received(received_id))
     if not_received_id:
@@ -91,7 +91,7 @@ def erased_member_ids(members: QuerySet[Ambassador]) -> list[int]:
     for pk, address in members.filter(email__isnull=False).values_list("pk", "email").iterator():
         if hits := pseudonyms(address) & erased.keys():
             found[pk] = min(erased[hit] for hit in hits)
-    back = people.ambassadors_approved_since(found) if found else set()
+    back = ambassadors_approved_since(found) if found else set()
     return [pk for pk in found if pk not in back]
 
 

@@ -11,8 +11,8 @@ from crm.tokens import TokenExpired, TokenInvalid, token_read
 from network.consent import PURPOSE_OF_KIND, consent_withdraw
 from network.models import Ambassador
 
-from . import services
 from .models import Campaign, Unsubscribe
+from .services.newsletters import ambassador_unsubscribe
 
 
 def _reader(token: str) -> tuple[Ambassador, str, Campaign | None] | None:
@@ -42,7 +42,7 @@ def unsubscribe(request, token: str):
         return render(request, "campaigns/unsubscribe.html", {"kind": kind, "token": token})
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     source = Unsubscribe.Source.ONE_CLICK if one_click else Unsubscribe.Source.LINK
-    services.unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=source, campaign=campaign)
+    ambassador_unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=source, campaign=campaign)
     # Withdrawing consent is as easy as giving it, and recorded as carefully (same source values).
     consent_withdraw(ambassador=ambassador, purpose=PURPOSE_OF_KIND[kind], source=source)
     if one_click:

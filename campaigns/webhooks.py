@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 # What anymail's parsers raise on a payload of an unexpected shape.
 PARSE_ERRORS = (AnymailError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
-# The event attributes campaigns.tracking stores.
+# The event attributes campaigns.services.tracking stores.
 TEXT_ATTRIBUTES = ("event_type", "event_id", "message_id", "recipient", "description", "mta_response")
 
 
@@ -118,7 +118,7 @@ class PostmarkTracking(StrictPayloadMixin, PostmarkTrackingWebhookView):
     pass
 
 
-# Every ESP whose tracking webhook can be routed (campaigns.tracking knows how each reports hard bounces).
+# Every ESP whose tracking webhook can be routed (campaigns.services.tracking knows how each reports hard bounces).
 TRACKING_VIEWS = {
     "amazon_ses": AmazonSESTracking.as_view(),
     "postmark": PostmarkTracking.as_view(),

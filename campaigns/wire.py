@@ -218,5 +218,5 @@ class WireMessage:
 
     def send(self) -> None:
         self.connection.open()  # a no-op while the session lasts
-        # The same call as Django's SMTP backend makes, so the same smtplib errors reach outbox._classify.
+        # The same call as Django's SMTP backend makes, so the same smtplib errors reach send_errors.error_classify.
         self.connection.connection.sendmail(self.sender, [self.recipient], self.data)

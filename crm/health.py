@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
@@ -70,10 +71,8 @@ def problems(*, broker: bool = True, now: datetime | None = None) -> list[Proble
 
 
 def broker_reachable() -> bool:
-    from .celery import app
-
     try:
-        with app.connection_for_write() as broker_connection:
+        with current_app.connection_for_write() as broker_connection:
             broker_connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
     except Exception:  # noqa: BLE001 - any failure to connect is the answer
         return False

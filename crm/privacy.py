@@ -15,14 +15,18 @@ The rules, for whoever checks them:
    erasure deletes the rows; the emails sent to them keep their campaign, status and times (campaign reports
    count the same) without address or name; the proof of consent and, for an ambassador, their address on the
    list of addresses never to be mailed again stay only as a pseudonym (crm.pseudonyms).
-5. Every way to remove someone ends here: the "erase" action and the admin's delete of ambassadors
-   (`person_erase`) and of applicants (`applications_erase`), the delete of recruitment contacts and the
-   recommended person's objection (`contacts_erase`), and the nightly retention job (crm.retention). The audit
-   log records an erasure of an ambassador when one happened, here and nowhere else.
+5. Every way to remove someone ends in a privacy module: the "erase" action and the admin's delete of
+   ambassadors (`person_erase`, here), of applicants (network.privacy.applications_erase), the delete of
+   recruitment contacts and the recommended person's objection (network.privacy.contacts_erase), and the nightly
+   retention job (crm.retention). The audit log records an erasure of an ambassador when one happened, here and
+   nowhere else.
 
-Every app offers `person_data(ambassador, scope)` and `person_erase(ambassador, scope)` for its own rows in its
-`privacy` module (`scope`: network.privacy.Scope, rule 2 read once); this one puts them together, and also
-clears what Django's admin log keeps of the person (the name in "Anna Ödmark was changed").
+This is the loop and the bookkeeping, and it imports none of the apps (they are above it). Which apps take part
+comes from settings, as pretix registers its data shredders: PRIVACY_SCOPE reads rule 2 once per person (the
+app that holds the people: network.privacy.Scope, read by its `of(ambassador)`), and every module in PRIVACY_PROVIDERS offers
+`person_data(ambassador, scope)` and `person_erase(ambassador, scope)` for its own rows; `person_erase` returns
+the ids by model of rows it removed that the admin's log names, and this module clears what that log keeps of
+them (the name in "Anna Ödmark was changed").
 tests/crm/test_privacy.py walks every model with a link to a person, or a field holding an address, a name or a
 phone number, and fails when a model is missing here; tests/crm/test_one_way_out.py removes a person by every
 delete path the admin offers and searches every table for them.
@@ -33,26 +37,66 @@ offers as a download and as a readable page.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from decimal import Decimal
 from importlib import import_module
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
+from django.utils.module_loading import import_string
 
-from network.models import Ambassador, Application, RecruitmentContact
+from .audit import Action, audit_record
 
-# The apps with rows about people. Erased in this order: `network` deletes the person, so it comes last.
-PROVIDERS = ("mypages.privacy", "campaigns.privacy", "network.privacy")
+if TYPE_CHECKING:
+    from network.models import Ambassador
+
+
+# Reading ---------------------------------------------------------------------------------------------------
+
+
+def exportable(value):
+    """A value as JSON holds it: times and dates in ISO 8601, related objects by their name."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def row(obj: models.Model, *, exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dict:
+    """The object's fields (its many-to-many ones as lists of names), as a JSON-ready dict keyed by field name.
+
+    Every field unless excluded: a field added later is exported without anyone remembering to."""
+    data = {}
+    fields = [*obj._meta.concrete_fields, *obj._meta.many_to_many]
+    for field in fields:
+        if (only and field.name not in only) or field.name in exclude:
+            continue
+        if field.many_to_many:
+            data[field.name] = [str(item) for item in getattr(obj, field.name).all()]
+        elif field.is_relation:
+            data[field.name] = exportable(getattr(obj, field.name))
+        else:
+            data[field.name] = exportable(field.value_from_object(obj))
+    return data
+
+
+# The loop --------------------------------------------------------------------------------------------------
 
 
 def _providers():
-    return [import_module(name) for name in PROVIDERS]
+    """The apps' privacy modules, in the order they erase (the one that deletes the person comes last)."""
+    return [import_module(name) for name in settings.PRIVACY_PROVIDERS]
 
 
 def _scope(ambassador: Ambassador):
-    from network.privacy import Scope
-
-    return Scope.of(ambassador)
+    return import_string(settings.PRIVACY_SCOPE).of(ambassador)
 
 
 def person_data(ambassador: Ambassador) -> dict[str, list[dict]]:
@@ -68,61 +112,20 @@ def person_erase(ambassador: Ambassador, *, actor=None) -> None:
     """Erase the person everywhere. Campaign reports count the same afterwards, and their address is never mailed
     again (it stays on the suppression list as a pseudonym, see campaigns.privacy). The audit log records it, by
     `actor` (a member of staff; None: the system, such as the retention job, or the person themself)."""
-    from network.privacy import person_object_ids
-
-    from .audit import Action, audit_record
-
     pk = ambassador.pk
     scope = _scope(ambassador)
-    ids = person_object_ids(ambassador, scope)
+    removed: dict = {}
     for provider in _providers():
-        provider.person_erase(ambassador, scope)
-    _admin_log_forget(ids)
+        removed.update(provider.person_erase(ambassador, scope) or {})
+    admin_log_forget(removed)
     audit_record(action=Action.ERASE, ambassador_ids=[pk], actor=actor)
 
 
-@transaction.atomic
-def applications_erase(application_ids) -> int:
-    """Erase applicants: the applications (none may be an ambassador's: that person is erased with
-    `person_erase`), the recruitment contacts that became them, the emails to them and about them. Their consent
-    proof stays under a pseudonym. Returns how many applications went."""
-    from campaigns import privacy as email_privacy
-    from network import privacy as network_privacy
-
-    ids = list(
-        Application.objects.filter(pk__in=list(application_ids), ambassador__isnull=True).values_list("pk", flat=True)
-    )
-    contact_ids = network_privacy.applicant_contact_ids(ids)
-    email_privacy.applications_erase(ids, contact_ids)
-    network_privacy.applications_erase(ids, contact_ids)
-    _admin_log_forget({Application: ids, RecruitmentContact: contact_ids})
-    return len(ids)
-
-
-@transaction.atomic
-def contacts_erase(contact_ids, *, objected: bool = False) -> int:
-    """Erase recruitment contacts: the rows, their history and notes, and the emails about them. `objected`: the
-    recommended person objected by the link mailed to them (GDPR art. 21), so the addresses in "how to reach them"
-    are never mailed or recommended again (they stay on the suppression list as pseudonyms), and the emails to
-    them keep no address. Returns how many went."""
-    from campaigns import privacy as email_privacy
-    from network import privacy as network_privacy
-
-    contacts = RecruitmentContact.objects.filter(pk__in=list(contact_ids))
-    ids = list(contacts.values_list("pk", flat=True))
-    addresses = set()
-    if objected:
-        for text, address in contacts.values_list("contact", "email"):
-            addresses |= network_privacy.contact_addresses(text) | {address}
-    email_privacy.contacts_erase(ids, objected=addresses)
-    network_privacy.contacts_erase(ids)
-    _admin_log_forget({RecruitmentContact: ids})
-    return len(ids)
-
-
-def _admin_log_forget(ids: dict) -> None:
-    """The admin log keeps who changed what and when; of the person it keeps only the row's id."""
+def admin_log_forget(ids: dict) -> None:
+    """The admin log keeps who changed what and when; of a removed person it keeps only the row's id.
+    `ids`: {model: [primary keys]}."""
     for model, pks in ids.items():
+        pks = list(pks)
         for start in range(0, len(pks), 1000):
             LogEntry.objects.filter(
                 content_type=ContentType.objects.get_for_model(model),

@@ -26,9 +26,17 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from network.abuse import client_ip
-
 EXEMPT_PREFIXES = ("/admin/", "/webhooks/")
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind our own proxy (TRUST_X_FORWARDED_FOR) the one it saw."""
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            # The rightmost entry is the one our own proxy added; the others are the client's to forge.
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def is_one_click(request) -> bool:

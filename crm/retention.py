@@ -11,83 +11,49 @@ recorded as counts only (a RetentionRun row and one log line), never which perso
 - delivery logs: anonymised RETENTION_DELIVERY_LOG_DAYS after they were written, keeping every campaign count;
   processed tracking events of the same age are deleted.
 
-Every removal goes through crm.privacy, as every other way to remove someone does: with applications go the
-recruitment contacts that became them and the emails sent to or about them (anonymised), their consent records are
-kept under a pseudonym, and the admin's history keeps no name of any removed row.
+Every removal goes through the privacy modules, as every other way to remove someone does: with applications go
+the recruitment contacts that became them and the emails sent to or about them (anonymised), their consent records
+are kept under a pseudonym, and the admin's history keeps no name of any removed row.
+
+This module is the loop and the bookkeeping. The steps are each app's own: every module in RETENTION_PROVIDERS
+offers `retention_steps(now)`, a list of (category, step) where a step removes what has expired and returns how
+many it removed. The steps run in that order.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import retention as email_retention
-from network import retention as network_retention
-
 from .models import RetentionRun
-from .privacy import applications_erase, contacts_erase, person_erase
 
 logger = logging.getLogger(__name__)
 BATCH = 500
 
+Step = tuple[str, Callable[[], int]]
 
-def _before(now: datetime, setting: str) -> datetime:
+
+def expired_before(now: datetime, setting: str) -> datetime:
+    """The cut-off for the RETENTION_*_DAYS setting named."""
     return now - timedelta(days=getattr(settings, setting))
 
 
-def _in_batches(erase, ids: list[int]) -> int:
+def in_batches(erase: Callable[[list[int]], int], ids: list[int]) -> int:
     """Each batch in its own transaction: a night's work is not one long lock."""
     return sum(erase(ids[start : start + BATCH]) for start in range(0, len(ids), BATCH))
-
-
-def _applications(ids: list[int]) -> int:
-    return _in_batches(applications_erase, ids)
-
-
-def _recruitment_contacts(now: datetime) -> int:
-    ids = network_retention.recruitment_contact_ids(before=_before(now, "RETENTION_RECRUITMENT_DAYS"))
-    return _in_batches(contacts_erase, ids)
-
-
-def _alumni(now: datetime) -> int:
-    network_retention.alumni_mark(now=now)
-    count = 0
-    for ambassador in list(network_retention.expired_alumni(before=_before(now, "RETENTION_ALUMNI_DAYS"))):
-        person_erase(ambassador)  # logged in the audit log as erased by the system
-        count += 1
-    return count
 
 
 def retention_run(*, now: datetime | None = None) -> RetentionRun:
     now = now or timezone.now()
     run = RetentionRun.objects.create(started_at=now)
-    steps = [
-        (
-            "unconfirmed_applications",
-            lambda: _applications(
-                network_retention.unconfirmed_application_ids(before=_before(now, "RETENTION_UNCONFIRMED_DAYS"))
-            ),
-        ),
-        (
-            "declined_applications",
-            lambda: _applications(
-                network_retention.declined_application_ids(before=_before(now, "RETENTION_DECLINED_DAYS"))
-            ),
-        ),
-        ("recruitment_contacts", lambda: _recruitment_contacts(now)),
-        ("alumni", lambda: _alumni(now)),
-        (
-            "delivery_logs",
-            lambda: email_retention.deliveries_anonymise(before=_before(now, "RETENTION_DELIVERY_LOG_DAYS")),
-        ),
-        (
-            "tracking_events",
-            lambda: email_retention.tracking_events_erase(before=_before(now, "RETENTION_DELIVERY_LOG_DAYS")),
-        ),
-    ]
+    steps: list[Step] = []
+    for name in settings.RETENTION_PROVIDERS:
+        steps += import_module(name).retention_steps(now)
     for category, step in steps:
         run.counts[category] = step()
         run.save(update_fields=["counts"])  # what is done stays recorded if a later step fails

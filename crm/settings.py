@@ -185,7 +185,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "network.abuse.client_ip"  # the same TRUST_X_FORWARDED_FOR rule as the public forms
+AXES_CLIENT_IP_CALLABLE = "crm.ratelimit.client_ip"  # the same TRUST_X_FORWARDED_FOR rule as the public forms
 AXES_DISABLE_ACCESS_LOG = True  # no lasting record of every successful login (failed attempts expire with the cool-off)
 AXES_VERBOSE = False  # no start-up banner; log lines name the lockout parameters only, masked
 # Not in the admin: axes' pages are English-only and their clean-up action fails. A lockout ends by itself after
@@ -399,6 +399,12 @@ RETENTION_DECLINED_DAYS = env_int("RETENTION_DECLINED_DAYS", 180)  # declined ap
 RETENTION_RECRUITMENT_DAYS = env_int("RETENTION_RECRUITMENT_DAYS", 365)  # recruitment contacts, from the last change
 RETENTION_ALUMNI_DAYS = env_int("RETENTION_ALUMNI_DAYS", 730)  # alumni, from the first night they are alumni
 RETENTION_DELIVERY_LOG_DAYS = env_int("RETENTION_DELIVERY_LOG_DAYS", 365)  # emails sent: address, name, content
+# The apps that take part in a person's export and erasure and in the nightly retention job: crm runs the loops
+# and the bookkeeping, each app's own module does its part (crm imports none of them). Erased in this order: the
+# app that deletes the person comes last; PRIVACY_SCOPE reads once what is the person's (crm.privacy, rule 2).
+PRIVACY_PROVIDERS = ["mypages.privacy", "campaigns.privacy", "network.privacy"]
+PRIVACY_SCOPE = "network.privacy.Scope"
+RETENTION_PROVIDERS = ["network.retention", "campaigns.retention"]
 for _name in (
     "RETENTION_UNCONFIRMED_DAYS",
     "RETENTION_DECLINED_DAYS",

@@ -13,9 +13,19 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns import selectors as mail
-from network import selectors as people
+from campaigns.selectors import newsletter_results
 from network.models import Ambassador
+from network.selectors import (
+    ambassador_numbers,
+    ambassadors_by_locality,
+    ambassadors_joined_before,
+    ambassadors_joined_by_month,
+    applications_awaiting_review,
+    next_event,
+    recruitment_contacts_follow_up_due,
+    recruitment_funnel,
+    training_completion,
+)
 
 from . import charts
 
@@ -124,7 +134,7 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
     result = []
     link = {"base_url": base_url}
     if may("ambassador"):
-        counts = people.ambassador_numbers(today=today)
+        counts = ambassador_numbers(today=today)
         month, year = today.replace(day=1), today.replace(month=1, day=1)
         until = _month_after(today).isoformat()
         numbers += [
@@ -160,7 +170,7 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
             Number(
                 "applications_waiting",
                 _("Applications awaiting review"),
-                people.applications_awaiting_review(),
+                applications_awaiting_review(),
                 _admin("network_application_changelist", query="status__exact=confirmed", **link),
             )
         )
@@ -169,12 +179,12 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
             Number(
                 "follow_ups_due",
                 _("Follow-ups due today or overdue"),
-                people.recruitment_contacts_follow_up_due(today).count(),
+                recruitment_contacts_follow_up_due(today).count(),
                 _admin("network_recruitmentcontact_changelist", query="due=yes", **link),
             )
         )
     if may("event"):
-        event = people.next_event(now=now)
+        event = next_event(now=now)
         if event is None:
             numbers.append(
                 Number("next_event", _("Next event"), _("none planned"), _admin("network_event_changelist", **link))
@@ -195,7 +205,7 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
                     },
                 )
             )
-    newsletters = mail.newsletter_results(limit=NEWSLETTERS_SHOWN) if may("campaigns.view_campaign") else None
+    newsletters = newsletter_results(limit=NEWSLETTERS_SHOWN) if may("campaigns.view_campaign") else None
     if newsletters is not None:
         last = newsletters[0] if newsletters else None
         url = _admin("campaigns_campaign_change", last["pk"], **link) if last else ""
@@ -234,7 +244,7 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
 
 
 def _growth(since: date | None, today: date, counts: dict) -> Chart:
-    rows = people.ambassadors_joined_by_month(since=since, until=today)
+    rows = ambassadors_joined_by_month(since=since, until=today)
     first = since or (rows[0]["month"] if rows else today.replace(day=1))
     months = []
     month = first.replace(day=1)
@@ -246,7 +256,7 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
         (str(Ambassador.Source(source).label), [by_month.get((m, source), 0) for m in months], colour)
         for source, colour in SOURCES
     ]
-    total = people.ambassadors_joined_before(since) if since else 0
+    total = ambassadors_joined_before(since) if since else 0
     table_rows = []
     for index, m in enumerate(months):
         new = sum(values[index] for _name, values, _colour in series)
@@ -273,7 +283,7 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
 
 
 def _funnel(since_at: datetime | None, now: datetime) -> Chart:
-    counts = people.recruitment_funnel(since=since_at, until=now)
+    counts = recruitment_funnel(since=since_at, until=now)
     stages = [
         ("contacts", _("Recruitment contacts")),
         ("applications", _("Applications")),
@@ -303,7 +313,7 @@ def _funnel(since_at: datetime | None, now: datetime) -> Chart:
 
 
 def _coverage(counts: dict) -> Chart:
-    localities = people.ambassadors_by_locality()
+    localities = ambassadors_by_locality()
     empty = [row["ambassadors"] == 0 for row in localities]
     names = [row["name"] for row in localities]
     without = [name for name, none in zip(names, empty, strict=True) if none]
@@ -331,7 +341,7 @@ def _coverage(counts: dict) -> Chart:
 
 
 def _trainings(since_at: datetime | None, now: datetime) -> Chart:
-    data = people.training_completion(since=since_at, now=now, limit=TRAININGS_SHOWN)
+    data = training_completion(since=since_at, now=now, limit=TRAININGS_SHOWN)
     trainings = data["trainings"]
     labels = [
         f"{row['title']} ({formats.date_format(timezone.localtime(row['starts_at']), 'j M Y')})" for row in trainings

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from crm.privacy import row
 from network.models import Ambassador
-from network.privacy import Scope, row
+from network.privacy import Scope
 
 from .models import SignInLink
 

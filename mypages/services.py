@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import services as email
+from campaigns.services import email_queue
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 from network import selectors
 from network.models import Ambassador
@@ -59,7 +59,7 @@ def sign_in_link_request(*, email_address: str, now: datetime | None = None) -> 
         return None
     secret = secrets.token_urlsafe(32)
     link = SignInLink.objects.create(ambassador=ambassador, secret_hash=_hash(secret), expires_at=now + LINK_MAX_AGE)
-    email.email_queue(
+    email_queue(
         template="mypages_link",
         to_email=ambassador.email,
         to_name=ambassador.full_name,

@@ -17,16 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campaigns import selectors as campaign_selectors
+from campaigns.selectors import invited_event_ids
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
 from crm.privacy import person_data
 from crm.privacy_notice import notice
 from crm.tokens import TokenExpired, TokenInvalid, token_read
 from network import abuse, events
-from network import selectors as network_selectors
-from network import services as people
 from network.models import Ambassador, ConsentRecord, Registration
+from network.selectors import person_events
+from network.services import ambassador_details_update, ambassador_leave, ambassador_mailings_choose
 
 from . import services
 from .export import sections
@@ -142,9 +142,7 @@ def _audit(action: str, ambassador: Ambassador) -> None:
 def upcoming_events(ambassador: Ambassador) -> dict:
     """The events the person answered or was invited to that have not ended, each with their answer and their own
     link to answer or change it (the RSVP page), and the trainings they have completed."""
-    upcoming, completed = network_selectors.person_events(
-        ambassador, invited=campaign_selectors.invited_event_ids(ambassador.pk), now=timezone.now()
-    )
+    upcoming, completed = person_events(ambassador, invited=invited_event_ids(ambassador.pk), now=timezone.now())
     language = translation.get_language() or "sv"
     return {
         "upcoming": [
@@ -167,7 +165,7 @@ def details(request, ambassador: Ambassador):
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
-            people.ambassador_details_update(ambassador=ambassador, **form.cleaned_data)
+            ambassador_details_update(ambassador=ambassador, **form.cleaned_data)
             _audit(AuditAction.CHANGE, ambassador)
             return redirect(f"{reverse('mypages')}?saved=details")
     else:
@@ -189,7 +187,7 @@ def mailings(request, ambassador: Ambassador):
     if request.method == "POST":
         form = MailingsForm(request.POST)
         if form.is_valid():
-            people.ambassador_mailings_choose(
+            ambassador_mailings_choose(
                 ambassador=ambassador,
                 newsletters=form.cleaned_data["newsletters"],
                 invitations=form.cleaned_data["invitations"],
@@ -237,7 +235,7 @@ def leave(request, ambassador: Ambassador):
             "contact_email": terms["contact_email"],
         }
         return render(request, "mypages/leave.html", context)
-    people.ambassador_leave(ambassador=ambassador)
+    ambassador_leave(ambassador=ambassador)
     _audit(AuditAction.CHANGE, ambassador)
     services.session_end(request)
     return render(request, "mypages/left.html")
@@ -262,7 +260,7 @@ def preferences(request, token: str):
     if request.method == "POST":
         form = MailingsForm(request.POST)
         if form.is_valid():
-            people.ambassador_mailings_choose(
+            ambassador_mailings_choose(
                 ambassador=ambassador,
                 newsletters=form.cleaned_data["newsletters"],
                 invitations=form.cleaned_data["invitations"],

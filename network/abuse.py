@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from crm.ratelimit import client_ip
+
 SALT = "network.form-started"
 FORM_MAX_AGE_SECONDS = 24 * 3600
 
@@ -38,15 +40,6 @@ def started_in_time(token: str, now: float | None = None) -> bool:
 def honeypot_filled(request) -> bool:
     """Only a bot fills the field that people never see."""
     return bool(request.POST.get("website"))
-
-
-def client_ip(request) -> str:
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The rightmost entry is the one our own proxy added; the others are the client's to forge.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _budgets(request, scope: str, email_address: str, now: float) -> list[tuple[str, int, int, float]]:

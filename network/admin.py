@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
-from campaigns import selectors as mail
+from campaigns.selectors import mail_status
 from crm.admin import NotDeletedAlone
 from crm.audit import Action as AuditAction
 from crm.audit import audit_record
 from crm.languages import language_choices, language_name
-from crm.privacy import applications_erase, person_erase
+from crm.privacy import person_erase
 
 from . import selectors, services
 from .erase_admin import ErasingDelete
@@ -30,6 +30,7 @@ from .forms import CLEAN_INPUT_OVERRIDES, TextField
 from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard, upload_read, upload_store
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality
 from .normalize import display_phone, normalize_phone
+from .privacy import applications_erase
 from .recruitment_admin import (
     NotesMixin,
     person_timeline,
@@ -224,7 +225,7 @@ class AmbassadorAdmin(
         """What stops email reaching them, with dates and reasons (the checkboxes above are what they receive)."""
         if obj.pk is None:
             return "–"
-        status = mail.mail_status(obj)
+        status = mail_status(obj)
         lines = [
             (
                 _("Unsubscribed from %(kind)s on %(date)s (%(source)s)")

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import services as email
+from campaigns.services import ambassador_welcome, email_queue
 from crm.languages import with_language
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
@@ -39,7 +39,7 @@ def confirm_url(application: Application) -> str:
 
 
 def _queue_confirmation(application: Application) -> None:
-    email.email_queue(
+    email_queue(
         template="application_confirm",
         to_email=application.email,
         to_name=f"{application.first_name} {application.last_name}",
@@ -79,7 +79,7 @@ def application_submit(
     email_address = email_address.strip().lower()
     ambassador = selectors.ambassador_by_email(email_address)
     if ambassador is not None and ambassador.status != Ambassador.Status.ALUMNI:
-        email.email_queue(
+        email_queue(
             template="already_ambassador",
             to_email=email_address,
             to_name=ambassador.full_name,
@@ -262,7 +262,7 @@ def application_approve(
     application.decided_by = decided_by
     application.save()
     contacts_joined(application=application, ambassador=ambassador, by=decided_by, now=now)
-    email.ambassador_welcome(ambassador=ambassador, personal_line=personal_line, now=now)
+    ambassador_welcome(ambassador=ambassador, personal_line=personal_line, now=now)
     return ambassador
 
 
@@ -280,7 +280,7 @@ def application_decline(
     application.decided_by = decided_by
     application.save()
     if was_confirmed:  # never mail an address its owner has not confirmed
-        email.email_queue(
+        email_queue(
             template="application_declined",
             to_email=application.email,
             to_name=f"{application.first_name} {application.last_name}",

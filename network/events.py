@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
-from campaigns import services as email
+from campaigns.services import email_queue
 from crm.languages import with_language
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
@@ -177,7 +177,7 @@ def calendar_file(event: Event, now: datetime) -> list[str]:
 def _mail(template: str, event: Event, ambassador: Ambassador, *, key: str | None = None, **context) -> None:
     if not ambassador.email:
         return
-    email.email_queue(
+    email_queue(
         template=template,
         to_email=ambassador.email,
         to_name=ambassador.full_name,

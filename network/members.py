@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import services as email
+from campaigns.services import enroll_each, enrollments_stop, preferences_set
 
 from .consent import PURPOSE_OF_KIND, consent_give, consent_withdraw
 from .models import Ambassador, ConsentRecord, Interest, Locality
@@ -16,7 +16,7 @@ from .models import Ambassador, ConsentRecord, Interest, Locality
 def ambassadors_start_onboarding(*, ambassadors, now: datetime | None = None):
     """The introduction series for each active ambassador with an address (imported members, say); whoever is
     in it already is counted, not enrolled again. None when the series is switched off."""
-    return email.enroll_each(ambassadors=ambassadors.select_related(None).only("pk", "status", "email"), now=now)
+    return enroll_each(ambassadors=ambassadors.select_related(None).only("pk", "status", "email"), now=now)
 
 
 @transaction.atomic
@@ -45,7 +45,7 @@ def ambassador_mailings_choose(*, ambassador: Ambassador, newsletters: bool, inv
     turn back on a consent given again (network.consent), each recorded with its source."""
     before = {"newsletter": ambassador.wants_newsletters, "invitation": ambassador.wants_invitations}
     after = {"newsletter": newsletters, "invitation": invitations}
-    email.preferences_set(ambassador=ambassador, newsletters=newsletters, invitations=invitations)
+    preferences_set(ambassador=ambassador, newsletters=newsletters, invitations=invitations)
     for kind, wanted in after.items():
         if not wanted:
             consent_withdraw(ambassador=ambassador, purpose=PURPOSE_OF_KIND[kind], source=source)
@@ -64,4 +64,4 @@ def ambassador_leave(*, ambassador: Ambassador) -> None:
     source = ConsentRecord.Source.MY_PAGES
     ambassador_mailings_choose(ambassador=ambassador, newsletters=False, invitations=False, source=source)
     consent_withdraw(ambassador=ambassador, purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY, source=source)
-    email.enrollments_stop(ambassador=ambassador)
+    enrollments_stop(ambassador=ambassador)

@@ -1,5 +1,7 @@
 """The network's part of a person's data export and erasure: the ambassador, their applications, consent records
-and the recruitment contacts about them or made by them. `crm.privacy` puts the apps' parts together.
+and the recruitment contacts about them or made by them. `crm.privacy` puts the apps' parts together for a person
+(settings.PRIVACY_PROVIDERS; `Scope` is settings.PRIVACY_SCOPE). Erasing applicants (`applications_erase`) and
+recruitment contacts (`contacts_erase`) happens here, with the emails about them through campaigns.services.
 
 What is whose: a recommendation of the person is theirs without the name of who recommended them (a third
 party; the export says it came from a recommendation); a recommendation they made is theirs only as far as
@@ -8,20 +10,20 @@ their own name and address go (the person they recommended is somebody else).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
+from campaigns.services import application_emails_erase, contact_emails_erase
+from crm.privacy import admin_log_forget, row
 from crm.pseudonyms import is_pseudonym, pseudonym
 
 from . import selectors
 from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentContact, Registration, StageChange
 from .normalize import normalize_email, normalize_phone
+from .selectors import contacts_referred_by
 
 _ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
 
@@ -49,35 +51,6 @@ class Scope:
 # Reading ---------------------------------------------------------------------------------------------------
 
 
-def exportable(value):
-    """A value as JSON holds it: times and dates in ISO 8601, related objects by their name."""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, models.Model):
-        return str(value)
-    return value
-
-
-def row(obj: models.Model, *, exclude: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> dict:
-    """The object's fields (its many-to-many ones as lists of names), as a JSON-ready dict keyed by field name.
-
-    Every field unless excluded: a field added later is exported without anyone remembering to."""
-    data = {}
-    fields = [*obj._meta.concrete_fields, *obj._meta.many_to_many]
-    for field in fields:
-        if (only and field.name not in only) or field.name in exclude:
-            continue
-        if field.many_to_many:
-            data[field.name] = [str(item) for item in getattr(obj, field.name).all()]
-        elif field.is_relation:
-            data[field.name] = exportable(getattr(obj, field.name))
-        else:
-            data[field.name] = exportable(field.value_from_object(obj))
-    return data
-
-
 def contact_addresses(text: str) -> set[str]:
     """The email addresses in a recruitment contact's "how to reach them", normalised."""
     found = set()
@@ -101,11 +74,6 @@ def contact_phones(text: str) -> set[str]:
         if phone:
             phones.add(phone)
     return phones
-
-
-def contacts_referred_by(ambassador: Ambassador, scope: Scope) -> QuerySet[RecruitmentContact]:
-    """The recruitment contacts the person recommended (as an ambassador, or with an address they have proven)."""
-    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=scope.addresses))
 
 
 def _consents(ambassador: Ambassador, scope: Scope):
@@ -144,7 +112,7 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
             ),
             *(
                 row(contact, only=("id", "referrer_name", "referrer_email", "created_at"))
-                for contact in contacts_referred_by(ambassador, scope)
+                for contact in contacts_referred_by(ambassador, scope.addresses)
                 .exclude(pk__in=about_ids)
                 .order_by("created_at", "pk")
             ),
@@ -189,17 +157,20 @@ def consents_pseudonymise(records) -> int:
 
 
 @transaction.atomic
-def person_erase(ambassador: Ambassador, scope: Scope) -> None:
+def person_erase(ambassador: Ambassador, scope: Scope) -> dict[type[models.Model], list[int]]:
     """Delete the person, their applications and the recommendations of them; keep the consent
     proof under a pseudonym; take their name and address off the recommendations they made (the contact stays: it
-    is someone else's). Called last by crm.privacy.person_erase, after the other apps have let go of the person."""
+    is someone else's). Called last by crm.privacy.person_erase, after the other apps have let go of the person.
+    Returns the removed rows' ids by model, for the admin's log."""
+    removed = person_object_ids(ambassador, scope)
     consents_pseudonymise(_consents(ambassador, scope))
     # Their stage changes and the notes about them go with the contact rows and the ambassador row (cascade).
     RecruitmentContact.objects.filter(pk__in=scope.contact_ids).delete()
-    contacts_referred_by(ambassador, scope).update(referrer_name="", referrer_email="", referred_by=None)
+    contacts_referred_by(ambassador, scope.addresses).update(referrer_name="", referrer_email="", referred_by=None)
     Registration.objects.filter(ambassador=ambassador).delete()  # the events' counts go down with them
     Application.objects.filter(pk__in=scope.application_ids).delete()
     Ambassador.objects.filter(pk=ambassador.pk).delete()
+    return removed
 
 
 def applicant_contact_ids(application_ids) -> list[int]:
@@ -212,15 +183,37 @@ def applicant_contact_ids(application_ids) -> list[int]:
     )
 
 
-def applications_erase(application_ids, contact_ids) -> None:
-    """Delete applications that are nobody's ambassador row (applicants), with the contacts that became them
-    (`contact_ids`); keep the consent proof under a pseudonym. Other contacts pointing at them stay, unlinked."""
-    ids = list(application_ids)
+@transaction.atomic
+def applications_erase(application_ids) -> int:
+    """Erase applicants: the applications (none may be an ambassador's: that person is erased with
+    crm.privacy.person_erase), the recruitment contacts that became them, the emails to them and about them. Their
+    consent proof stays under a pseudonym; other contacts pointing at them stay, unlinked. Returns how many
+    applications went."""
+    ids = list(
+        Application.objects.filter(pk__in=list(application_ids), ambassador__isnull=True).values_list("pk", flat=True)
+    )
+    contact_ids = applicant_contact_ids(ids)
+    application_emails_erase(ids, contact_ids)
     consents_pseudonymise(ConsentRecord.objects.filter(application_id__in=ids))
-    RecruitmentContact.objects.filter(pk__in=list(contact_ids)).delete()
+    RecruitmentContact.objects.filter(pk__in=contact_ids).delete()
     Application.objects.filter(pk__in=ids).delete()
+    admin_log_forget({Application: ids, RecruitmentContact: contact_ids})
+    return len(ids)
 
 
-def contacts_erase(contact_ids) -> None:
-    """Recruitment contacts go, with their stage changes and the notes about them."""
-    RecruitmentContact.objects.filter(pk__in=list(contact_ids)).delete()
+@transaction.atomic
+def contacts_erase(contact_ids, *, objected: bool = False) -> int:
+    """Erase recruitment contacts: the rows, their stage changes and notes (cascade), and the emails about them.
+    `objected`: the recommended person objected by the link mailed to them (GDPR art. 21), so the addresses in
+    "how to reach them" are never mailed or recommended again (they stay on the suppression list as pseudonyms),
+    and the emails to them keep no address. Returns how many went."""
+    contacts = RecruitmentContact.objects.filter(pk__in=list(contact_ids))
+    ids = list(contacts.values_list("pk", flat=True))
+    addresses = set()
+    if objected:
+        for text, address in contacts.values_list("contact", "email"):
+            addresses |= contact_addresses(text) | {address}
+    contact_emails_erase(ids, objected=addresses)
+    RecruitmentContact.objects.filter(pk__in=ids).delete()
+    admin_log_forget({RecruitmentContact: ids})
+    return len(ids)

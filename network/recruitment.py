@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import services as email
+from campaigns.services import address_erased, email_queue
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
 from . import selectors
@@ -60,7 +60,7 @@ def referral_submit(
         referred_by=selectors.ambassador_by_email(referrer_email),
     )
     if settings.NOTIFY_COORDINATOR_OF_TIPS and settings.COORDINATOR_EMAIL:
-        email.email_queue(
+        email_queue(
             template="tip_received",
             to_email=settings.COORDINATOR_EMAIL,
             key=f"tip:{referral.pk}",
@@ -100,7 +100,7 @@ def referral_notice_queue(contact: RecruitmentContact, *, language: str = "sv") 
         if selectors.ambassador_by_email(address) is not None:
             continue
         queued += bool(
-            email.email_queue(
+            email_queue(
                 template="recommendation_notice",
                 to_email=address,
                 language=language,
@@ -121,7 +121,7 @@ def referral_unwanted(contact: str) -> bool:
     """Whether this "how to reach them" is the address of someone who objected or was erased: not stored again."""
     from .privacy import contact_addresses
 
-    return any(email.address_erased(address) for address in contact_addresses(contact))
+    return any(address_erased(address) for address in contact_addresses(contact))
 
 
 class ObjectionResult(enum.Enum):
@@ -142,7 +142,7 @@ def contact_objection(*, token: str, act: bool) -> ObjectionResult:
         return ObjectionResult.DONE
     if not act:
         return ObjectionResult.ASK
-    from crm.privacy import contacts_erase
+    from .privacy import contacts_erase
 
     contacts_erase([contact.pk], objected=True)
     return ObjectionResult.DONE
@@ -286,7 +286,7 @@ def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[
             skipped += 1
             continue
         first_name = contact.name.strip().partition(" ")[0]
-        email.email_queue(
+        email_queue(
             template="recruitment_invitation",
             to_email=address,
             to_name=contact.name,

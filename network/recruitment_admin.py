@@ -15,12 +15,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.privacy import contacts_erase
-
 from . import services
 from .forms import CLEAN_INPUT_OVERRIDES
 from .models import Ambassador, Note, RecruitmentContact, StageChange
 from .normalize import display_phone
+from .privacy import contacts_erase
 from .recruitment import contact_candidates, contact_link
 from .search import FoldedSearchMixin
 from .timeline import contact_timeline, person_timeline
@@ -242,7 +241,7 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
             self.message_user(request, _("The contact is linked to %(person)s.") % {"person": name}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
 
-    # Removing contacts erases them (crm.privacy): with them go the emails about them and the admin's log of them.
+    # Removing contacts erases them (network.privacy): with them go the emails about them and the admin's log of them.
     def delete_model(self, request, obj) -> None:
         contacts_erase([obj.pk])
 

@@ -1,6 +1,5 @@
-"""Retention for the network's rows (RETENTION_* in settings): which have expired.
-
-Called by the nightly job in crm.retention, which erases them through crm.privacy and records the counts.
+"""Retention for the network's rows (RETENTION_* in settings): which have expired, erased as every other removal
+is (network.privacy, crm.privacy). Its steps run in the nightly job in crm.retention, which records the counts.
 """
 
 from __future__ import annotations
@@ -9,7 +8,11 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from crm.privacy import person_erase
+from crm.retention import Step, expired_before, in_batches
+
 from .models import Ambassador, Application, RecruitmentContact
+from .privacy import applications_erase, contacts_erase
 
 
 def unconfirmed_application_ids(*, before: datetime) -> list[int]:
@@ -55,3 +58,37 @@ def alumni_mark(*, now: datetime) -> None:
 def expired_alumni(*, before: datetime):
     """Alumni since before `before`."""
     return Ambassador.objects.filter(status=Ambassador.Status.ALUMNI, alumni_since__lt=before).order_by("pk")
+
+
+def retention_steps(now: datetime) -> list[Step]:
+    """Applications never confirmed, declined applications, recruitment contacts and alumni, in that order."""
+
+    def unconfirmed() -> int:
+        return in_batches(
+            applications_erase, unconfirmed_application_ids(before=expired_before(now, "RETENTION_UNCONFIRMED_DAYS"))
+        )
+
+    def declined() -> int:
+        return in_batches(
+            applications_erase, declined_application_ids(before=expired_before(now, "RETENTION_DECLINED_DAYS"))
+        )
+
+    def contacts() -> int:
+        return in_batches(
+            contacts_erase, recruitment_contact_ids(before=expired_before(now, "RETENTION_RECRUITMENT_DAYS"))
+        )
+
+    def alumni() -> int:
+        alumni_mark(now=now)
+        count = 0
+        for ambassador in list(expired_alumni(before=expired_before(now, "RETENTION_ALUMNI_DAYS"))):
+            person_erase(ambassador)  # logged in the audit log as erased by the system
+            count += 1
+        return count
+
+    return [
+        ("unconfirmed_applications", unconfirmed),
+        ("declined_applications", declined),
+        ("recruitment_contacts", contacts),
+        ("alumni", alumni),
+    ]

@@ -232,3 +232,9 @@ def training_completion(*, since: datetime | None, now: datetime, limit: int = 1
         active=Count("pk"), trained=Count("pk", filter=Q(pk__in=completed))
     )
     return {"trainings": rows[::-1], **counts}
+
+
+def contacts_referred_by(ambassador: Ambassador, addresses) -> QuerySet[RecruitmentContact]:
+    """The recruitment contacts the person recommended (as an ambassador, or with an address they have proven,
+    `addresses`)."""
+    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=list(addresses)))

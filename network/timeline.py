@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from campaigns import selectors as mail
+from campaigns.selectors import person_email_events
 
 from . import selectors
 from .models import Ambassador, Application, Note, RecruitmentContact, Registration, StageChange
@@ -90,7 +90,7 @@ def _emails(ambassador_id: int | None, application_ids: list[int], limit: int) -
     texts = _email_texts()
     return [
         Entry(event.at, "email", texts[event.kind] % {"what": event.what})
-        for event in mail.person_email_events(ambassador_id=ambassador_id, application_ids=application_ids, limit=limit)
+        for event in person_email_events(ambassador_id=ambassador_id, application_ids=application_ids, limit=limit)
     ]
 
 

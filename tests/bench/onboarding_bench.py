@@ -25,7 +25,7 @@ def run(scale: int = 1) -> None:
     from django.utils import timezone
 
     from campaigns.models import Delivery, Enrollment, Sequence
-    from campaigns.services import enrollments_advance
+    from campaigns.services.sequences import enrollments_advance
     from network.models import Ambassador
 
     rows = ROWS // scale

@@ -123,7 +123,7 @@ def ours(count: int, port: int) -> dict:
     from django.conf import settings
 
     from campaigns.models import Campaign, Delivery, Segment
-    from campaigns.services import campaign_schedule
+    from campaigns.services.newsletters import campaign_schedule
 
     wipe()
     add_active_ambassadors(count, "send")
@@ -200,8 +200,8 @@ def esp_line(count: int) -> None:
     from django.test import override_settings
     from django.utils import timezone
 
-    from campaigns import outbox
     from campaigns.models import Campaign, Delivery, Segment
+    from campaigns.services import outbox
     from tests.mailjet_standin import MailjetStandIn
 
     wipe()

@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.models import Campaign, Delivery, Segment
+from campaigns.services.newsletters import campaign_schedule, campaigns_start_due
 from network.models import Ambassador
 from tests.factories import AmbassadorFactory
 
@@ -46,8 +46,8 @@ def many_people(count: int, prefix: str = "bulk") -> None:
 def start(sending: Campaign) -> list[int]:
     """Schedule now and let the beat start it (fan-out); the ids of the queued deliveries, in order."""
     now = timezone.now()
-    services.campaign_schedule(campaign=sending, now=now)
-    services.campaigns_start_due(now=now + timedelta(seconds=1))
+    campaign_schedule(campaign=sending, now=now)
+    campaigns_start_due(now=now + timedelta(seconds=1))
     sending.refresh_from_db()
     return list(
         Delivery.objects.filter(campaign=sending, ambassador__isnull=False).order_by("pk").values_list("pk", flat=True)

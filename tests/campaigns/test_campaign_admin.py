@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.models import Campaign, Delivery
-from campaigns.services import deliveries_send
+from campaigns.services.newsletters import campaigns_start_due
+from campaigns.services.outbox import deliveries_send
 from tests.factories import AmbassadorFactory
 
 from .newsletter_helpers import campaign, people, segment, start
@@ -118,12 +118,12 @@ def test_sending_from_the_send_page_schedules_once(admin, django_capture_on_comm
     target.refresh_from_db()
     assert target.status in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING)
 
-    services.campaigns_start_due()
+    campaigns_start_due()
     assert Delivery.objects.filter(campaign=target).count() == 3
 
     second = admin.post(url(target, "send"), {"send_at": ""})
     assert second.status_code == 200  # the page again, with an error
-    assert services.campaigns_start_due() == 0
+    assert campaigns_start_due() == 0
     assert Delivery.objects.filter(campaign=target).count() == 3
 
 

@@ -9,10 +9,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.models import Campaign, Delivery, TrackingEvent
 from campaigns.selectors import campaign_progress
-from campaigns.services import deliveries_send
+from campaigns.services.newsletters import (
+    campaign_cancel,
+    campaign_pause,
+    campaign_schedule,
+    campaign_unschedule,
+    campaigns_start_due,
+)
+from campaigns.services.outbox import deliveries_send
 from tests.factories import AmbassadorFactory
 
 from .newsletter_helpers import campaign, people, start
@@ -45,7 +51,7 @@ def sent_with(outcomes: list[str]) -> Campaign:
     ids = start(target)
     for pk, outcome in zip(ids, outcomes, strict=True):
         Delivery.objects.filter(pk=pk).update(status=outcome, sent_at=timezone.now() if outcome == "sent" else None)
-    services.campaigns_start_due()
+    campaigns_start_due()
     target.refresh_from_db()
     return target
 
@@ -119,7 +125,7 @@ def test_a_scheduled_campaign_shows_its_audience_as_remaining_before_the_fan_out
     people(4)
     AmbassadorFactory(email=None, phone="+46700000009")
     target = campaign()
-    services.campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
+    campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
 
     progress = campaign_progress(target)
     assert (progress.remaining, progress.skipped, progress.sent, progress.percent) == (4, 1, 0, 0)
@@ -143,17 +149,17 @@ def test_each_state_offers_only_the_actions_that_make_sense(admin):
     target = campaign()
     assert offered(page(admin, target)) == set()  # a draft: the send page, nothing to control
 
-    services.campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
+    campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
     assert offered(page(admin, target)) == {"unschedule", "cancel"}
 
     Campaign.objects.filter(pk=target.pk).update(scheduled_at=timezone.now())
-    services.campaigns_start_due()
+    campaigns_start_due()
     assert offered(page(admin, target)) == {"pause", "cancel"}
 
-    services.campaign_pause(campaign=target)
+    campaign_pause(campaign=target)
     assert offered(page(admin, target)) == {"resume", "cancel"}
 
-    services.campaign_cancel(campaign=target)
+    campaign_cancel(campaign=target)
     assert offered(page(admin, target)) == set()
 
 
@@ -178,7 +184,7 @@ def test_cancelling_asks_first_and_cancels_only_when_confirmed(admin):
 def test_a_scheduled_campaign_goes_back_to_draft_is_edited_and_scheduled_again(admin):
     people(2)
     target = campaign()
-    services.campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
+    campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
 
     assert admin.post(url(target, "control"), {"action": "unschedule"}).status_code == 302
     target.refresh_from_db()
@@ -203,7 +209,7 @@ def test_a_started_campaign_cannot_go_back_to_draft(admin):
     people(2)
     target = campaign()
     start(target)
-    assert not services.campaign_unschedule(campaign=target)
+    assert not campaign_unschedule(campaign=target)
     admin.post(url(target, "control"), {"action": "unschedule"})
     target.refresh_from_db()
     assert target.status == Campaign.Status.SENDING

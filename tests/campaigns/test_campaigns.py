@@ -12,11 +12,23 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from campaigns import services
 from campaigns.emails import message_id
 from campaigns.models import Campaign, Delivery, Suppression, Unsubscribe
 from campaigns.selectors import campaign_progress, campaign_report
-from campaigns.services import CampaignError, deliveries_send, send_slots
+from campaigns.services.newsletters import (
+    CampaignError,
+    ambassador_unsubscribe,
+    campaign_cancel,
+    campaign_checklist,
+    campaign_fan_out,
+    campaign_pause,
+    campaign_resume,
+    campaign_schedule,
+    campaign_send_test,
+    campaigns_start_due,
+)
+from campaigns.services.outbox import deliveries_send
+from campaigns.services.rate_clock import send_slots
 from network.models import Ambassador
 from tests.conftest import body_html, body_text
 from tests.factories import AmbassadorFactory, LocalityFactory
@@ -39,7 +51,7 @@ def with_left_out() -> None:
 
 def checklist(target: Campaign) -> list[tuple[str, bool]]:
     with translation.override("en"):
-        return [(str(label), ok) for label, ok in services.campaign_checklist(target)]
+        return [(str(label), ok) for label, ok in campaign_checklist(target)]
 
 
 def test_the_checklist_passes_for_a_complete_campaign_with_recipients():
@@ -57,7 +69,7 @@ def test_an_empty_subject_fails_the_checklist_and_cannot_be_scheduled():
     target = campaign(subject="  ")
     assert not checklist(target)[0][1]
     with pytest.raises(CampaignError):
-        services.campaign_schedule(campaign=target)
+        campaign_schedule(campaign=target)
     target.refresh_from_db()
     assert target.status == Campaign.Status.DRAFT
 
@@ -68,7 +80,7 @@ def test_an_unknown_merge_field_fails_the_checklist_and_is_named():
     failing = [label for label, ok in checklist(target) if not ok]
     assert len(failing) == 1 and "shoe_size" in failing[0]
     with pytest.raises(CampaignError):
-        services.campaign_schedule(campaign=target)
+        campaign_schedule(campaign=target)
 
 
 def test_no_recipients_fails_the_checklist():
@@ -76,23 +88,23 @@ def test_no_recipients_fails_the_checklist():
     target = campaign()
     assert ("0 recipients", False) in checklist(target)
     with pytest.raises(CampaignError):
-        services.campaign_schedule(campaign=target)
+        campaign_schedule(campaign=target)
 
 
 def test_a_campaign_cannot_be_scheduled_twice(django_capture_on_commit_callbacks):
     people(2)
     target = campaign()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.campaign_schedule(campaign=target)
+        campaign_schedule(campaign=target)
     assert len(callbacks) == 1  # start the send as soon as the schedule is committed
     target.refresh_from_db()
     assert target.status == Campaign.Status.SCHEDULED
 
     with pytest.raises(CampaignError):
-        services.campaign_schedule(campaign=target)
-    services.campaigns_start_due(now=timezone.now() + timedelta(seconds=1))
+        campaign_schedule(campaign=target)
+    campaigns_start_due(now=timezone.now() + timedelta(seconds=1))
     with pytest.raises(CampaignError):
-        services.campaign_schedule(campaign=target)
+        campaign_schedule(campaign=target)
     assert Delivery.objects.filter(campaign=target).count() == 2
 
 
@@ -100,15 +112,15 @@ def test_a_campaign_scheduled_for_later_waits_until_its_time():
     people(2)
     target = campaign()
     now = timezone.now()
-    services.campaign_schedule(campaign=target, at=now + timedelta(hours=2), now=now)
+    campaign_schedule(campaign=target, at=now + timedelta(hours=2), now=now)
 
-    assert services.campaigns_start_due(now=now + timedelta(hours=1)) == 0
+    assert campaigns_start_due(now=now + timedelta(hours=1)) == 0
     target.refresh_from_db()
     assert target.status == Campaign.Status.SCHEDULED
     assert not Delivery.objects.filter(campaign=target).exists()
 
-    assert services.campaigns_start_due(now=now + timedelta(hours=2)) == 1
-    assert services.campaigns_start_due(now=now + timedelta(hours=3)) == 0
+    assert campaigns_start_due(now=now + timedelta(hours=2)) == 1
+    assert campaigns_start_due(now=now + timedelta(hours=3)) == 0
     target.refresh_from_db()
     assert target.status == Campaign.Status.SENDING
     assert Delivery.objects.filter(campaign=target).count() == 2
@@ -134,8 +146,8 @@ def test_running_the_fan_out_again_adds_nobody():
     people(3)
     target = campaign()
     start(target)
-    services.campaign_fan_out(campaign_id=target.pk)
-    services.campaign_fan_out(campaign_id=target.pk)
+    campaign_fan_out(campaign_id=target.pk)
+    campaign_fan_out(campaign_id=target.pk)
     assert Delivery.objects.filter(campaign=target).count() == 3
 
 
@@ -154,7 +166,7 @@ def test_the_fan_out_uses_a_constant_number_of_queries_besides_bulk_inserts(reci
     target.status = Campaign.Status.SENDING
     target.save()
     with django_assert_max_num_queries(12 + inserts_needed(recipients)):
-        services.campaign_fan_out(campaign_id=target.pk)
+        campaign_fan_out(campaign_id=target.pk)
     assert Delivery.objects.filter(campaign=target).count() == recipients
 
 
@@ -249,18 +261,18 @@ def test_a_paused_campaign_is_not_sent_and_resuming_sends_everyone_once(smtp_ser
     people(4)
     target = campaign()
     ids = start(target)
-    assert services.campaign_pause(campaign=target)
+    assert campaign_pause(campaign=target)
 
     assert deliveries_send(ids) == []
     assert smtp_server.recorder.messages == []
     assert set(statuses(target).values()) == {"queued"}
 
     for _round in range(2):  # pause and resume twice
-        assert services.campaign_resume(campaign=target)
+        assert campaign_resume(campaign=target)
         deliveries_send(ids[:2])
-        assert services.campaign_pause(campaign=target)
+        assert campaign_pause(campaign=target)
         deliveries_send(ids)
-    assert services.campaign_resume(campaign=target)
+    assert campaign_resume(campaign=target)
     deliveries_send(ids)
     deliveries_send(ids)
 
@@ -275,7 +287,7 @@ def test_cancelling_skips_what_is_left_with_the_reason(smtp_server):
     target = campaign()
     ids = start(target)
     deliveries_send(ids[:1])
-    assert services.campaign_cancel(campaign=target)
+    assert campaign_cancel(campaign=target)
     deliveries_send(ids)
 
     assert len(smtp_server.recorder.messages) == 1
@@ -283,7 +295,7 @@ def test_cancelling_skips_what_is_left_with_the_reason(smtp_server):
     assert set(left.values_list("status", "last_error")) == {(Delivery.Status.SKIPPED, "cancelled")}
     target.refresh_from_db()
     assert target.status == Campaign.Status.CANCELLED
-    assert not services.campaign_resume(campaign=target)
+    assert not campaign_resume(campaign=target)
 
 
 def test_the_campaign_is_sent_only_when_nothing_is_left(smtp_server):
@@ -302,7 +314,7 @@ def test_someone_who_unsubscribes_after_the_fan_out_is_skipped_at_send_time(smtp
     anna, bo = people(2)
     target = campaign()
     ids = start(target)
-    services.unsubscribe(ambassador_id=anna.pk, kind="newsletter", source=Unsubscribe.Source.LINK)
+    ambassador_unsubscribe(ambassador_id=anna.pk, kind="newsletter", source=Unsubscribe.Source.LINK)
     deliveries_send(ids)
 
     assert [str(m["To"]) for m in smtp_server.recorder.wait_for(1)] == [f"{bo.full_name} <{bo.email}>"]
@@ -350,7 +362,7 @@ def test_one_refused_recipient_does_not_stop_the_others(smtp_server):
 def test_a_test_goes_to_the_coordinator_and_is_not_part_of_the_progress(smtp_server):
     people(2)
     target = campaign()
-    test = services.campaign_send_test(campaign=target, to_email="koordinator@kramfors.se", to_name="Kim Koordinator")
+    test = campaign_send_test(campaign=target, to_email="koordinator@kramfors.se", to_name="Kim Koordinator")
     deliveries_send([test.pk])
 
     message = smtp_server.recorder.wait_for(1)[0]
@@ -365,15 +377,15 @@ def test_a_test_goes_to_the_coordinator_and_is_not_part_of_the_progress(smtp_ser
 def test_a_campaign_paused_before_it_started_goes_back_to_its_schedule_and_is_fanned_out_even_after_a_test():
     people(2)
     target = campaign()
-    services.campaign_send_test(campaign=target, to_email="koordinator@kramfors.se", to_name="Kim")
+    campaign_send_test(campaign=target, to_email="koordinator@kramfors.se", to_name="Kim")
     now = timezone.now()
-    services.campaign_schedule(campaign=target, at=now + timedelta(days=1), now=now)
-    assert services.campaign_pause(campaign=target)
-    assert services.campaign_resume(campaign=target)
+    campaign_schedule(campaign=target, at=now + timedelta(days=1), now=now)
+    assert campaign_pause(campaign=target)
+    assert campaign_resume(campaign=target)
     target.refresh_from_db()
     assert target.status == Campaign.Status.SCHEDULED
 
-    services.campaigns_start_due(now=now + timedelta(days=1, minutes=1))
+    campaigns_start_due(now=now + timedelta(days=1, minutes=1))
     assert Delivery.objects.filter(campaign=target, ambassador__isnull=False).count() == 2
 
 
@@ -386,7 +398,7 @@ def test_progress_and_report_count_sent_failed_skipped_and_what_happened_after(s
     assert (before.total, before.sent, before.failed, before.skipped, before.remaining) == (7, 0, 0, 3, 4)
     assert before.percent == 0  # nothing sent yet: the skipped were never to be sent to
 
-    services.unsubscribe(ambassador_id=dan.pk, kind="newsletter", source=Unsubscribe.Source.LINK, campaign=target)
+    ambassador_unsubscribe(ambassador_id=dan.pk, kind="newsletter", source=Unsubscribe.Source.LINK, campaign=target)
     smtp_server.recorder.replies.append("550 5.1.1 Mailbox does not exist")
     deliveries_send(ids)
     progress = campaign_progress(target)

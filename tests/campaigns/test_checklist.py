@@ -8,7 +8,7 @@ import pytest
 
 from campaigns.emails import campaign_templates
 from campaigns.models import Campaign, Segment
-from campaigns.services import campaign_checklist
+from campaigns.services.newsletters import campaign_checklist
 from tests.factories import AmbassadorFactory
 
 pytestmark = pytest.mark.django_db

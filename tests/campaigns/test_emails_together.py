@@ -13,12 +13,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.admin import CampaignForm, StepForm
 from campaigns.emails import build_message, render_email
 from campaigns.merge import markdown_html, merge, merge_fields_unknown
 from campaigns.models import Campaign, Delivery, Sequence, Step, Unsubscribe
-from campaigns.outbox import deliveries_send
+from campaigns.services.newsletters import campaign_send_test
+from campaigns.services.outbox import deliveries_send
+from campaigns.services.sequences import enroll, enrollments_advance
 from network import services as network_services
 from network.models import Ambassador, Application
 from tests.conftest import body_html, body_text
@@ -116,8 +117,8 @@ def test_someone_who_signed_up_in_english_gets_every_email_in_english(seed_data,
     network_services.application_approve(
         application=application, decided_by=coordinator, personal_line="See you at the meeting!", now=now
     )
-    services.enrollments_advance(now=now + 7 * DAY)
-    services.enrollments_advance(now=now + 30 * DAY)
+    enrollments_advance(now=now + 7 * DAY)
+    enrollments_advance(now=now + 30 * DAY)
     send_queued()
 
     messages = arrived(smtp_server, "anna@example.se")
@@ -141,8 +142,8 @@ def test_someone_who_signed_up_in_english_gets_every_email_in_english(seed_data,
 def test_a_step_without_english_text_is_wholly_swedish_for_someone_who_reads_english(seed_data):
     Step.objects.filter(sequence__slug=Sequence.ONBOARDING, delay_days=7).update(subject_en="", body_en="")
     now = timezone.now()
-    services.enroll(ambassador=AmbassadorFactory(first_name="Anna", language="en"), now=now)
-    services.enrollments_advance(now=now + 7 * DAY)
+    enroll(ambassador=AmbassadorFactory(first_name="Anna", language="en"), now=now)
+    enrollments_advance(now=now + 7 * DAY)
 
     message = build_message(Delivery.objects.get(step__delay_days=7))
 
@@ -184,12 +185,12 @@ def test_every_email_names_the_contact_person_and_replies_go_to_them(settings, s
     network_services.application_submit(first_name="Bo", last_name="Berg", email_address="bo@example.se")
     network_services.application_decline(application=confirmed("cia@example.se", first_name="Cia"))
     network_services.application_approve(application=confirmed("dan@example.se", first_name="Dan"), now=now)
-    services.enrollments_advance(now=now + 7 * DAY)
-    services.enrollments_advance(now=now + 30 * DAY)  # "Svara gärna på det här mejlet"
+    enrollments_advance(now=now + 7 * DAY)
+    enrollments_advance(now=now + 30 * DAY)  # "Svara gärna på det här mejlet"
     Sequence.objects.filter(slug=Sequence.ONBOARDING).update(is_active=False)
     network_services.application_approve(application=confirmed("eva@example.se", first_name="Eva"))
     newsletter = campaign()
-    services.campaign_send_test(campaign=newsletter, to_email="kim@kramfors.se", to_name="Kim Koordinator")
+    campaign_send_test(campaign=newsletter, to_email="kim@kramfors.se", to_name="Kim Koordinator")
     send_queued()
     start(newsletter)
     send_queued()
@@ -254,7 +255,7 @@ def test_the_contact_phone_is_written_as_swedes_write_it_and_the_default_name_is
 def test_a_test_copy_says_test_and_its_unsubscribe_link_explains_itself(smtp_server):
     reader = AmbassadorFactory(first_name="Anna", email="anna@example.se")
     newsletter = campaign()
-    test = services.campaign_send_test(campaign=newsletter, to_email="kim@kramfors.se", to_name="Kim Koordinator")
+    test = campaign_send_test(campaign=newsletter, to_email="kim@kramfors.se", to_name="Kim Koordinator")
     deliveries_send([test.pk])
     deliveries_send(start(newsletter))
 

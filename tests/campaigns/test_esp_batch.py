@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from campaigns.emails import campaign_content, message_id
 from campaigns.models import Delivery, Suppression
-from campaigns.outbox import deliveries_send
+from campaigns.services import claim
+from campaigns.services.outbox import deliveries_send
 from tests.campaigns.newsletter_helpers import campaign, segment, start
 from tests.factories import AmbassadorFactory
 from tests.mailjet_standin import MailjetStandIn
@@ -140,16 +141,15 @@ def test_transactional_mail_and_a_rate_limit_go_one_call_per_message(esp, settin
 
 
 def test_a_row_taken_back_by_the_sweeper_is_not_sent(esp, monkeypatch):
-    from campaigns import outbox
 
     ids = newsletter(3)
     taken = ids[1]
-    original = outbox._Claim.holds
+    original = claim.Claim.holds
 
     def holds(self, delivery):
         return delivery.pk != taken and original(self, delivery)
 
-    monkeypatch.setattr(outbox._Claim, "holds", holds)
+    monkeypatch.setattr(claim.Claim, "holds", holds)
     deliveries_send(ids)
     assert taken not in {d.pk for d in Delivery.objects.filter(to_email__in=esp.sent_to())}
     assert len(esp.sent_to()) == 2

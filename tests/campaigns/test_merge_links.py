@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.emails import build_message
 from campaigns.merge import markdown_html, merge
 from campaigns.models import Delivery, Sequence, Step
+from campaigns.services.sequences import enroll, enrollments_advance
 from tests.factories import AmbassadorFactory
 
 from .newsletter_helpers import campaign, start
@@ -79,11 +79,11 @@ def test_a_first_name_in_a_campaign_link_cannot_make_an_unsafe_url(name):
 @pytest.mark.parametrize("name", EVIL_NAMES)
 def test_a_first_name_in_an_onboarding_step_link_cannot_make_an_unsafe_url(seed_data, name):
     now = timezone.now()
-    services.enroll(ambassador=AmbassadorFactory(first_name=name), now=now)
+    enroll(ambassador=AmbassadorFactory(first_name=name), now=now)
     Step.objects.filter(sequence__slug=Sequence.ONBOARDING, delay_days=7).update(
         body="Hej! [Din sida]({{ first_name }}) och [sök](https://kramfors.se/?q={{ first_name }})"
     )
-    services.enrollments_advance(now=now + timezone.timedelta(days=7))
+    enrollments_advance(now=now + timezone.timedelta(days=7))
 
     html = build_message(Delivery.objects.get(step__delay_days=7)).alternatives[0].content
     assert_only_safe_links(html)

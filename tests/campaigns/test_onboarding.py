@@ -8,9 +8,11 @@ import pytest
 from django.core.mail import get_connection
 from django.utils import timezone
 
-from campaigns import outbox, services
 from campaigns.emails import build_message
 from campaigns.models import Delivery, Enrollment, Sequence, Step
+from campaigns.services import outbox
+from campaigns.services.outbox import deliveries_send
+from campaigns.services.sequences import enroll, enrollments_advance, sequence_reschedule
 from network.models import Ambassador
 from tests.factories import AmbassadorFactory, LocalityFactory
 
@@ -23,7 +25,7 @@ DAY = timedelta(days=1)
 def published(monkeypatch):
     """The delivery ids handed to Celery (instead of reaching a broker)."""
     ids: list[int] = []
-    monkeypatch.setattr(outbox, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "deliveries_publish", ids.extend)
     return ids
 
 
@@ -38,7 +40,7 @@ def step(days: int) -> Step:
 
 def enrolled(now=None, **fields) -> tuple[Ambassador, Enrollment]:
     ambassador = AmbassadorFactory(first_name=fields.pop("first_name", "Anna"), **fields)
-    return ambassador, services.enroll(ambassador=ambassador, now=now or timezone.now())
+    return ambassador, enroll(ambassador=ambassador, now=now or timezone.now())
 
 
 def deliveries(days: int) -> int:
@@ -75,7 +77,7 @@ def test_enrolling_queues_the_welcome_at_once_and_schedules_step_two_for_day_sev
 
 def test_enrolling_twice_changes_nothing():
     ambassador, first = enrolled()
-    assert services.enroll(ambassador=ambassador).pk == first.pk
+    assert enroll(ambassador=ambassador).pk == first.pk
     assert Enrollment.objects.count() == 1
     assert deliveries(0) == 1
 
@@ -84,19 +86,19 @@ def test_step_two_is_queued_on_day_seven_once_even_when_the_beat_runs_twice(publ
     now = timezone.now()
     ambassador, enrollment = enrolled(now=now)
 
-    assert services.enrollments_advance(now=now + 7 * DAY - timedelta(minutes=1)) == 0
+    assert enrollments_advance(now=now + 7 * DAY - timedelta(minutes=1)) == 0
     assert deliveries(7) == 0
-    assert services.enrollments_advance(now=now + 7 * DAY) == 1
-    assert services.enrollments_advance(now=now + 7 * DAY) == 0
+    assert enrollments_advance(now=now + 7 * DAY) == 1
+    assert enrollments_advance(now=now + 7 * DAY) == 0
 
     assert deliveries(7) == 1
     enrollment.refresh_from_db()
     assert enrollment.next_step == step(30)
     assert enrollment.next_send_at == now + 30 * DAY
-    assert services.enrollments_advance(now=now + 30 * DAY) == 1
+    assert enrollments_advance(now=now + 30 * DAY) == 1
     enrollment.refresh_from_db()
     assert enrollment.next_step is None and enrollment.next_send_at is None
-    assert services.enrollments_advance(now=now + 400 * DAY) == 0
+    assert enrollments_advance(now=now + 400 * DAY) == 0
     assert Delivery.objects.filter(ambassador=ambassador).count() == 3
 
 
@@ -106,7 +108,7 @@ def test_a_paused_or_departed_ambassador_receives_no_further_steps(status):
     ambassador, enrollment = enrolled(now=now)
     Ambassador.objects.filter(pk=ambassador.pk).update(status=status)
 
-    assert services.enrollments_advance(now=now + 31 * DAY) == 0
+    assert enrollments_advance(now=now + 31 * DAY) == 0
     assert deliveries(7) == deliveries(30) == 0
 
 
@@ -115,7 +117,7 @@ def test_a_step_already_queued_is_skipped_at_send_time_once_the_ambassador_is_pa
     welcome = Delivery.objects.get()
     Ambassador.objects.filter(pk=ambassador.pk).update(status=Ambassador.Status.PAUSED)
 
-    services.deliveries_send([welcome.pk])
+    deliveries_send([welcome.pk])
 
     welcome.refresh_from_db()
     assert welcome.status == Delivery.Status.SKIPPED
@@ -126,7 +128,7 @@ def test_editing_a_step_before_it_is_sent_changes_what_is_sent(mailoutbox):
     now = timezone.now()
     enrolled(now=now)
     Step.objects.filter(pk=step(7).pk).update(subject="Nytt ämne, {{ förnamn }}", body="Helt **ny** text.")
-    services.enrollments_advance(now=now + 7 * DAY)
+    enrollments_advance(now=now + 7 * DAY)
 
     message = build_message(Delivery.objects.get(step__delay_days=7))
     assert message.subject == "Nytt ämne, Anna"
@@ -134,7 +136,7 @@ def test_editing_a_step_before_it_is_sent_changes_what_is_sent(mailoutbox):
     assert "Helt <strong>ny</strong> text." in message.alternatives[0].content
 
     Step.objects.filter(pk=step(0).pk).update(body="Omskrivet välkomstbrev.")  # queued, not yet sent
-    services.deliveries_send([Delivery.objects.get(step__delay_days=0).pk])
+    deliveries_send([Delivery.objects.get(step__delay_days=0).pk])
     assert "Omskrivet välkomstbrev." in mailoutbox[0].body
 
 
@@ -143,8 +145,8 @@ def test_a_step_switched_off_before_it_is_due_is_not_sent_and_the_sequence_goes_
     enrolled(now=now)
     Step.objects.filter(pk=step(7).pk).update(is_active=False)
 
-    services.enrollments_advance(now=now + 8 * DAY)
-    services.enrollments_advance(now=now + 31 * DAY)
+    enrollments_advance(now=now + 8 * DAY)
+    enrollments_advance(now=now + 31 * DAY)
 
     assert deliveries(7) == 0
     assert deliveries(30) == 1
@@ -187,7 +189,7 @@ def test_changing_a_steps_delay_in_the_admin_reschedules_those_still_waiting_for
     now = timezone.now()
     _, waiting = enrolled(now=now)
     _, done = enrolled(now=now - 8 * DAY)
-    services.enrollments_advance(now=now)  # the older one has had step 2 and waits for step 3
+    enrollments_advance(now=now)  # the older one has had step 2 and waits for step 3
 
     form = sequence_form(onboarding, {step(7).pk: {"delay_days": 10}})
     response = coordinator_client.post(change_url(onboarding), form)
@@ -199,8 +201,8 @@ def test_changing_a_steps_delay_in_the_admin_reschedules_those_still_waiting_for
     assert waiting.next_send_at == now + 10 * DAY
     assert done.next_step == step(30)
     assert done.next_send_at == now - 8 * DAY + 30 * DAY
-    assert services.enrollments_advance(now=now + 7 * DAY) == 0
-    assert services.enrollments_advance(now=now + 10 * DAY) == 1
+    assert enrollments_advance(now=now + 7 * DAY) == 0
+    assert enrollments_advance(now=now + 10 * DAY) == 1
 
 
 def test_rescheduling_the_sequence_moves_pending_enrollments_to_the_new_day():
@@ -209,7 +211,7 @@ def test_rescheduling_the_sequence_moves_pending_enrollments_to_the_new_day():
     practical = step(7)
     practical.delay_days = 3
     practical.save()
-    services.sequence_reschedule(practical.sequence)
+    sequence_reschedule(practical.sequence)
     enrollment.refresh_from_db()
     assert enrollment.next_send_at == now + 3 * DAY
 
@@ -220,9 +222,9 @@ def test_moving_a_pending_step_after_a_later_one_still_sends_every_step(coordina
     form = sequence_form(onboarding, {step(7).pk: {"delay_days": 40}})
     assert coordinator_client.post(change_url(onboarding), form).status_code == 302
 
-    services.enrollments_advance(now=now + 30 * DAY)
-    services.enrollments_advance(now=now + 40 * DAY)
-    services.enrollments_advance(now=now + 41 * DAY)
+    enrollments_advance(now=now + 30 * DAY)
+    enrollments_advance(now=now + 40 * DAY)
+    enrollments_advance(now=now + 41 * DAY)
 
     assert deliveries(30) == 1
     assert deliveries(40) == 1
@@ -256,7 +258,7 @@ def test_merge_fields_are_filled_in_both_parts():
     now = timezone.now()
     enrolled(now=now, first_name="Anna", last_name="Ödmark", locality=LocalityFactory(name="Nyland"))
     Step.objects.filter(pk=step(7).pk).update(body="Hej {{ namn }} i {{ ort }}!")
-    services.enrollments_advance(now=now + 7 * DAY)
+    enrollments_advance(now=now + 7 * DAY)
 
     message = build_message(Delivery.objects.get(step__delay_days=7))
     assert "Hej Anna Ödmark i Nyland!" in message.body
@@ -282,7 +284,7 @@ def test_coordinator_markdown_is_sanitised():
         body="Hej **{{ first_name }}**!\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n"
         "[Farlig länk](javascript:alert(3)) och [bra länk](https://kramfors.se/)"
     )
-    services.enrollments_advance(now=now + 7 * DAY)
+    enrollments_advance(now=now + 7 * DAY)
 
     html = build_message(Delivery.objects.get(step__delay_days=7)).alternatives[0].content
     assert "<strong>Anna</strong>" in html
@@ -293,7 +295,7 @@ def test_coordinator_markdown_is_sanitised():
 
 def test_a_sent_step_goes_over_smtp_with_its_subject(smtp_server):
     enrolled()
-    services.deliveries_send([Delivery.objects.get().pk])
+    deliveries_send([Delivery.objects.get().pk])
     message = smtp_server.recorder.wait_for(1)[0]
     assert message["Subject"] == "Välkommen som ambassadör, Anna!"
     assert Delivery.objects.get().status == Delivery.Status.SENT
@@ -305,7 +307,7 @@ def test_a_queued_step_email_is_not_sent_empty_when_its_step_has_been_deleted(ma
     welcome = Delivery.objects.get()
     step(0).delete()  # the coordinator removes the step in the admin inline before the send
 
-    services.deliveries_send([welcome.pk])
+    deliveries_send([welcome.pk])
 
     welcome.refresh_from_db()
     assert welcome.status != Delivery.Status.SENT

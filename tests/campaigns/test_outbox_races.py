@@ -11,8 +11,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import outbox, services
 from campaigns.models import Campaign, Delivery, Segment
+from campaigns.services import claim, outbox
+from campaigns.services.newsletters import campaign_pause, campaign_resume, campaign_schedule, campaigns_start_due
 from network.models import Ambassador
 
 postgres_only = pytest.mark.skipif(
@@ -59,7 +60,7 @@ def claim_in_two_connections(ids: list[int]) -> tuple[set[int], set[int]]:
     def first() -> None:
         try:
             with transaction.atomic():
-                first_claimed.update(outbox._Claim(ids, timezone.now()).held)
+                first_claimed.update(claim.Claim(ids, timezone.now()).held)
                 first_holds.set()
                 second_waits.wait(10)
         except BaseException as error:  # noqa: BLE001 - reported by the test
@@ -71,7 +72,7 @@ def claim_in_two_connections(ids: list[int]) -> tuple[set[int], set[int]]:
     def second() -> None:
         try:
             first_holds.wait(10)
-            second_claimed.update(outbox._Claim(ids, timezone.now()).held)
+            second_claimed.update(claim.Claim(ids, timezone.now()).held)
         except BaseException as error:  # noqa: BLE001 - reported by the test
             errors.append(error)
         finally:
@@ -114,10 +115,10 @@ def test_two_claimers_in_separate_transactions_never_claim_the_same_row(kind):
 def test_a_campaign_whose_audience_empties_before_it_starts_ends_sent():
     anna, bo = people(2)
     campaign = sending_campaign(status=Campaign.Status.DRAFT)
-    services.campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=5))
+    campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=5))
     Ambassador.objects.update(wants_newsletters=False)
 
-    services.campaigns_start_due(now=timezone.now() + timedelta(minutes=6))
+    campaigns_start_due(now=timezone.now() + timedelta(minutes=6))
 
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENT
@@ -130,19 +131,19 @@ def test_a_campaign_whose_audience_empties_before_it_starts_ends_sent():
 def test_a_pause_while_the_last_claim_is_in_flight_then_resume_ends_sent():
     people(3)
     campaign = sending_campaign(status=Campaign.Status.DRAFT)
-    services.campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=5))
-    services.campaigns_start_due(now=timezone.now() + timedelta(minutes=6))
+    campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=5))
+    campaigns_start_due(now=timezone.now() + timedelta(minutes=6))
     ids = list(Delivery.objects.filter(campaign=campaign).values_list("pk", flat=True))
 
-    claim = outbox._Claim(ids, timezone.now())  # a worker holds the last rows …
-    assert services.campaign_pause(campaign=campaign)  # … the coordinator pauses …
-    for delivery in claim.deliveries:  # … and the claim lands while the campaign is paused
-        claim.sent_one(delivery, "")
-    claim.record_sent()
+    held = claim.Claim(ids, timezone.now())  # a worker holds the last rows …
+    assert campaign_pause(campaign=campaign)  # … the coordinator pauses …
+    for delivery in held.deliveries:  # … and the claim lands while the campaign is paused
+        held.sent_one(delivery, "")
+    held.record_sent()
     outbox.campaign_finish_if_done(campaign.pk)
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.PAUSED
 
-    assert services.campaign_resume(campaign=campaign)
+    assert campaign_resume(campaign=campaign)
 
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENT
 
@@ -158,7 +159,7 @@ def test_a_campaign_is_not_done_until_its_fan_out_is_complete():
     Delivery.objects.update(status=Delivery.Status.SENT)
 
     assert not outbox.campaign_finish_if_done(campaign.pk)
-    services.campaigns_start_due()  # the beat resumes the fan-out
+    campaigns_start_due()  # the beat resumes the fan-out
 
     campaign.refresh_from_db()
     assert campaign.fanned_out_at is not None
@@ -170,15 +171,15 @@ def test_a_campaign_is_not_done_until_its_fan_out_is_complete():
 def test_resuming_a_campaign_paused_before_it_started_does_not_fan_out_in_the_request(monkeypatch):
     people(2)
     campaign = sending_campaign(status=Campaign.Status.DRAFT)
-    services.campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=5))
-    services.campaign_pause(campaign=campaign)
+    campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=5))
+    campaign_pause(campaign=campaign)
     Campaign.objects.filter(pk=campaign.pk).update(scheduled_at=timezone.now() - timedelta(minutes=1))
     published = []
-    monkeypatch.setattr(outbox, "task_publish", lambda task, *calls: published.append(task.name))
-    monkeypatch.setattr("campaigns.newsletters.task_publish", lambda task, *calls: published.append(task.name))
+    monkeypatch.setattr(outbox, "tasks_publish", lambda name, *calls: published.append(name))
+    monkeypatch.setattr("campaigns.services.newsletters.tasks_publish", lambda name, *calls: published.append(name))
 
     with transaction.atomic():
-        assert services.campaign_resume(campaign=campaign)
+        assert campaign_resume(campaign=campaign)
         assert not Delivery.objects.filter(campaign=campaign).exists()
         assert published == []
 
@@ -201,7 +202,7 @@ def test_the_sweeper_publishes_transactional_mail_first_and_never_rows_of_paused
     confirmation = Delivery.objects.create(template="confirm", to_email="ny@example.se")
     Delivery.objects.update(queued_at=long_ago)
     published: list[int] = []
-    monkeypatch.setattr(outbox, "_publish", published.extend)
+    monkeypatch.setattr(outbox, "deliveries_publish", published.extend)
 
     assert outbox.deliveries_sweep(limit=20) == 20
 
@@ -216,7 +217,7 @@ def test_after_a_large_fan_out_a_claim_reads_its_rows_by_primary_key():
     the index of pending rows and read every queued row for each claim."""
     from django.db.models.sql.subqueries import UpdateQuery
 
-    from campaigns.newsletters import ANALYZE_AFTER, campaign_fan_out
+    from campaigns.services.newsletters import ANALYZE_AFTER, campaign_fan_out
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE campaigns_delivery")  # statistics of an empty table, as before a first newsletter
@@ -224,8 +225,8 @@ def test_after_a_large_fan_out_a_claim_reads_its_rows_by_primary_key():
     campaign = sending_campaign()
     assert campaign_fan_out(campaign_id=campaign.pk) == ANALYZE_AFTER + 500
     ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True)[:50])
-    claim = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).filter(outbox._sendable())
-    update = claim.query.chain(UpdateQuery)
+    claiming = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED).filter(claim.sendable())
+    update = claiming.query.chain(UpdateQuery)
     update.add_update_values({"status": Delivery.Status.SENDING})
     sql, params = update.get_compiler(connection.alias).as_sql()
     with connection.cursor() as cursor:

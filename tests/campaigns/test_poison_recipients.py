@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import outbox, services
 from campaigns.models import Campaign, Delivery, Segment, Sequence
+from campaigns.services import outbox
+from campaigns.services.newsletters import campaign_schedule, campaigns_start_due
+from campaigns.services.sequences import enroll
 from network.models import Ambassador
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +37,8 @@ def test_a_poison_recipient_in_a_fan_out_fails_alone_and_the_campaign_says_so(sm
     campaign = Campaign.objects.create(
         name="Brevet", subject="Hej {{ first_name }}", body="Hej!", segment=Segment.objects.create(name="Alla")
     )
-    services.campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=1))
-    services.campaigns_start_due(now=timezone.now() + timedelta(minutes=2))
+    campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=1))
+    campaigns_start_due(now=timezone.now() + timedelta(minutes=2))
 
     ids = list(Delivery.objects.filter(campaign=campaign).values_list("pk", flat=True))
     assert len(ids) == 12  # the long name has its row too
@@ -68,7 +70,7 @@ def test_a_poison_recipient_in_an_onboarding_batch_does_not_stop_the_others(smtp
     people = poisoned_people()
     now = timezone.now()
     for person in people:
-        services.enroll(ambassador=person, sequence_slug=Sequence.ONBOARDING, now=now)
+        enroll(ambassador=person, sequence_slug=Sequence.ONBOARDING, now=now)
 
     ids = list(Delivery.objects.filter(step__isnull=False).values_list("pk", flat=True))
     assert len(ids) == 12

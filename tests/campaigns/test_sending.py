@@ -13,10 +13,11 @@ from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from campaigns import outbox
 from campaigns.emails import message_id
 from campaigns.models import Delivery, Suppression
-from campaigns.outbox import _classify, deliveries_send, deliveries_sweep, delivery_send, retry_delay
+from campaigns.services import outbox
+from campaigns.services.outbox import deliveries_send, deliveries_sweep, delivery_send
+from campaigns.services.send_errors import error_classify, retry_delay
 from tests.conftest import body_html, body_text
 
 pytestmark = pytest.mark.django_db
@@ -237,7 +238,7 @@ def test_a_delivery_that_cannot_be_rendered_fails_and_the_rest_of_the_batch_is_s
 @pytest.fixture
 def published(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(outbox, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "deliveries_publish", ids.extend)
     return ids
 
 
@@ -302,20 +303,20 @@ def test_the_sweeper_publishes_nothing_when_all_is_well(published):
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )
 def test_errors_are_sorted_into_transient_permanent_and_hard_bounce(error, expected):
-    assert _classify(error) == expected
+    assert error_classify(error) == expected
 
 
 def test_a_refused_sender_does_not_suppress_the_recipient():
     """A 553 to MAIL FROM is about our own From address (configuration), not about the recipient."""
     error = smtplib.SMTPSenderRefused(553, b"5.7.1 Sender address rejected", "ambassador@kramfors.se")
-    _transient, hard_bounce = _classify(error)
+    _transient, hard_bounce = error_classify(error)
     assert hard_bounce is False
 
 
 def test_the_retry_delay_grows_exponentially_and_is_capped(settings, monkeypatch):
     settings.EMAIL_RETRY_BASE_SECONDS = 30
     settings.EMAIL_RETRY_MAX_SECONDS = 3600
-    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr("campaigns.services.send_errors.random.uniform", lambda low, high: high)
     assert [retry_delay(attempt) for attempt in range(1, 9)] == [60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Unsubscribe
 from campaigns.selectors import campaign_report
-from campaigns.services import deliveries_send
+from campaigns.services.outbox import deliveries_send
 from network.models import Ambassador, Event
 from tests.conftest import body_html, body_text
 from tests.factories import AmbassadorFactory

@@ -12,7 +12,7 @@ import pytest
 
 from campaigns.models import Delivery, Suppression, TrackingEvent
 from campaigns.selectors import campaign_report
-from campaigns.services import tracking_event_process
+from campaigns.services.tracking import tracking_event_process
 from tests.factories import AmbassadorFactory
 
 from .newsletter_helpers import campaign, start

@@ -14,10 +14,10 @@ from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
 from django.utils import timezone
 
-from campaigns import outbox
 from campaigns.emails import campaign_message, message_id
 from campaigns.models import Delivery
-from campaigns.outbox import deliveries_send
+from campaigns.services import outbox
+from campaigns.services.outbox import deliveries_send
 from campaigns.wire import Wire, WireMessage, supported
 from network.models import Locality
 from tests.campaigns.newsletter_helpers import campaign, segment, start

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 import crm.urls
-from campaigns import services
 from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Suppression, Unsubscribe
+from campaigns.services.sequences import enroll
 from crm.models import AuditEntry, RetentionRun
 from network.models import (
     Ambassador,
@@ -117,7 +117,7 @@ def objects_of_every_model() -> dict:
     ambassador = Ambassador.objects.filter(email__isnull=False).order_by("pk").first()
     campaigns = campaigns_in_every_state()
     sequence = Sequence.objects.get(slug=Sequence.ONBOARDING)
-    services.enroll(ambassador=ambassador)
+    enroll(ambassador=ambassador)
     objects = {
         Locality: [Locality.objects.first()],
         Interest: [Interest.objects.first()],

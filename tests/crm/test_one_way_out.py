@@ -261,7 +261,7 @@ def test_a_hostile_ambassador_gets_nothing_of_the_stranger_and_erases_nothing_of
 def test_erasing_an_unconfirmed_application_with_a_strangers_address_leaves_the_contact_about_her():
     """Someone signs up with the address of a recommended person (the contact then points at the application); the
     application is erased (by the coordinator, or by retention), and the contact about the real owner stays."""
-    from crm.privacy import applications_erase
+    from network.privacy import applications_erase
 
     contact = referral_submit(
         referrer_name="Bo", referrer_email="bo@example.se", name="Ylva", contact="ylva@example.se"

@@ -461,8 +461,8 @@ def test_a_person_without_an_address_is_erased_too(world):
 
 def test_an_erased_person_brought_back_by_an_old_list_gets_no_onboarding_even_when_enrolled_by_hand(world):
     """The audience leaves them out of campaigns; the outbox checks again at send time, whatever queued the row."""
-    from campaigns.outbox import deliveries_send
-    from campaigns.sequences import enroll
+    from campaigns.services.outbox import deliveries_send
+    from campaigns.services.sequences import enroll
 
     step = world.sequence.steps.create(delay_days=0, subject="Välkommen", body="Hej {{ first_name }}")
     anna, _bo = build(world)

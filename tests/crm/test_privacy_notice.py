@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from campaigns.models import Delivery, TrackingEvent
-from campaigns.services import tracking_event_process
+from campaigns.services.tracking import tracking_event_process
 from crm.tokens import token_make
 from network import services
 from network.consent import consent_give, consent_withdraw, purpose_version

@@ -13,9 +13,9 @@ from celery.schedules import crontab
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from campaigns import services as email
 from campaigns.models import Campaign, Delivery, TrackingEvent, Unsubscribe
 from campaigns.selectors import campaign_progress, campaign_report
+from campaigns.services.newsletters import ambassador_unsubscribe
 from crm.models import AuditEntry, RetentionRun
 from crm.retention import retention_run
 from crm.tasks import retention_run as retention_task
@@ -80,7 +80,9 @@ def world(limits, clock):
         status=Delivery.Status.SENT,
     )
     Campaign.objects.filter(pk=newsletter.pk).update(status=Campaign.Status.SENT, finished_at=T0)
-    email.unsubscribe(ambassador_id=leaving.pk, kind="newsletter", source=Unsubscribe.Source.LINK, campaign=newsletter)
+    ambassador_unsubscribe(
+        ambassador_id=leaving.pk, kind="newsletter", source=Unsubscribe.Source.LINK, campaign=newsletter
+    )
     TrackingEvent.objects.create(
         esp="postmark", event_id="e1", event_type="delivered", recipient="stina@example.se", processed=True
     )

@@ -322,7 +322,7 @@ def test_the_monthly_report_goes_once_on_the_first_weekday_and_not_on_other_days
 
 
 def test_the_monthly_report_renders_its_tables(network):
-    from campaigns.outbox import build_message
+    from campaigns.emails import build_message
 
     delivery = monthly_report_queue(now=_at(first_weekday(2026, 3)))
     message = build_message(delivery)

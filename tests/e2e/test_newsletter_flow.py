@@ -7,8 +7,9 @@ from collections import Counter
 
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.models import Campaign, Delivery, Segment, Suppression
+from campaigns.services.newsletters import campaign_pause, campaign_resume, campaign_schedule, campaigns_start_due
+from campaigns.services.outbox import deliveries_sweep
 from network.models import Ambassador
 from tests.e2e.conftest import Worker
 
@@ -30,8 +31,8 @@ def start_campaign(**fields) -> Campaign:
         segment=Segment.objects.create(name="Alla aktiva"),
         **fields,
     )
-    services.campaign_schedule(campaign=campaign)
-    services.campaigns_start_due()
+    campaign_schedule(campaign=campaign)
+    campaigns_start_due()
     return campaign
 
 
@@ -88,7 +89,7 @@ def test_a_killed_worker_loses_nobody_and_resends_at_most_the_batch_in_flight(
     # The beat sweeper, once the lease on the killed worker's claims has run out (here at once).
     settings.EMAIL_SENDING_LEASE_SECONDS = 0
     settings.EMAIL_SWEEP_GRACE_SECONDS = 0
-    services.deliveries_sweep(now=timezone.now() + timezone.timedelta(seconds=1))
+    deliveries_sweep(now=timezone.now() + timezone.timedelta(seconds=1))
 
     second = Worker(worker_env, tmp_path / "second.log", "second").start()
     try:
@@ -130,12 +131,12 @@ def test_pausing_and_resuming_twice_neither_duplicates_nor_loses(worker_env, tmp
         campaign = start_campaign()
         for threshold in (40, 120):
             wait_until(lambda threshold=threshold: inbox.count() >= threshold)
-            assert services.campaign_pause(campaign=campaign)
+            assert campaign_pause(campaign=campaign)
             time.sleep(1.5)  # what was in flight lands
             settled = inbox.count()
             time.sleep(1.5)
             assert inbox.count() == settled  # paused means nothing more goes out
-            assert services.campaign_resume(campaign=campaign)
+            assert campaign_resume(campaign=campaign)
         inbox.wait_for(250, timeout=90)
         time.sleep(1)
     finally:

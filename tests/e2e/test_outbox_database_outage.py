@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import outbox
+from campaigns.services import outbox
 from tests.e2e.conftest import ROOT, Worker
 from tests.smtp import free_port
 
@@ -99,7 +99,7 @@ def test_the_database_stopped_for_ten_seconds_mid_send_loses_nothing_and_sends_n
         manage(env, "migrate", "--no-input")
         ids = [int(pk) for pk in manage(env, "shell", script=QUEUE).strip().split(",")]
         worker = Worker(env, tmp_path / "worker.log").start()
-        outbox._publish(ids)
+        outbox.deliveries_publish(ids)
         inbox = smtp_server.recorder
         inbox.wait_for(12, timeout=60)
         cluster.stop()

@@ -13,8 +13,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import outbox, services
 from campaigns.models import Campaign, Delivery, Segment
+from campaigns.services import outbox
+from campaigns.services.newsletters import campaign_schedule, campaigns_start_due
+from campaigns.services.outbox import deliveries_sweep, email_queue
 from campaigns.tasks import start_due_campaigns
 from network.models import Ambassador
 from tests.e2e.conftest import Worker
@@ -35,7 +37,7 @@ def scheduled_campaign() -> Campaign:
     campaign = Campaign.objects.create(
         name="Brevet", subject="Hej {{ first_name }}", body="Hej!", segment=Segment.objects.create(name="Alla")
     )
-    services.campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(days=1))
+    campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(days=1))
     Campaign.objects.filter(pk=campaign.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
     return campaign
 
@@ -63,10 +65,10 @@ def test_two_workers_given_every_batch_five_times_send_each_message_once(worker_
         ]
     )
     campaign = scheduled_campaign()
-    services.campaigns_start_due()  # fans out and publishes each batch once
+    campaigns_start_due()  # fans out and publishes each batch once
     ids = [d.pk for d in confirmations] + list(Delivery.objects.filter(campaign=campaign).values_list("pk", flat=True))
     for _ in range(5):  # the sweeper, a resume, a redelivery, a retry beside the sweeper: the same ids again
-        outbox._publish(ids)
+        outbox.deliveries_publish(ids)
     workers = [Worker(worker_env, tmp_path / f"w{i}.log", f"w{i}").start() for i in range(2)]
     try:
         smtp_server.recorder.wait_for(200, timeout=120)
@@ -143,14 +145,14 @@ def test_a_rate_limit_so_slow_that_claims_outlive_the_lease_sends_nothing_twice(
 
     def beat() -> None:
         while not stop.is_set():
-            services.deliveries_sweep()
+            deliveries_sweep()
             time.sleep(0.3)
         connection.close()
 
     sweeper = threading.Thread(target=beat)
     try:
         scheduled_campaign()
-        services.campaigns_start_due()
+        campaigns_start_due()
         sweeper.start()
         smtp_server.recorder.wait_for(60, timeout=120)
         time.sleep(3)
@@ -183,14 +185,14 @@ def test_mail_queued_while_the_broker_is_down_is_sent_within_the_lease_despite_t
     Delivery.objects.update(queued_at=timezone.now() - timedelta(hours=1))
     started = time.monotonic()
     with broker_down():
-        services.email_queue(template="already_ambassador", to_email="ny@example.se", context={"first_name": "Ny"})
+        email_queue(template="already_ambassador", to_email="ny@example.se", context={"first_name": "Ny"})
     assert time.monotonic() - started < 1.0  # the publish gave up at once; the row waits in the database
 
     settings.EMAIL_SWEEP_GRACE_SECONDS = 0
     worker = Worker(worker_env, tmp_path / "worker.log").start()
     try:
         returned = time.monotonic()
-        assert services.deliveries_sweep() == 1  # the sweep after the broker returns takes only what may be sent
+        assert deliveries_sweep() == 1  # the sweep after the broker returns takes only what may be sent
         smtp_server.recorder.wait_for(1, timeout=30)
         assert time.monotonic() - returned < settings.EMAIL_SENDING_LEASE_SECONDS
     finally:

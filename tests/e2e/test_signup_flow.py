@@ -12,7 +12,8 @@ from django.db import connections
 from django.test import override_settings
 
 from campaigns.models import Delivery, Enrollment
-from campaigns.services import deliveries_sweep, enrollments_advance
+from campaigns.services.outbox import deliveries_sweep
+from campaigns.services.sequences import enrollments_advance
 from network.abuse import form_started_token
 from network.models import Ambassador, Application
 from tests.conftest import body_text

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Delivery
-from campaigns.services import deliveries_send
+from campaigns.services.outbox import deliveries_send
 from crm.tokens import token_make
 from mypages import services
 from mypages.models import SignInLink

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from campaigns.models import Campaign, Delivery
-from campaigns.services import deliveries_send
+from campaigns.services.outbox import deliveries_send
 from network.abuse import form_started_token
 from network.forms import EmailAddressField, LineField, NewLinkForm, TextField
 from network.models import Ambassador, Application, RecruitmentContact

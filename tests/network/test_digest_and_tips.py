@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from campaigns import outbox
-from campaigns import services as campaign_services
 from campaigns.emails import build_message
 from campaigns.models import Delivery
+from campaigns.services import outbox
+from campaigns.services.digest import coordinator_digest_queue
 from network import services
 from network.abuse import form_started_token
 from network.models import Application, RecruitmentContact
@@ -47,7 +47,7 @@ def test_the_digest_lists_follow_ups_due_today_and_overdue_with_links(settings):
     contact("Utan datum")
 
     with at(10, 7):
-        delivery = campaign_services.coordinator_digest_queue()
+        delivery = coordinator_digest_queue()
 
     assert delivery is not None, "follow-ups due are reason enough for a digest"
     assert [(c["name"], c["overdue"]) for c in delivery.context["follow_ups"]] == [
@@ -74,7 +74,7 @@ def test_each_application_and_recommendation_in_the_digest_links_to_its_page(set
             referrer_name="Bertil", referrer_email="bertil@example.se", name="Cecilia Ek", contact="070-111 22 33"
         )
     with at(10, 7):
-        message = build_message(campaign_services.coordinator_digest_queue())
+        message = build_message(coordinator_digest_queue())
     assert f"{settings.SITE_URL}/admin/network/application/{application.pk}/change/" in message.body
     assert f"{settings.SITE_URL}/admin/network/recruitmentcontact/{tip.pk}/change/" in message.body
 
@@ -82,7 +82,7 @@ def test_each_application_and_recommendation_in_the_digest_links_to_its_page(set
 def test_no_digest_when_nothing_is_new_and_no_follow_up_is_due():
     contact("Senare Ö", TODAY + dt.timedelta(days=1))
     with at(10, 7):
-        assert campaign_services.coordinator_digest_queue() is None
+        assert coordinator_digest_queue() is None
 
 
 # A tip is emailed at once -------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def test_no_digest_when_nothing_is_new_and_no_follow_up_is_due():
 @pytest.fixture
 def published(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(outbox, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "deliveries_publish", ids.extend)
     return ids
 
 
@@ -132,7 +132,7 @@ def test_the_tip_and_its_email_are_written_together_or_not_at_all(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(campaign_services, "email_queue", broken)
+    monkeypatch.setattr("network.recruitment.email_queue", broken)
     with pytest.raises(RuntimeError):
         services.referral_submit(referrer_name="B", referrer_email="b@example.se", name="C", contact="070")
     assert not RecruitmentContact.objects.exists()
@@ -157,5 +157,5 @@ def test_a_phone_typed_any_way_is_shown_as_swedes_write_it_in_the_tip_email_and_
     assert "070-111 22 33" in build_message(Delivery.objects.get(template="tip_received")).body
 
     with at(10, 7):
-        digest = campaign_services.coordinator_digest_queue()
+        digest = coordinator_digest_queue()
     assert [c["contact"] for c in digest.context["contacts"]] == ["070-111 22 33"]

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from campaigns.emails import build_message
 from campaigns.models import Campaign, Delivery, Segment
-from campaigns.newsletters import campaign_checklist
 from campaigns.selectors import audience, segment_members
+from campaigns.services.newsletters import campaign_checklist
 from crm.tokens import token_make
 from network import events
 from network.models import Event, Registration

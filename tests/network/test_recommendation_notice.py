@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from campaigns.models import Delivery, Suppression
-from campaigns.services import deliveries_send
+from campaigns.services.outbox import deliveries_send
 from crm.pseudonyms import pseudonym
 from crm.tokens import token_make
 from network import services

@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import services as campaign_services
 from campaigns.emails import build_message
 from campaigns.models import Delivery, Unsubscribe
+from campaigns.services.digest import follow_ups_due_queue
 from network import services
 from network.models import Ambassador, Application, Note, RecruitmentContact, StageChange
 from network.timeline import person_timeline
@@ -145,8 +145,8 @@ def test_each_owner_gets_exactly_their_due_and_overdue_follow_ups_and_nobody_get
     contact("Ingens", None, TODAY)
 
     with at(10, 7):
-        deliveries = campaign_services.follow_ups_due_queue()
-        again = campaign_services.follow_ups_due_queue()
+        deliveries = follow_ups_due_queue()
+        again = follow_ups_due_queue()
 
     assert again == []  # once a day
     by_owner = {d.to_email: d for d in deliveries}
@@ -164,7 +164,7 @@ def test_no_follow_up_email_when_nothing_is_due(django_user_model):
     kim = django_user_model.objects.create_user("kim", email="kim@kramfors.se", is_staff=True)
     RecruitmentContact.objects.create(name="Senare", contact="x@example.se", owner=kim, follow_up_on=TODAY)
     with at(9, 7):
-        assert campaign_services.follow_ups_due_queue() == []
+        assert follow_ups_due_queue() == []
     assert not Delivery.objects.filter(template="follow_ups_due").exists()
 
 

@@ -12,10 +12,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import constants, get_messages
 from django.utils import timezone
 
-from campaigns import outbox
-from campaigns import services as campaign_services
 from campaigns.emails import build_message
 from campaigns.models import Delivery, Enrollment, Sequence
+from campaigns.services import outbox
+from campaigns.services.digest import coordinator_digest_queue
 from network import services
 from network.models import Ambassador, Application, RecruitmentContact
 from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
@@ -52,7 +52,7 @@ def review(client, action: str, applications, personal_line: str = "", apply: bo
 def published(monkeypatch):
     """The delivery ids handed to Celery (instead of reaching a broker)."""
     ids: list[int] = []
-    monkeypatch.setattr(outbox, "_publish", ids.extend)
+    monkeypatch.setattr(outbox, "deliveries_publish", ids.extend)
     return ids
 
 
@@ -256,7 +256,7 @@ def recommend(name: str) -> RecruitmentContact:
 def test_the_digest_queues_nothing_when_there_is_nothing_new():
     application_for("waiting@example.se", confirmed=False)  # not confirmed: not for the coordinator yet
     with at(2, 7):
-        assert campaign_services.coordinator_digest_queue() is None
+        assert coordinator_digest_queue() is None
     assert not Delivery.objects.filter(template="coordinator_digest").exists()
 
 
@@ -266,7 +266,7 @@ def test_the_digest_lists_newly_confirmed_applications_and_new_recommendations(s
         application_for("waiting@example.se", confirmed=False, first_name="Väntande")
         recommend("Cecilia Ek")
     with at(2, 7):
-        delivery = campaign_services.coordinator_digest_queue()
+        delivery = coordinator_digest_queue()
 
     assert delivery is not None
     assert delivery.to_email == settings.COORDINATOR_EMAIL
@@ -282,17 +282,17 @@ def test_the_digest_is_queued_once_a_day_and_the_next_day_lists_only_what_is_new
     with at(1, 15):
         confirmed_at_now("anna@example.se", "Anna")
     with at(2, 7):
-        assert campaign_services.coordinator_digest_queue() is not None
+        assert coordinator_digest_queue() is not None
     with at(2, 7, 1):
-        assert campaign_services.coordinator_digest_queue() is None
+        assert coordinator_digest_queue() is None
     with at(2, 10):
         confirmed_at_now("bo@example.se", "Bo")
         recommend("Cecilia Ek")
     with at(2, 12):
-        assert campaign_services.coordinator_digest_queue() is None
+        assert coordinator_digest_queue() is None
     assert Delivery.objects.filter(template="coordinator_digest").count() == 1
     with at(3, 7):
-        second = campaign_services.coordinator_digest_queue()
+        second = coordinator_digest_queue()
     assert [a["name"] for a in second.context["applications"]] == ["Bo Ödmark"]
     assert [c["name"] for c in second.context["contacts"]] == ["Cecilia Ek"]
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Delivery
-from campaigns.services import deliveries_send
+from campaigns.services.outbox import deliveries_send
 from network import abuse, services
 from network.abuse import form_started_token
 from network.models import Ambassador, Application, ConsentRecord, RecruitmentContact

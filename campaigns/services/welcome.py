@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from network.models import Ambassador
 
-from .models import Delivery, Sequence
+from ..models import Delivery, Sequence
 from .outbox import email_queue
 from .sequences import enroll
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from network.models import Ambassador
 
-from .models import Delivery, Enrollment, Sequence, Step
+from ..models import Delivery, Enrollment, Sequence, Step
 from .outbox import deliveries_enqueue
 
 

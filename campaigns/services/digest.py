@@ -13,7 +13,7 @@ from django.utils import timezone
 from network import selectors
 from network.normalize import display_phone
 
-from .models import Delivery
+from ..models import Delivery
 from .outbox import email_queue
 
 FOLLOW_UPS_LISTED = 100  # the oldest first; the admin's list has the rest

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from network.consent import PURPOSE_OF_KIND, consent_withdraw
 
-from .models import Campaign, Delivery, Suppression, TrackingEvent, Unsubscribe
-from .newsletters import unsubscribe
-from .outbox import suppression_add
+from ..models import Campaign, Delivery, Suppression, TrackingEvent, Unsubscribe
+from .newsletters import ambassador_unsubscribe
+from .outbox import suppression_add, tasks_publish
 
 TRACKED = {
     "delivered": "delivered_at",
@@ -69,12 +69,7 @@ def tracking_event_record(*, esp: str, event) -> TrackingEvent | None:
     except IntegrityError:
         return None
 
-    def process() -> None:
-        from .tasks import process_tracking_event
-
-        process_tracking_event.apply_async((record.pk,), retry=False)
-
-    transaction.on_commit(process, robust=True)
+    transaction.on_commit(lambda: tasks_publish("campaigns.tasks.process_tracking_event", (record.pk,)), robust=True)
     return record
 
 
@@ -100,7 +95,7 @@ def tracking_event_process(event_id: int) -> None:
             suppression_add(email=address, reason=Suppression.Reason.COMPLAINT, detail=event.esp)
         elif event.event_type == "unsubscribed" and delivery is not None and delivery.ambassador_id:
             kind = delivery.campaign.kind if delivery.campaign else Campaign.Kind.NEWSLETTER
-            unsubscribe(
+            ambassador_unsubscribe(
                 ambassador_id=delivery.ambassador_id,
                 kind=kind,
                 source=Unsubscribe.Source.ESP,

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 
 from network.models import Ambassador
 
-from .emails import UNSUBSCRIBE_PLACEHOLDER, campaign_templates
-from .merge import merge_fields_unknown
-from .models import Campaign, Delivery, Unsubscribe
-from .outbox import campaign_finish_if_done, deliveries_enqueue, task_publish
-from .selectors import PREFERENCE, audience
+from ..emails import UNSUBSCRIBE_PLACEHOLDER, campaign_templates
+from ..merge import merge_fields_unknown
+from ..models import Campaign, Delivery, Unsubscribe
+from ..selectors import PREFERENCE, audience
+from .outbox import campaign_finish_if_done, deliveries_enqueue, tasks_publish
+
+START_DUE_CAMPAIGNS = "campaigns.tasks.start_due_campaigns"
 
 
 class CampaignError(Exception):
@@ -62,9 +64,7 @@ def campaign_schedule(*, campaign: Campaign, at: datetime | None = None, now: da
     if not updated:
         raise CampaignError("not a draft")
     if at is None or at <= now:
-        from .tasks import start_due_campaigns
-
-        transaction.on_commit(lambda: task_publish(start_due_campaigns, ()), robust=True)
+        transaction.on_commit(lambda: tasks_publish(START_DUE_CAMPAIGNS, ()), robust=True)
 
 
 def campaigns_start_due(*, now: datetime | None = None) -> int:
@@ -163,13 +163,11 @@ def campaign_pause(*, campaign: Campaign) -> bool:
 def campaign_resume(*, campaign: Campaign) -> bool:
     """Carry on: a campaign paused before it started goes back to its schedule; one paused half-way re-enqueues
     what is still queued (claims make anything already in the broker harmless)."""
-    from .tasks import start_due_campaigns
-
     resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED, started_at__isnull=True).update(
         status=Campaign.Status.SCHEDULED
     )
     if resumed:  # the fan-out runs in a worker, never inside the coordinator's request
-        transaction.on_commit(lambda: task_publish(start_due_campaigns, ()), robust=True)
+        transaction.on_commit(lambda: tasks_publish(START_DUE_CAMPAIGNS, ()), robust=True)
         return True
     with transaction.atomic():
         resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
@@ -206,7 +204,7 @@ def campaign_send_test(*, campaign: Campaign, to_email: str, to_name: str) -> De
 # Unsubscribe and preferences ---------------------------------------------------------------------------------
 
 
-def unsubscribe(*, ambassador_id: int, kind: str, source: str, campaign: Campaign | None = None) -> bool:
+def ambassador_unsubscribe(*, ambassador_id: int, kind: str, source: str, campaign: Campaign | None = None) -> bool:
     """Stop this kind of mail for the person; recorded with time and source. False if already unsubscribed."""
     field = PREFERENCE[kind]
     with transaction.atomic():
@@ -220,7 +218,7 @@ def preferences_set(*, ambassador: Ambassador, newsletters: bool, invitations: b
     with transaction.atomic():
         for kind, wanted in ((Campaign.Kind.NEWSLETTER, newsletters), (Campaign.Kind.INVITATION, invitations)):
             if not wanted:
-                unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=Unsubscribe.Source.PREFERENCES)
+                ambassador_unsubscribe(ambassador_id=ambassador.pk, kind=kind, source=Unsubscribe.Source.PREFERENCES)
         Ambassador.objects.filter(pk=ambassador.pk).update(wants_newsletters=newsletters, wants_invitations=invitations)
 
 
