@@ -130,41 +130,12 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
     def may(model: str) -> bool:
         return user is None or user.has_perm(f"network.view_{model}" if "." not in model else model)
 
-    numbers: list[Number] = []
-    result = []
     link = {"base_url": base_url}
-    if may("ambassador"):
-        counts = ambassador_numbers(today=today)
-        month, year = today.replace(day=1), today.replace(month=1, day=1)
-        until = _month_after(today).isoformat()
-        numbers += [
-            Number(
-                "active",
-                _("Active ambassadors"),
-                counts["active"],
-                _admin("network_ambassador_changelist", query="status__exact=active", **link),
-            ),
-            Number(
-                "new_this_month",
-                _("New this month"),
-                counts["new_this_month"],
-                _admin(
-                    "network_ambassador_changelist",
-                    query=f"member_since__gte={month.isoformat()}&member_since__lt={until}",
-                    **link,
-                ),
-            ),
-            Number(
-                "new_this_year",
-                _("New this year"),
-                counts["new_this_year"],
-                _admin(
-                    "network_ambassador_changelist",
-                    query=f"member_since__gte={year.isoformat()}&member_since__lt={until}",
-                    **link,
-                ),
-            ),
-        ]
+    counts = ambassador_numbers(today=today) if may("ambassador") else None
+    newsletters = newsletter_results(limit=NEWSLETTERS_SHOWN) if may("campaigns.view_campaign") else None
+    numbers: list[Number] = []
+    if counts is not None:
+        numbers += _ambassador_numbers(counts, today, link)
     if may("application"):
         numbers.append(
             Number(
@@ -184,63 +155,99 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
             )
         )
     if may("event"):
-        event = next_event(now=now)
-        if event is None:
-            numbers.append(
-                Number("next_event", _("Next event"), _("none planned"), _admin("network_event_changelist", **link))
-            )
-        else:
-            numbers.append(
-                Number(
-                    "next_event",
-                    _("Next event"),
-                    event.yes,
-                    _admin("network_event_change", event.pk, **link),
-                    _("%(title)s, %(date)s: %(yes)d coming, %(waitlist)d on the waiting list")
-                    % {
-                        "title": event.title,
-                        "date": formats.date_format(timezone.localtime(event.starts_at), "j F"),
-                        "yes": event.yes,
-                        "waitlist": event.waitlist,
-                    },
-                )
-            )
-    newsletters = newsletter_results(limit=NEWSLETTERS_SHOWN) if may("campaigns.view_campaign") else None
+        numbers.append(_next_event_number(now, link))
     if newsletters is not None:
-        last = newsletters[0] if newsletters else None
-        url = _admin("campaigns_campaign_change", last["pk"], **link) if last else ""
-        numbers += [
-            Number(
-                "newsletter_sent",
-                _("Last newsletter: sent"),
-                last["sent"] if last else "–",
-                url,
-                last["name"] if last else _("no newsletter sent yet"),
-            ),
-            Number("newsletter_bounced", _("Last newsletter: bounced"), last["bounced"] if last else "–", url),
-            Number(
-                "newsletter_unsubscribed",
-                _("Last newsletter: unsubscribed"),
-                last["unsubscribed"] if last else "–",
-                url,
-            ),
-        ]
+        numbers += _newsletter_numbers(newsletters, link)
 
-    if may("ambassador"):
-        result.append(_growth(since, today, counts))
+    charts = []
+    if counts is not None:
+        charts.append(_growth(since, today, counts))
     if may("recruitmentcontact") and may("application"):
-        result.append(_funnel(since_at, now))
-    if may("ambassador"):
-        result.append(_coverage(counts))
+        charts.append(_funnel(since_at, now))
+    if counts is not None:
+        charts.append(_coverage(counts))
     if may("event"):
-        result.append(_trainings(since_at, now))
+        charts.append(_trainings(since_at, now))
     if newsletters is not None:
-        result.append(
+        charts.append(
             _newsletters(
                 [n for n in newsletters if since_at is None or (n["finished_at"] and n["finished_at"] >= since_at)]
             )
         )
-    return Dashboard(period, str(PERIODS[period]), since, today, numbers, result)
+    return Dashboard(period, str(PERIODS[period]), since, today, numbers, charts)
+
+
+def _ambassador_numbers(counts: dict, today: date, link: dict) -> list[Number]:
+    month, year = today.replace(day=1), today.replace(month=1, day=1)
+    until = _month_after(today).isoformat()
+    return [
+        Number(
+            "active",
+            _("Active ambassadors"),
+            counts["active"],
+            _admin("network_ambassador_changelist", query="status__exact=active", **link),
+        ),
+        Number(
+            "new_this_month",
+            _("New this month"),
+            counts["new_this_month"],
+            _admin(
+                "network_ambassador_changelist",
+                query=f"member_since__gte={month.isoformat()}&member_since__lt={until}",
+                **link,
+            ),
+        ),
+        Number(
+            "new_this_year",
+            _("New this year"),
+            counts["new_this_year"],
+            _admin(
+                "network_ambassador_changelist",
+                query=f"member_since__gte={year.isoformat()}&member_since__lt={until}",
+                **link,
+            ),
+        ),
+    ]
+
+
+def _next_event_number(now: datetime, link: dict) -> Number:
+    event = next_event(now=now)
+    if event is None:
+        return Number("next_event", _("Next event"), _("none planned"), _admin("network_event_changelist", **link))
+    return Number(
+        "next_event",
+        _("Next event"),
+        event.yes,
+        _admin("network_event_change", event.pk, **link),
+        _("%(title)s, %(date)s: %(yes)d coming, %(waitlist)d on the waiting list")
+        % {
+            "title": event.title,
+            "date": formats.date_format(timezone.localtime(event.starts_at), "j F"),
+            "yes": event.yes,
+            "waitlist": event.waitlist,
+        },
+    )
+
+
+def _newsletter_numbers(newsletters: list[dict], link: dict) -> list[Number]:
+    last = newsletters[0] if newsletters else None
+    url = _admin("campaigns_campaign_change", last["pk"], **link) if last else ""
+    return [
+        Number(
+            "newsletter_sent",
+            _("Last newsletter: sent"),
+            last["sent"] if last else "–",
+            url,
+            last["name"] if last else _("no newsletter sent yet"),
+        ),
+        Number("newsletter_bounced", _("Last newsletter: bounced"), last["bounced"] if last else "–", url),
+        Number(
+            "newsletter_unsubscribed",
+            _("Last newsletter: unsubscribed"),
+            last["unsubscribed"] if last else "–",
+            url,
+        ),
+    ]
 
 
 def _growth(since: date | None, today: date, counts: dict) -> Chart:

@@ -4,9 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from network.forms import EmailAddressField as AddressField
-from network.forms import LineField
+from network.forms import LineField, PhoneField
 from network.models import Interest, Locality
-from network.normalize import normalize_phone
 
 OTHER = "other"
 
@@ -22,7 +21,7 @@ class SignInForm(forms.Form):
 class DetailsForm(forms.Form):
     first_name = LineField(label=_("First name"), max_length=100)
     last_name = LineField(label=_("Last name"), max_length=100, required=False)
-    phone = LineField(
+    phone = PhoneField(
         label=_("Mobile phone (optional)"),
         required=False,
         max_length=30,
@@ -46,12 +45,6 @@ class DetailsForm(forms.Form):
         ]
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except ValueError:
-            raise forms.ValidationError(_("Enter a phone number, for example 070-123 45 67.")) from None
 
     def clean_locality(self) -> Locality | None:
         value = self.cleaned_data["locality"]

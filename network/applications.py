@@ -79,16 +79,7 @@ def application_submit(
     email_address = email_address.strip().lower()
     ambassador = selectors.ambassador_by_email(email_address)
     if ambassador is not None and ambassador.status != Ambassador.Status.ALUMNI:
-        email_queue(
-            template="already_ambassador",
-            to_email=email_address,
-            to_name=ambassador.full_name,
-            language=language,
-            ambassador=ambassador,
-            context={"first_name": ambassador.first_name},
-            # At most one such email per address per ten minutes.
-            key=f"already:{email_address}:{int(now.timestamp()) // int(RESEND_INTERVAL.total_seconds())}",
-        )
+        _queue_already_ambassador(ambassador, email_address, language, now)
         return None
     pending = list(
         Application.objects.select_for_update()
@@ -108,19 +99,7 @@ def application_submit(
         "heard_about": heard_about,
         "language": language,
     }
-    application = next((a for a in pending if _same_details(a, fields, interests)), None)
-    if application is None:
-        # A new signup: as few statements as it takes (the request does nothing slow, and no more than needed).
-        application = Application.objects.create(email=email_address, confirmation_sent_at=now, **fields)
-        Application.interests.through.objects.bulk_create(
-            [Application.interests.through(application=application, interest=interest) for interest in interests]
-        )
-        resend = True
-    else:
-        resend = not application.confirmation_sent_at or now - application.confirmation_sent_at >= RESEND_INTERVAL
-        if resend:
-            application.confirmation_sent_at = now
-            application.save(update_fields=["confirmation_sent_at"])
+    application, resend = _pending_or_new(pending, email_address, fields, interests, now)
     ConsentRecord.objects.create(
         email=email_address,
         purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
@@ -132,6 +111,38 @@ def application_submit(
         _queue_confirmation(application)
     contacts_applied(application=application, invitation=invitation, now=now)
     return application
+
+
+def _queue_already_ambassador(ambassador: Ambassador, email_address: str, language: str, now: datetime) -> None:
+    email_queue(
+        template="already_ambassador",
+        to_email=email_address,
+        to_name=ambassador.full_name,
+        language=language,
+        ambassador=ambassador,
+        context={"first_name": ambassador.first_name},
+        # At most one such email per address per ten minutes.
+        key=f"already:{email_address}:{int(now.timestamp()) // int(RESEND_INTERVAL.total_seconds())}",
+    )
+
+
+def _pending_or_new(
+    pending: list[Application], email_address: str, fields: dict, interests, now: datetime
+) -> tuple[Application, bool]:
+    """The pending application with the same details, or a new one; and whether its link is to be sent (again)."""
+    application = next((a for a in pending if _same_details(a, fields, interests)), None)
+    if application is None:
+        # A new signup: as few statements as it takes (the request does nothing slow, and no more than needed).
+        application = Application.objects.create(email=email_address, confirmation_sent_at=now, **fields)
+        Application.interests.through.objects.bulk_create(
+            [Application.interests.through(application=application, interest=interest) for interest in interests]
+        )
+        return application, True
+    resend = not application.confirmation_sent_at or now - application.confirmation_sent_at >= RESEND_INTERVAL
+    if resend:
+        application.confirmation_sent_at = now
+        application.save(update_fields=["confirmation_sent_at"])
+    return application, resend
 
 
 def _same_details(application: Application, fields: dict, interests) -> bool:

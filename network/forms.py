@@ -20,6 +20,23 @@ class LineField(forms.CharField):
         return self.empty_value if value in self.empty_values else value
 
 
+class PhoneField(LineField):
+    """A phone number as typed (070-123 45 67), cleaned to E.164 as stored (normalize.normalize_phone), or an error:
+    the public forms' example, or with `say_why` (the admin) the reason the number was refused."""
+
+    def __init__(self, *, say_why: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.say_why = say_why
+
+    def clean(self, value) -> str:
+        value = super().clean(value)
+        try:
+            return normalize_phone(value)
+        except ValueError as error:
+            message = str(error) if self.say_why else _("Enter a phone number, for example 070-123 45 67.")
+            raise forms.ValidationError(message, code="invalid") from None
+
+
 class TextField(forms.CharField):
     """Text of several lines (a textarea), cleaned by `normalize.clean_text`: line breaks kept, other controls not."""
 
@@ -71,7 +88,7 @@ class SignupForm(PublicForm):
     last_name = LineField(label=_("Last name"), max_length=100)
     email = EmailAddressField(label=_("Email"), help_text=_("We send a link here that you click to confirm."))
     # As typed (070-123 45 67); stored as E.164, at most normalize.PHONE_MAX_LENGTH characters.
-    phone = LineField(
+    phone = PhoneField(
         label=_("Mobile phone (optional)"), required=False, max_length=30, help_text=_("For example 070-123 45 67.")
     )
     locality = forms.ChoiceField(label=_("Where do you live?"))
@@ -118,12 +135,6 @@ class SignupForm(PublicForm):
             self.fields[name].widget.attrs["autocomplete"] = "given-name" if name == "first_name" else "family-name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except ValueError:
-            raise forms.ValidationError(_("Enter a phone number, for example 070-123 45 67.")) from None
 
     def clean_locality(self) -> Locality | None:
         value = self.cleaned_data["locality"]
