@@ -134,57 +134,96 @@ def _phone_text(cell) -> str:
 
 
 def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]) -> Person | list[RowError]:
-    errors: list[RowError] = []
-    too_long: set[str] = set()
+    """The person a data row describes, or every problem found in it (each naming its column)."""
+    cells = _Cells(number, row, columns, header)
+    person = Person(rows=[number])
+    _read_names(person, cells)
+    _read_contact(person, cells)
+    _read_membership(person, cells)
+    _read_free_text(person, cells)
+    _check_lengths(person, cells)
+    return cells.errors or person
 
-    def fail(name: str, message: str) -> None:
-        errors.append(RowError(number, header[columns[name]] if name in columns else "", message))
 
-    def cell(name: str):
-        index = columns.get(name)
-        if index is None or index >= len(row):
+class _Cells:
+    """One row's cells by field name, and the problems found in them so far.
+
+    A cell longer than IMPORT_MAX_CELL_CHARS is a problem of its own and reads as empty, so it is not also
+    reported as missing or malformed.
+    """
+
+    __slots__ = ("columns", "errors", "header", "number", "row", "too_long")
+
+    def __init__(self, number: int, row: list, columns: dict[str, int], header: list[str]):
+        self.number, self.row, self.columns, self.header = number, row, columns, header
+        self.errors: list[RowError] = []
+        self.too_long: set[str] = set()
+
+    def fail(self, name: str, message: str) -> None:
+        column = self.header[self.columns[name]] if name in self.columns else ""
+        self.errors.append(RowError(self.number, column, message))
+
+    def get(self, name: str):
+        index = self.columns.get(name)
+        if index is None or index >= len(self.row):
             return None
-        value = row[index]
+        value = self.row[index]
         if isinstance(value, TooLong):
-            too_long.add(name)
-            fail(name, _too_long(value.start, settings.IMPORT_MAX_CELL_CHARS))
+            self.too_long.add(name)
+            self.fail(name, _too_long(value.start, settings.IMPORT_MAX_CELL_CHARS))
             return None
         return value
 
-    person = Person(rows=[number])
-    person.first_name = clean_text(_text(cell("first_name")))
-    person.last_name = clean_text(_text(cell("last_name")))
-    if not person.first_name and "first_name" not in too_long:
-        fail("first_name", _("The first name is missing."))
+
+def _read_names(person: Person, cells: _Cells) -> None:
+    person.first_name = clean_text(_text(cells.get("first_name")))
+    person.last_name = clean_text(_text(cells.get("last_name")))
+    if not person.first_name and "first_name" not in cells.too_long:
+        cells.fail("first_name", _("The first name is missing."))
+
+
+def _read_contact(person: Person, cells: _Cells) -> None:
+    """The address and the phone number. A row needs one of them, which is said only when nothing else was wrong."""
     try:
-        person.email = normalize_email(_text(cell("email")))
+        person.email = normalize_email(_text(cells.get("email")))
     except ValueError as error:
-        fail("email", str(error))
+        cells.fail("email", str(error))
     try:
-        person.phone = normalize_phone(_phone_text(cell("phone")))
+        person.phone = normalize_phone(_phone_text(cells.get("phone")))
     except ValueError as error:
-        fail("phone", str(error))
-    if not person.email and not person.phone and not errors:
-        errors.append(RowError(number, "", _("The row has neither an email address nor a phone number.")))
+        cells.fail("phone", str(error))
+    if not person.email and not person.phone and not cells.errors:
+        cells.errors.append(RowError(cells.number, "", _("The row has neither an email address nor a phone number.")))
+
+
+def _read_membership(person: Person, cells: _Cells) -> None:
+    """Since when the person is an ambassador, and their status (in the words coordinators write)."""
     try:
-        member_since = cell("member_since")
+        member_since = cells.get("member_since")
         person.member_since = parse_date(unescape_formula(member_since))
     except ValueError as error:
-        fail("member_since", str(error))
-    status = _text(cell("status")).lower()
+        cells.fail("member_since", str(error))
+    status = _text(cells.get("status")).lower()
     if status:
         person.status = STATUS_WORDS.get(status, "")
         if not person.status:
-            fail(
+            cells.fail(
                 "status",
                 _("“%(value)s” is not a status (aktiv, pausad, vilande, alumn or avslutad).")
                 % {"value": shorten(status)},
             )
-    person.locality = clean_text(_text(cell("locality")))
-    interests = _text(cell("interests"))
+
+
+def _read_free_text(person: Person, cells: _Cells) -> None:
+    person.locality = clean_text(_text(cells.get("locality")))
+    interests = _text(cells.get("interests"))
     if interests:
         person.interests = list(dict.fromkeys(name for name in map(clean_text, interests.split(",")) if name))
-    person.notes = clean_text(_text(cell("notes")), multiline=True)
+    person.notes = clean_text(_text(cells.get("notes")), multiline=True)
+
+
+def _check_lengths(person: Person, cells: _Cells) -> None:
+    """Each name no longer than its database column (MAX_LENGTHS), so what the import accepts can be stored."""
     for name, value in (
         ("first_name", person.first_name),
         ("last_name", person.last_name),
@@ -192,8 +231,7 @@ def parse_row(number: int, row: list, columns: dict[str, int], header: list[str]
         *(("interests", interest) for interest in person.interests),
     ):
         if len(value) > MAX_LENGTHS[name]:
-            fail(name, _too_long(shorten(value), MAX_LENGTHS[name]))
-    return errors or person
+            cells.fail(name, _too_long(shorten(value), MAX_LENGTHS[name]))
 
 
 def _too_long(start: str, limit: int) -> str:
