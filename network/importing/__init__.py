@@ -4,14 +4,16 @@ Built for the shapes Excel hands over (semicolons, Windows-1252, Swedish headers
 validated in plain Python, existing people are loaded in a few queries and written with bulk statements.
 
 - `reading`: the file's size checks, CSV and XLSX into rows, and the uploads kept until an import is confirmed.
-- `parsing`: the header row mapped to fields, each row validated into a `Person`, duplicate rows merged.
+- `headers`: which column holds which field, whatever the header row calls them.
+- `parsing`: each row validated into a `Person`, the rows of one person merged.
 - `matching`: each person matched to an ambassador on file, by address, else by phone and name.
 - `writing`: `ambassadors_import`, the one transaction that upserts everyone, and its `ImportReport`.
 """
 
 from __future__ import annotations
 
-from .parsing import COLUMNS, MAX_LENGTHS, STATUS_WORDS
+from .headers import COLUMNS
+from .parsing import MAX_LENGTHS, STATUS_WORDS
 from .reading import (
     ImportFileError,
     check_file_size,

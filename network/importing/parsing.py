@@ -1,4 +1,4 @@
-"""Parsing the member list: map the header row to fields, validate each row, merge rows that are the same person.
+"""Parsing the member list: validate each row into a Person, merge the rows that are the same person.
 
 Values are validated in plain Python, for speed: a file of a hundred thousand rows is parsed before the database
 is asked anything.
@@ -14,20 +14,9 @@ from django.utils.translation import gettext as _
 
 from ..models import Ambassador, Interest, Locality
 from ..normalize import clean_text, normalize_email, normalize_phone, parse_date, shorten, unescape_formula
-from .reading import ImportFileError, TooLong
+from .headers import map_headers
+from .reading import TooLong
 
-# field -> the header we export, then other headers people write (compared without case, spaces, - and _).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "first_name": ("Förnamn", "first name", "firstname", "fornamn"),
-    "last_name": ("Efternamn", "last name", "lastname", "surname", "efternamn"),
-    "email": ("E-post", "epost", "email", "mail", "mejl", "e-postadress", "emailaddress"),
-    "phone": ("Mobil", "telefon", "mobilnummer", "telefonnummer", "tel", "phone", "mobile", "phonenumber"),
-    "locality": ("Ort", "bostadsort", "locality", "town", "city"),
-    "interests": ("Intressen", "intresse", "interests"),
-    "member_since": ("Ambassadör sedan", "medlem sedan", "ambassador since", "member since"),
-    "status": ("Status",),
-    "notes": ("Kommentar", "kommentarer", "anteckningar", "notes", "comment", "comments"),
-}
 STATUS_WORDS = {
     "active": Ambassador.Status.ACTIVE,
     "aktiv": Ambassador.Status.ACTIVE,
@@ -47,13 +36,6 @@ MAX_LENGTHS = {
     "locality": Locality._meta.get_field("name").max_length,
     "interests": Interest._meta.get_field("name").max_length,
 }
-
-
-def header_key(text) -> str:
-    return "".join(ch for ch in str(text or "").lower() if ch not in " -_\t\n\r\xa0")
-
-
-HEADER_ALIASES = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
 @dataclass(slots=True)
@@ -101,20 +83,6 @@ class Person:
     @property
     def name_key(self) -> str:
         return f"{self.first_name} {self.last_name}".casefold()
-
-
-def map_headers(header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, text in enumerate(header):
-        name = HEADER_ALIASES.get(header_key(text))
-        if name and name not in columns:
-            columns[name] = index
-    if "first_name" not in columns or not ({"email", "phone"} & columns.keys()):
-        raise ImportFileError(
-            _("The first row must name the columns; at least Förnamn and E-post or Mobil are needed. Found: %(found)s.")
-            % {"found": shorten(", ".join(h for h in header if h) or "-", 200)}
-        )
-    return columns
 
 
 def _text(cell) -> str:
