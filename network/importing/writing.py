@@ -150,7 +150,7 @@ def _write(people: list[Person], report: ImportReport) -> None:
 def _write_block(
     people: list[Person], report: ImportReport, localities: dict, interests: dict, taken: set[int]
 ) -> None:
-    matches = ambassadors_matching(people, taken)
+    matches = ambassadors_matching(people, taken=taken)
     now = timezone.now()
     new: list[tuple[Ambassador, list[int]]] = []
     changed: list[Ambassador] = []
