@@ -396,7 +396,7 @@ def test_a_failure_half_way_leaves_nothing_behind(monkeypatch, target):
     if target == "bulk_update":
         monkeypatch.setattr(Ambassador.objects, "bulk_update", _boom)
     else:
-        monkeypatch.setattr("network.importing._insert_links", _boom)
+        monkeypatch.setattr("network.importing.writing.insert_links", _boom)
     rows = [ANNA, [*BO[:7], "ändrad"], ["C", "", "c@example.se", "", "Ny ort", "Nytt intresse", "", ""]]
     with pytest.raises(RuntimeError):
         do_import(csv_bytes(rows))
