@@ -1,6 +1,6 @@
 """Onboarding benchmark: the beat task's claim of 10,000 due enrollments against a plain UPDATE of the same rows.
 
-Ours is `campaigns.services.enrollments_advance(now=...)`, what the `advance_enrollments` beat task runs: lock the
+Ours is `campaigns.services.sequences.enrollments_advance(now=...)`, what the `advance_enrollments` beat task runs: lock the
 due enrollments, write one step Delivery each, move every enrollment on to its next step and, on commit, publish
 the send tasks to the bench broker (for real; nobody consumes the bench queue here). Every ambassador already has
 the welcome (step 1) and is due for step 2 (day 7). The baseline is one plain
