@@ -196,7 +196,6 @@ class AmbassadorAdmin(
     filter_horizontal = ["interests"]
     readonly_fields = ["created_at", "updated_at", "mail_status", "events", "recruited_people", "timeline"]
     actions = ["make_active", "make_paused", "make_alumni", "erase_people", "start_onboarding"]
-    note_fk = "ambassador"
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),

@@ -223,7 +223,8 @@ def contact_stage_set(
     now: datetime | None = None,
 ) -> StageChange | None:
     """Move the contact to `stage` and record the move (from `previous`, default its stage as loaded); nothing when
-    it is there already."""
+    it is there already. The one way a stage changes: by staff (the admin's form and list), an invitation, an
+    application, an approval. A contact just created passes `previous=""`: its first stage is recorded too."""
     previous = contact.status if previous is None else previous
     if previous == stage:
         return None

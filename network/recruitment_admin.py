@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .forms import CLEAN_INPUT_OVERRIDES
-from .models import Ambassador, Note, RecruitmentContact, StageChange
+from .models import Ambassador, RecruitmentContact
 from .normalize import display_phone
 from .privacy import contacts_erase
 from .recruitment import contact_candidates, contact_link
@@ -97,8 +97,6 @@ class NotesMixin:
     """A coordinator note added from the person's page: a small form under the change form posting to
     `<id>/note/` (view permission on the person and the right to add notes); the notes are read on the timeline."""
 
-    note_fk = ""
-
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_note"
         return [
@@ -112,9 +110,7 @@ class NotesMixin:
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        text = request.POST.get("text", "").strip()[: Note._meta.get_field("text").max_length]
-        if text:
-            Note.objects.create(**{self.note_fk: obj}, author=request.user, text=text)
+        if services.note_add(person=obj, author=request.user, text=request.POST.get("text", "")):
             self.message_user(request, _("The note was added to the timeline."), messages.SUCCESS)
         else:
             self.message_user(request, _("Write a note first."), messages.WARNING)
@@ -194,7 +190,6 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
         (_("History"), {"fields": ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]}),
     ]
     change_form_template = "admin/network/recruitmentcontact/change_form.html"
-    note_fk = "contact"
     actions = ["invite_to_apply"]
 
     class Media:
@@ -249,13 +244,12 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
         contacts_erase(list(queryset.values_list("pk", flat=True)))
 
     def save_model(self, request, obj, form, change):
-        """A stage set by hand is recorded, with who set it (the list's editable column too)."""
-        previous = form.initial.get("status") if change else None
+        """A stage set by hand is recorded, with who set it (the list's editable column too), as every stage change
+        is: network.recruitment.contact_stage_set. A new contact's first stage is recorded from nothing."""
+        previous = form.initial.get("status") if change else ""
         super().save_model(request, obj, form, change)
-        if not change:
-            StageChange.objects.create(contact=obj, to_status=obj.status, changed_by=request.user)
-        elif previous and previous != obj.status:
-            StageChange.objects.create(contact=obj, from_status=previous, to_status=obj.status, changed_by=request.user)
+        if previous or not change:
+            services.contact_stage_set(contact=obj, stage=obj.status, previous=previous, by=request.user)
 
     @admin.action(description=_("Invite to apply (a personal link to the signup form)"), permissions=["change"])
     def invite_to_apply(self, request, queryset):

@@ -23,6 +23,7 @@ from .members import (
     ambassador_mailings_choose,
     ambassadors_start_onboarding,
 )
+from .notes import note_add
 from .recruitment import (
     CONTACT_OBJECTION,
     OPEN_STAGES,
@@ -70,6 +71,7 @@ __all__ = [
     "contacts_joined",
     "invitation_initial",
     "invitation_url",
+    "note_add",
     "referral_notice_queue",
     "referral_submit",
     "referral_unwanted",
