@@ -31,15 +31,10 @@ from .importing import COLUMNS, ImportFileError, check_file_size, upload_discard
 from .models import Ambassador, Application, ConsentRecord, Interest, Locality
 from .normalize import display_phone, normalize_phone
 from .privacy import applications_erase
-from .recruitment_admin import (
-    NotesMixin,
-    person_timeline,
-    recruited_html,
-    timeline_html,
-    with_recruited_count,
-)
+from .recruitment_admin import NotesMixin, recruited_html, timeline_html
 from .resources import EXPORT_FORMATS, AmbassadorResource, ExportForm
 from .search import FoldedSearchMixin
+from .timeline import person_timeline
 
 
 def _date(moment) -> str:
@@ -348,7 +343,7 @@ class AmbassadorAdmin(
     # Recruitment credit and the timeline (network.recruitment_admin, network.timeline) -------------------------
 
     def get_queryset(self, request):
-        return with_recruited_count(super().get_queryset(request))
+        return selectors.ambassadors_with_recruited_count(super().get_queryset(request))
 
     @admin.display(description=_("recruited"), ordering="recruited_count")
     def recruited(self, obj: Ambassador) -> int:

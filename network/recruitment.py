@@ -27,8 +27,7 @@ from .models import Ambassador, Application, RecruitmentContact, StageChange
 from .normalize import display_phone
 
 Stage = RecruitmentContact.Status
-# Stages a contact is still being worked on in (followed up, moved on by applying).
-OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.INTERESTED)
+OPEN_STAGES = selectors.OPEN_STAGES  # the stages a contact is still being worked on in
 INVITATION = "recruitment-invitation"
 INVITATION_MAX_AGE = timedelta(days=60)
 

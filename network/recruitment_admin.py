@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -15,14 +13,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import selectors, services
 from .forms import CLEAN_INPUT_OVERRIDES
 from .models import Ambassador, RecruitmentContact
 from .normalize import display_phone
 from .privacy import contacts_erase
 from .recruitment import contact_candidates, contact_link
 from .search import FoldedSearchMixin
-from .timeline import contact_timeline, person_timeline
+from .timeline import contact_timeline
 
 
 def _date(moment) -> str:
@@ -50,30 +48,11 @@ def timeline_html(entries) -> str:
 # Who an ambassador has recruited -------------------------------------------------------------------------------
 
 
-def with_recruited_count(queryset):
-    """Annotate `recruited_count`: the ambassadors they referred (on approval a referred contact's ambassador is
-    credited to whoever referred them). One subquery, so the list costs the same number of queries."""
-    count = (
-        Ambassador.objects.filter(referred_by=OuterRef("pk"))
-        .order_by()
-        .values("referred_by")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return queryset.annotate(recruited_count=Coalesce(Subquery(count), Value(0)))
-
-
 def recruited_html(ambassador: Ambassador) -> str:
     """The ambassadors they recruited, and the contacts they referred who have not joined (yet), with their stage."""
     if ambassador.pk is None:
         return "–"
-    people = Ambassador.objects.filter(referred_by=ambassador).only("first_name", "last_name").order_by("pk")[:100]
-    contacts = (
-        RecruitmentContact.objects.filter(referred_by=ambassador)
-        .exclude(status=RecruitmentContact.Status.JOINED)
-        .only("name", "status")
-        .order_by("-created_at")[:100]
-    )
+    people, contacts = selectors.ambassador_recruits(ambassador)
     items = [
         (reverse("admin:network_ambassador_change", args=[person.pk]), person.full_name, _("ambassador"))
         for person in people
@@ -137,12 +116,7 @@ class StageFilter(admin.SimpleListFilter):
     parameter_name = "status__exact"
 
     def lookups(self, request, model_admin):
-        counts = dict(
-            RecruitmentContact.objects.order_by()
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        )
+        counts = selectors.recruitment_stage_counts()
         return [(value, f"{label} ({counts.get(value, 0)})") for value, label in RecruitmentContact.Status.choices]
 
     def queryset(self, request, queryset):
@@ -159,12 +133,9 @@ class FollowUpDueFilter(admin.SimpleListFilter):
         return [("yes", _("Due today or overdue")), ("later", _("Planned later"))]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        open_ = queryset.filter(status__in=services.OPEN_STAGES)
-        if self.value() == "yes":
-            return open_.filter(follow_up_on__lte=today)
-        if self.value() == "later":
-            return open_.filter(follow_up_on__gt=today)
+        if self.value() in ("yes", "later"):
+            due = self.value() == "yes"
+            return selectors.recruitment_contacts_follow_up(queryset, day=timezone.localdate(), due=due)
         return queryset
 
 
@@ -273,12 +244,3 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-
-__all__ = [
-    "NotesMixin",
-    "person_timeline",
-    "recruited_html",
-    "timeline_html",
-    "with_recruited_count",
-]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Count, F, Q, QuerySet, Value
-from django.db.models.functions import Replace, TruncMonth
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Replace, TruncMonth
 
 from .models import Ambassador, Application, Event, Locality, RecruitmentContact, Registration
+
+Stage = RecruitmentContact.Status
+# Stages a contact is still being worked on in (followed up, moved on by applying).
+OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.INTERESTED)
 
 
 def ambassador_by_email(email: str) -> Ambassador | None:
@@ -71,17 +75,28 @@ def completed_training(event_id: int) -> QuerySet:
     )
 
 
+def recruitment_contacts_follow_up(
+    contacts: QuerySet[RecruitmentContact], *, day: date, due: bool
+) -> QuerySet[RecruitmentContact]:
+    """Of `contacts`, those still open (identified, contacted or interested) whose follow-up is due (`due`: this day
+    or passed) or planned later."""
+    still_open = contacts.filter(status__in=OPEN_STAGES)
+    return still_open.filter(follow_up_on__lte=day) if due else still_open.filter(follow_up_on__gt=day)
+
+
 def recruitment_contacts_follow_up_due(day: date) -> QuerySet[RecruitmentContact]:
     """Contacts still open (identified, contacted or interested) whose follow-up date is this day or has passed,
     oldest first."""
-    return RecruitmentContact.objects.filter(
-        follow_up_on__lte=day,
-        status__in=[
-            RecruitmentContact.Status.NEW,
-            RecruitmentContact.Status.CONTACTED,
-            RecruitmentContact.Status.INTERESTED,
-        ],
-    ).order_by("follow_up_on", "pk")
+    return recruitment_contacts_follow_up(RecruitmentContact.objects.all(), day=day, due=True).order_by(
+        "follow_up_on", "pk"
+    )
+
+
+def recruitment_stage_counts() -> dict[str, int]:
+    """How many contacts are in each stage (a stage nobody is in is left out). One query."""
+    return dict(
+        RecruitmentContact.objects.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
 
 
 def recruitment_follow_up_owners(day: date) -> QuerySet:
@@ -238,3 +253,34 @@ def contacts_referred_by(ambassador: Ambassador, addresses) -> QuerySet[Recruitm
     """The recruitment contacts the person recommended (as an ambassador, or with an address they have proven,
     `addresses`)."""
     return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=list(addresses)))
+
+
+# Who an ambassador has recruited -------------------------------------------------------------------------------
+
+
+def ambassadors_with_recruited_count(ambassadors: QuerySet[Ambassador]) -> QuerySet[Ambassador]:
+    """Annotate `recruited_count`: the ambassadors they referred (on approval a referred contact's ambassador is
+    credited to whoever referred them). One subquery, so the list costs the same number of queries."""
+    count = (
+        Ambassador.objects.filter(referred_by=OuterRef("pk"))
+        .order_by()
+        .values("referred_by")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return ambassadors.annotate(recruited_count=Coalesce(Subquery(count), Value(0)))
+
+
+def ambassador_recruits(
+    ambassador: Ambassador, *, limit: int = 100
+) -> tuple[list[Ambassador], list[RecruitmentContact]]:
+    """The ambassadors they recruited (first recruited first), and the contacts they referred who have not joined
+    (yet), newest first: at most `limit` of each. Two queries."""
+    people = Ambassador.objects.filter(referred_by=ambassador).only("first_name", "last_name").order_by("pk")
+    contacts = (
+        RecruitmentContact.objects.filter(referred_by=ambassador)
+        .exclude(status=Stage.JOINED)
+        .only("name", "status")
+        .order_by("-created_at")
+    )
+    return list(people[:limit]), list(contacts[:limit])
