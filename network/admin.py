@@ -252,9 +252,7 @@ class AmbassadorAdmin(
         return Q(phone=phone) if phone else None
 
     def _set_status(self, request, queryset, status: str) -> None:
-        ids = list(queryset.exclude(status=status).values_list("pk", flat=True))
-        count = queryset.update(status=status)
-        audit_record(action=AuditAction.CHANGE, ambassador_ids=ids, actor=request.user)
+        count = services.ambassadors_status_set(ambassadors=queryset, status=status, actor=request.user)
         label = Ambassador.Status(status).label
         self.message_user(
             request,

@@ -22,6 +22,7 @@ from .members import (
     ambassador_leave,
     ambassador_mailings_choose,
     ambassadors_start_onboarding,
+    ambassadors_status_set,
 )
 from .notes import note_add
 from .recruitment import (
@@ -55,6 +56,7 @@ __all__ = [
     "ambassador_leave",
     "ambassador_mailings_choose",
     "ambassadors_start_onboarding",
+    "ambassadors_status_set",
     "application_approve",
     "application_confirm",
     "application_decline",
