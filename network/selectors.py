@@ -144,6 +144,45 @@ def person_events(ambassador: Ambassador, *, invited: set[int], now: datetime) -
     return [(event, answers.get(event.pk)) for event in upcoming], list(completed)
 
 
+# Events on the admin's pages ----------------------------------------------------------------------------------
+
+
+def event_attendees(event: Event) -> QuerySet[Registration]:
+    """Who is on the event's attendee list: everyone who said yes or is on the waiting list, and whoever came
+    (also after a no), by name, with their ambassador and locality."""
+    return (
+        Registration.objects.filter(event=event)
+        .exclude(answer=Registration.Answer.NO, attended=False)
+        .select_related("ambassador", "ambassador__locality")
+        .order_by("ambassador__last_name", "ambassador__first_name", "pk")
+    )
+
+
+def ambassador_registrations(ambassador: Ambassador, *, limit: int) -> tuple[list[Registration], bool]:
+    """Their latest `limit` answers (the latest event first), each with its event, and whether they have more.
+    One query, as quick for a long-standing member as for a new one."""
+    registrations = list(
+        Registration.objects.filter(ambassador=ambassador)
+        .select_related("event")
+        .order_by("-event__starts_at", "-pk")[: limit + 1]
+    )
+    return registrations[:limit], len(registrations) > limit
+
+
+def ambassador_trainings_completed(ambassador: Ambassador) -> list[str]:
+    """The titles of every training they attended, the earliest first. One query."""
+    return list(
+        Registration.objects.filter(ambassador=ambassador, attended=True, event__is_training=True)
+        .order_by("event__starts_at", "pk")
+        .values_list("event__title", flat=True)
+    )
+
+
+def trainings_held(*, now: datetime) -> QuerySet[Event]:
+    """The trainings that have started, the latest first (what "has completed the training" offers)."""
+    return Event.objects.filter(is_training=True, starts_at__lte=now).order_by("-starts_at")
+
+
 # The dashboard's figures (dashboard/): counts made by the database, a fixed number of queries whatever the number
 # of rows. An ambassador is "new" in the month of their `member_since` (the day they became one: an approval sets
 # it, an import reads it from the member list); those without one are counted apart.
