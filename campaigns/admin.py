@@ -23,7 +23,7 @@ from crm.languages import language_name
 from network.models import Ambassador, Interest, Locality
 from network.normalize import normalize_email
 
-from .emails import campaign_message
+from .emails import campaign_preview
 from .labels import TEMPLATE_LABELS, readable_subject, template_label
 from .merge import markdown_html, merge_fields_unknown
 from .models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
@@ -37,6 +37,8 @@ from .selectors import (
     campaign_status_text,
     campaigns_with_row_counts,
     members_matching,
+    sequence_active,
+    sequences_active,
 )
 from .services.newsletters import (
     CampaignError,
@@ -49,7 +51,7 @@ from .services.newsletters import (
     campaign_send_test,
     campaign_unschedule,
 )
-from .services.sequences import enroll, sequence_reschedule
+from .services.sequences import NotEnrollable, enroll, enrollment_refusal, sequence_reschedule
 
 
 class StepForm(ModelForm):
@@ -90,24 +92,27 @@ class EnrollmentAddForm(ModelForm):
         model = Enrollment
         fields = ["ambassador", "sequence"]
 
+    REFUSED = {
+        NotEnrollable.INACTIVE: _("Only active ambassadors receive the series: mark them active first."),
+        NotEnrollable.NO_EMAIL: _("This ambassador has no email address: add one first."),
+        NotEnrollable.ALREADY: _("This ambassador is already in the series."),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sequence"].queryset = Sequence.objects.filter(is_active=True)
-        onboarding = Sequence.objects.filter(slug=Sequence.ONBOARDING, is_active=True).first()
+        self.fields["sequence"].queryset = sequences_active()
+        onboarding = sequence_active(Sequence.ONBOARDING)
         if onboarding and not self.initial.get("sequence"):
             self.initial["sequence"] = onboarding.pk
 
     def clean(self):
         cleaned = super().clean()
-        ambassador, sequence = cleaned.get("ambassador"), cleaned.get("sequence")
+        ambassador = cleaned.get("ambassador")
         if ambassador is None:
             return cleaned
-        if ambassador.status != Ambassador.Status.ACTIVE:
-            self.add_error("ambassador", _("Only active ambassadors receive the series: mark them active first."))
-        elif not ambassador.email:
-            self.add_error("ambassador", _("This ambassador has no email address: add one first."))
-        elif sequence and Enrollment.objects.filter(ambassador=ambassador, sequence=sequence).exists():
-            self.add_error("ambassador", _("This ambassador is already in the series."))
+        refusal = enrollment_refusal(ambassador=ambassador, sequence=cleaned.get("sequence"))
+        if refusal is not None:
+            self.add_error("ambassador", self.REFUSED[refusal])
         return cleaned  # an error on "ambassador" also spares the coordinator the model constraint's wording
 
 
@@ -423,17 +428,8 @@ class CampaignAdmin(admin.ModelAdmin):
             if not request.user.has_perm("network.view_ambassador"):
                 raise PermissionDenied
             ambassador = Ambassador.objects.filter(pk=request.GET["ambassador"]).first()
-        delivery = Delivery(
-            pk=0,
-            template="campaign",
-            campaign=campaign,
-            ambassador=ambassador,
-            to_email=ambassador.email if ambassador and ambassador.email else "preview@example.invalid",
-            to_name=ambassador.full_name if ambassador else request.user.get_full_name(),
-            language=ambassador.language if ambassador else "sv",
-        )
-        message = campaign_message(delivery, preview=True)
-        response = HttpResponse(message.alternatives[0][0])
+        html = campaign_preview(campaign=campaign, ambassador=ambassador, viewer_name=request.user.get_full_name())
+        response = HttpResponse(html)
         response["Content-Security-Policy"] = "sandbox"
         return response
 
