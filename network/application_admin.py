@@ -169,13 +169,12 @@ class ApplicationAdmin(ErasingDelete, PersonAdminMixin, FoldedSearchMixin, Lists
         application = self.get_object(request, unquote(object_id))
         extra = {}
         if application is not None:
-            Status = Application.Status
             extra = {
                 # Recommended before (by an ambassador on /tipsa/, or noted by the coordinator): say so, with a link.
                 "recommendations": list(selectors.referrals_of(email=application.email, phone=application.phone)[:10]),
                 "may_see_recommendations": request.user.has_perm("network.view_recruitmentcontact"),
-                "may_approve": application.status == Status.CONFIRMED,
-                "may_decline": application.status in (Status.CONFIRMED, Status.UNCONFIRMED),
+                "may_approve": services.application_may_approve(application),
+                "may_decline": services.application_may_decline(application),
                 "may_decide": self.has_change_permission(request, application),
                 "review_form": ReviewForm(),
             }
