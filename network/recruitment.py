@@ -209,6 +209,15 @@ def contact_link(*, contact: RecruitmentContact, person: Ambassador | Applicatio
     setattr(contact, field, person)
 
 
+def contact_link_suggested(*, contact: RecruitmentContact, key: str) -> Ambassador | Application | None:
+    """Link the contact to the suggestion the coordinator picked (`key`, a Candidate's), when that person is still
+    suggested: nothing is linked by a typed id. Returns the person linked, or None."""
+    person = next((candidate.person for candidate in contact_candidates(contact) if candidate.key == key), None)
+    if person is not None:
+        contact_link(contact=contact, person=person)
+    return person
+
+
 # The pipeline -----------------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from .forms import CLEAN_INPUT_OVERRIDES
 from .models import Ambassador, RecruitmentContact
 from .normalize import display_phone
 from .privacy import contacts_erase
-from .recruitment import contact_candidates, contact_link
+from .recruitment import contact_candidates, contact_link_suggested
 from .search import FoldedSearchMixin
 from .timeline import contact_timeline
 
@@ -197,12 +197,10 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        wanted = request.POST.get("person", "")
-        person = next((c.person for c in contact_candidates(contact) if c.key == wanted), None)
+        person = contact_link_suggested(contact=contact, key=request.POST.get("person", ""))
         if person is None:  # not a suggestion (any more): nothing is linked by a typed id
             self.message_user(request, _("That person is no longer suggested; nothing was linked."), messages.WARNING)
         else:
-            contact_link(contact=contact, person=person)
             name = f"{person.first_name} {person.last_name}"
             self.message_user(request, _("The contact is linked to %(person)s.") % {"person": name}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
