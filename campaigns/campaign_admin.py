@@ -33,6 +33,7 @@ from .services.newsletters import (
     campaign_cancel,
     campaign_checklist,
     campaign_duplicate,
+    campaign_may_unschedule,
     campaign_pause,
     campaign_resume,
     campaign_schedule,
@@ -142,8 +143,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 # The body as the email shows it, in every state (the live preview needs the editable field).
                 "body_preview": mark_safe(markdown_html(campaign.body)),  # noqa: S308 - sanitised by markdown_html
                 "may_duplicate": self.has_add_permission(request),
-                "may_unschedule": campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED)
-                and campaign.started_at is None,
+                "may_unschedule": campaign_may_unschedule(campaign),
                 "failed": campaign_failed_rows(campaign) if may_see_deliveries else [],
                 "tracking": settings.EMAIL_TRACKING,
                 "recipients": campaign_sample_recipients(campaign) if may_see_people else None,
