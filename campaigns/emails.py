@@ -8,7 +8,7 @@ from email._header_value_parser import SPECIALS
 from email.headerregistry import Address
 from email.utils import parseaddr
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -25,6 +25,9 @@ from network.normalize import clean_text, collapse_spaces, format_phone, normali
 
 from .merge import markdown_html, markdown_text, merge, merge_values
 from .models import Campaign, Delivery
+
+if TYPE_CHECKING:
+    from network.models import Ambassador
 
 
 @lru_cache(maxsize=8)
@@ -239,6 +242,22 @@ def campaign_message(delivery: Delivery, connection=None, *, preview: bool = Fal
     )
     message.attach_alternative(content.html, "text/html")
     return message
+
+
+def campaign_preview(*, campaign: Campaign, ambassador: Ambassador | None = None, viewer_name: str = "") -> str:
+    """The campaign's HTML part as `ambassador` would get it (their merge fields, their language), or, without one,
+    as the coordinator's copy (`viewer_name` in the merge fields, in Swedish). Its unsubscribe and RSVP links are
+    the inert ones of a test copy; nothing is saved or sent."""
+    delivery = Delivery(
+        pk=0,
+        template="campaign",
+        campaign=campaign,
+        ambassador=ambassador,
+        to_email=ambassador.email if ambassador and ambassador.email else "preview@example.invalid",
+        to_name=ambassador.full_name if ambassador else viewer_name,
+        language=ambassador.language if ambassador else "sv",
+    )
+    return campaign_content(delivery, preview=True).html
 
 
 def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:

@@ -14,7 +14,7 @@ from crm.pseudonyms import ERASED_DOMAIN, pseudonyms
 from network.models import Ambassador
 from network.selectors import ambassadors_approved_since, ambassadors_matching
 
-from .models import Campaign, Delivery, Segment, Suppression, TrackingEvent
+from .models import Campaign, Delivery, Segment, Sequence, Suppression, TrackingEvent
 
 PREFERENCE = {Campaign.Kind.NEWSLETTER: "wants_newsletters", Campaign.Kind.INVITATION: "wants_invitations"}
 
@@ -330,3 +330,13 @@ def campaign_sample_recipients(campaign: Campaign, limit: int = 50) -> QuerySet[
         Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:limit]
         or audience(campaign.segment, campaign.kind).recipients[:limit]
     )
+
+
+def sequences_active() -> QuerySet[Sequence]:
+    """The sequences switched on: the only ones anybody is put through."""
+    return Sequence.objects.filter(is_active=True)
+
+
+def sequence_active(slug: str) -> Sequence | None:
+    """The sequence with this key ("onboarding"), when it is switched on."""
+    return sequences_active().filter(slug=slug).first()

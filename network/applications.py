@@ -237,6 +237,16 @@ class ReviewError(Exception):
     pass
 
 
+def application_may_approve(application: Application) -> bool:
+    """An application is approved once its address is confirmed, and only once."""
+    return application.status == Application.Status.CONFIRMED
+
+
+def application_may_decline(application: Application) -> bool:
+    """An application is declined before it is decided, confirmed or not."""
+    return application.status in (Application.Status.CONFIRMED, Application.Status.UNCONFIRMED)
+
+
 @transaction.atomic
 def application_approve(
     *, application: Application, decided_by=None, personal_line: str = "", now: datetime | None = None
@@ -246,7 +256,7 @@ def application_approve(
     `campaigns.services.ambassador_welcome`); the personal line goes into whichever it is."""
     now = now or timezone.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
-    if application.status != Application.Status.CONFIRMED:
+    if not application_may_approve(application):
         raise ReviewError(application.get_status_display())
     ambassador = selectors.ambassador_by_email(application.email)
     if ambassador is None:
@@ -283,7 +293,7 @@ def application_decline(
 ) -> None:
     now = now or timezone.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
-    if application.status not in (Application.Status.CONFIRMED, Application.Status.UNCONFIRMED):
+    if not application_may_decline(application):
         raise ReviewError(application.get_status_display())
     was_confirmed = application.status == Application.Status.CONFIRMED
     application.status = Application.Status.DECLINED

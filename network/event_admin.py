@@ -3,7 +3,6 @@ ambassador's page and list show of events (their events, their trainings, the "h
 
 from __future__ import annotations
 
-import tablib
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
@@ -15,13 +14,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.audit import Action as AuditAction
-from crm.audit import audit_record
-
 from . import events, selectors
-from .models import Ambassador, Event, Registration
-from .normalize import escape_formula, format_phone
-from .resources import ExcelCSV, ExcelXLSX
+from .attendees import event_attendees_export
+from .models import Ambassador, Event
 
 
 def _when(moment) -> str:
@@ -165,63 +160,20 @@ class EventAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/network/event/attendance.html", context)
 
-    def _attendees(self, request, pk: int) -> tuple[Event, tablib.Dataset]:
+    def _attendees(self, request, pk: int, file_format: str) -> HttpResponse:
         event = get_object_or_404(Event, pk=pk)
         if not (self.has_view_permission(request, event) and request.user.has_perm("network.view_ambassador")):
             raise PermissionDenied
-        rows = (
-            Registration.objects.filter(event=event)
-            .exclude(answer=Registration.Answer.NO, attended=False)
-            .select_related("ambassador", "ambassador__locality")
-            .order_by("ambassador__last_name", "ambassador__first_name", "pk")
-        )
-        dataset = tablib.Dataset(
-            headers=[
-                str(_("First name")),
-                str(_("Last name")),
-                str(_("Email")),
-                str(_("Phone")),
-                str(_("Locality")),
-                str(_("Answer")),
-                str(_("Attended")),
-            ]
-        )
-        ids = []
-        for registration in rows:
-            person = registration.ambassador
-            ids.append(person.pk)
-            dataset.append(
-                [
-                    escape_formula(value)
-                    for value in (
-                        person.first_name,
-                        person.last_name,
-                        person.email or "",
-                        format_phone(person.phone),
-                        person.locality.name if person.locality_id else "",
-                        str(registration.get_answer_display()),
-                        str(_("Yes")) if registration.attended else "",
-                    )
-                ]
-            )
-        audit_record(action=AuditAction.EXPORT, ambassador_ids=ids, actor=request.user)
-        return event, dataset
-
-    def _download(self, content, content_type: str, event: Event, extension: str) -> HttpResponse:
-        response = HttpResponse(content, content_type=content_type)
-        date = timezone.localtime(event.starts_at).date().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="deltagare-{event.pk}-{date}.{extension}"'
+        export = event_attendees_export(event=event, file_format=file_format, actor=request.user)
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.name}"'
         return response
 
     def attendees_csv_view(self, request, pk: int):
-        event, dataset = self._attendees(request, pk)
-        content = ExcelCSV().export_data(dataset).encode("utf-8")
-        return self._download(content, "text/csv; charset=utf-8", event, "csv")
+        return self._attendees(request, pk, "csv")
 
     def attendees_xlsx_view(self, request, pk: int):
-        event, dataset = self._attendees(request, pk)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return self._download(ExcelXLSX().export_data(dataset), content_type, event, "xlsx")
+        return self._attendees(request, pk, "xlsx")
 
 
 # On the ambassador's list and page ---------------------------------------------------------------------------
@@ -234,7 +186,7 @@ class CompletedTrainingFilter(admin.SimpleListFilter):
     parameter_name = "training"
 
     def lookups(self, request, model_admin):
-        trainings = Event.objects.filter(is_training=True, starts_at__lte=timezone.now()).order_by("-starts_at")
+        trainings = selectors.trainings_held(now=timezone.now())
         return [(str(event.pk), f"{event.title} ({formats.date_format(event.starts_at)})") for event in trainings]
 
     def queryset(self, request, queryset):
@@ -252,17 +204,10 @@ def ambassador_events(ambassador: Ambassador) -> str:
     they completed: two queries, and a page as quick for a long-standing member as for a new one."""
     if ambassador.pk is None:
         return "–"
-    answered = Registration.objects.filter(ambassador=ambassador)
-    registrations = list(answered.select_related("event").order_by("-event__starts_at", "-pk")[: RECENT_EVENTS + 1])
+    registrations, more = selectors.ambassador_registrations(ambassador, limit=RECENT_EVENTS)
     if not registrations:
         return str(_("Has not answered any invitation."))
-    trainings = list(
-        answered.filter(attended=True, event__is_training=True)
-        .order_by("event__starts_at", "pk")
-        .values_list("event__title", flat=True)
-    )
-    more = len(registrations) > RECENT_EVENTS
-    registrations = registrations[:RECENT_EVENTS]
+    trainings = selectors.ambassador_trainings_completed(ambassador)
     lines = format_html_join(
         "",
         "<li>{} – {}: {}{}</li>",

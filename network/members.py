@@ -1,16 +1,30 @@
-"""Writes for ambassadors themselves: onboarding imported members, and self-service (Mina sidor)."""
+"""Writes for ambassadors themselves: the coordinator's status changes, onboarding imported members, and self-service
+(Mina sidor)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from campaigns.services import enroll_each, enrollments_stop, preferences_set
+from crm.audit import Action as AuditAction
+from crm.audit import audit_record
 
 from .consent import PURPOSE_OF_KIND, consent_give, consent_withdraw
 from .models import Ambassador, ConsentRecord, Interest, Locality
+
+
+@transaction.atomic
+def ambassadors_status_set(*, ambassadors: QuerySet[Ambassador], status: str, actor=None) -> int:
+    """Set the status of the ambassadors selected (the admin's "mark as active / paused / alumni"), and record in
+    the audit log a change for each one whose status it changed, by `actor`. Returns how many were selected."""
+    changed = list(ambassadors.exclude(status=status).values_list("pk", flat=True))
+    count = ambassadors.update(status=status)
+    audit_record(action=AuditAction.CHANGE, ambassador_ids=changed, actor=actor)
+    return count
 
 
 def ambassadors_start_onboarding(*, ambassadors, now: datetime | None = None):

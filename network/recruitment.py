@@ -27,8 +27,7 @@ from .models import Ambassador, Application, RecruitmentContact, StageChange
 from .normalize import display_phone
 
 Stage = RecruitmentContact.Status
-# Stages a contact is still being worked on in (followed up, moved on by applying).
-OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.INTERESTED)
+OPEN_STAGES = selectors.OPEN_STAGES  # the stages a contact is still being worked on in
 INVITATION = "recruitment-invitation"
 INVITATION_MAX_AGE = timedelta(days=60)
 
@@ -210,6 +209,15 @@ def contact_link(*, contact: RecruitmentContact, person: Ambassador | Applicatio
     setattr(contact, field, person)
 
 
+def contact_link_suggested(*, contact: RecruitmentContact, key: str) -> Ambassador | Application | None:
+    """Link the contact to the suggestion the coordinator picked (`key`, a Candidate's), when that person is still
+    suggested: nothing is linked by a typed id. Returns the person linked, or None."""
+    person = next((candidate.person for candidate in contact_candidates(contact) if candidate.key == key), None)
+    if person is not None:
+        contact_link(contact=contact, person=person)
+    return person
+
+
 # The pipeline -----------------------------------------------------------------------------------------------
 
 
@@ -223,7 +231,8 @@ def contact_stage_set(
     now: datetime | None = None,
 ) -> StageChange | None:
     """Move the contact to `stage` and record the move (from `previous`, default its stage as loaded); nothing when
-    it is there already."""
+    it is there already. The one way a stage changes: by staff (the admin's form and list), an invitation, an
+    application, an approval. A contact just created passes `previous=""`: its first stage is recorded too."""
     previous = contact.status if previous is None else previous
     if previous == stage:
         return None

@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -15,14 +13,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import selectors, services
 from .forms import CLEAN_INPUT_OVERRIDES
-from .models import Ambassador, Note, RecruitmentContact, StageChange
+from .models import Ambassador, RecruitmentContact
 from .normalize import display_phone
 from .privacy import contacts_erase
-from .recruitment import contact_candidates, contact_link
+from .recruitment import contact_candidates, contact_link_suggested
 from .search import FoldedSearchMixin
-from .timeline import contact_timeline, person_timeline
+from .timeline import contact_timeline
 
 
 def _date(moment) -> str:
@@ -50,30 +48,11 @@ def timeline_html(entries) -> str:
 # Who an ambassador has recruited -------------------------------------------------------------------------------
 
 
-def with_recruited_count(queryset):
-    """Annotate `recruited_count`: the ambassadors they referred (on approval a referred contact's ambassador is
-    credited to whoever referred them). One subquery, so the list costs the same number of queries."""
-    count = (
-        Ambassador.objects.filter(referred_by=OuterRef("pk"))
-        .order_by()
-        .values("referred_by")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return queryset.annotate(recruited_count=Coalesce(Subquery(count), Value(0)))
-
-
 def recruited_html(ambassador: Ambassador) -> str:
     """The ambassadors they recruited, and the contacts they referred who have not joined (yet), with their stage."""
     if ambassador.pk is None:
         return "–"
-    people = Ambassador.objects.filter(referred_by=ambassador).only("first_name", "last_name").order_by("pk")[:100]
-    contacts = (
-        RecruitmentContact.objects.filter(referred_by=ambassador)
-        .exclude(status=RecruitmentContact.Status.JOINED)
-        .only("name", "status")
-        .order_by("-created_at")[:100]
-    )
+    people, contacts = selectors.ambassador_recruits(ambassador)
     items = [
         (reverse("admin:network_ambassador_change", args=[person.pk]), person.full_name, _("ambassador"))
         for person in people
@@ -97,8 +76,6 @@ class NotesMixin:
     """A coordinator note added from the person's page: a small form under the change form posting to
     `<id>/note/` (view permission on the person and the right to add notes); the notes are read on the timeline."""
 
-    note_fk = ""
-
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_note"
         return [
@@ -112,9 +89,7 @@ class NotesMixin:
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        text = request.POST.get("text", "").strip()[: Note._meta.get_field("text").max_length]
-        if text:
-            Note.objects.create(**{self.note_fk: obj}, author=request.user, text=text)
+        if services.note_add(person=obj, author=request.user, text=request.POST.get("text", "")):
             self.message_user(request, _("The note was added to the timeline."), messages.SUCCESS)
         else:
             self.message_user(request, _("Write a note first."), messages.WARNING)
@@ -141,12 +116,7 @@ class StageFilter(admin.SimpleListFilter):
     parameter_name = "status__exact"
 
     def lookups(self, request, model_admin):
-        counts = dict(
-            RecruitmentContact.objects.order_by()
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        )
+        counts = selectors.recruitment_stage_counts()
         return [(value, f"{label} ({counts.get(value, 0)})") for value, label in RecruitmentContact.Status.choices]
 
     def queryset(self, request, queryset):
@@ -163,12 +133,9 @@ class FollowUpDueFilter(admin.SimpleListFilter):
         return [("yes", _("Due today or overdue")), ("later", _("Planned later"))]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        open_ = queryset.filter(status__in=services.OPEN_STAGES)
-        if self.value() == "yes":
-            return open_.filter(follow_up_on__lte=today)
-        if self.value() == "later":
-            return open_.filter(follow_up_on__gt=today)
+        if self.value() in ("yes", "later"):
+            due = self.value() == "yes"
+            return selectors.recruitment_contacts_follow_up(queryset, day=timezone.localdate(), due=due)
         return queryset
 
 
@@ -194,7 +161,6 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
         (_("History"), {"fields": ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]}),
     ]
     change_form_template = "admin/network/recruitmentcontact/change_form.html"
-    note_fk = "contact"
     actions = ["invite_to_apply"]
 
     class Media:
@@ -231,12 +197,10 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        wanted = request.POST.get("person", "")
-        person = next((c.person for c in contact_candidates(contact) if c.key == wanted), None)
+        person = contact_link_suggested(contact=contact, key=request.POST.get("person", ""))
         if person is None:  # not a suggestion (any more): nothing is linked by a typed id
             self.message_user(request, _("That person is no longer suggested; nothing was linked."), messages.WARNING)
         else:
-            contact_link(contact=contact, person=person)
             name = f"{person.first_name} {person.last_name}"
             self.message_user(request, _("The contact is linked to %(person)s.") % {"person": name}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
@@ -249,13 +213,12 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
         contacts_erase(list(queryset.values_list("pk", flat=True)))
 
     def save_model(self, request, obj, form, change):
-        """A stage set by hand is recorded, with who set it (the list's editable column too)."""
-        previous = form.initial.get("status") if change else None
+        """A stage set by hand is recorded, with who set it (the list's editable column too), as every stage change
+        is: network.recruitment.contact_stage_set. A new contact's first stage is recorded from nothing."""
+        previous = form.initial.get("status") if change else ""
         super().save_model(request, obj, form, change)
-        if not change:
-            StageChange.objects.create(contact=obj, to_status=obj.status, changed_by=request.user)
-        elif previous and previous != obj.status:
-            StageChange.objects.create(contact=obj, from_status=previous, to_status=obj.status, changed_by=request.user)
+        if previous or not change:
+            services.contact_stage_set(contact=obj, stage=obj.status, previous=previous, by=request.user)
 
     @admin.action(description=_("Invite to apply (a personal link to the signup form)"), permissions=["change"])
     def invite_to_apply(self, request, queryset):
@@ -279,12 +242,3 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-
-__all__ = [
-    "NotesMixin",
-    "person_timeline",
-    "recruited_html",
-    "timeline_html",
-    "with_recruited_count",
-]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Count, F, Q, QuerySet, Value
-from django.db.models.functions import Replace, TruncMonth
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Replace, TruncMonth
 
 from .models import Ambassador, Application, Event, Locality, RecruitmentContact, Registration
+
+Stage = RecruitmentContact.Status
+# Stages a contact is still being worked on in (followed up, moved on by applying).
+OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.INTERESTED)
 
 
 def ambassador_by_email(email: str) -> Ambassador | None:
@@ -71,17 +75,28 @@ def completed_training(event_id: int) -> QuerySet:
     )
 
 
+def recruitment_contacts_follow_up(
+    contacts: QuerySet[RecruitmentContact], *, day: date, due: bool
+) -> QuerySet[RecruitmentContact]:
+    """Of `contacts`, those still open (identified, contacted or interested) whose follow-up is due (`due`: this day
+    or passed) or planned later."""
+    still_open = contacts.filter(status__in=OPEN_STAGES)
+    return still_open.filter(follow_up_on__lte=day) if due else still_open.filter(follow_up_on__gt=day)
+
+
 def recruitment_contacts_follow_up_due(day: date) -> QuerySet[RecruitmentContact]:
     """Contacts still open (identified, contacted or interested) whose follow-up date is this day or has passed,
     oldest first."""
-    return RecruitmentContact.objects.filter(
-        follow_up_on__lte=day,
-        status__in=[
-            RecruitmentContact.Status.NEW,
-            RecruitmentContact.Status.CONTACTED,
-            RecruitmentContact.Status.INTERESTED,
-        ],
-    ).order_by("follow_up_on", "pk")
+    return recruitment_contacts_follow_up(RecruitmentContact.objects.all(), day=day, due=True).order_by(
+        "follow_up_on", "pk"
+    )
+
+
+def recruitment_stage_counts() -> dict[str, int]:
+    """How many contacts are in each stage (a stage nobody is in is left out). One query."""
+    return dict(
+        RecruitmentContact.objects.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
 
 
 def recruitment_follow_up_owners(day: date) -> QuerySet:
@@ -127,6 +142,45 @@ def person_events(ambassador: Ambassador, *, invited: set[int], now: datetime) -
         is_training=True, registrations__ambassador=ambassador, registrations__attended=True
     ).order_by("-starts_at")
     return [(event, answers.get(event.pk)) for event in upcoming], list(completed)
+
+
+# Events on the admin's pages ----------------------------------------------------------------------------------
+
+
+def event_attendees(event: Event) -> QuerySet[Registration]:
+    """Who is on the event's attendee list: everyone who said yes or is on the waiting list, and whoever came
+    (also after a no), by name, with their ambassador and locality."""
+    return (
+        Registration.objects.filter(event=event)
+        .exclude(answer=Registration.Answer.NO, attended=False)
+        .select_related("ambassador", "ambassador__locality")
+        .order_by("ambassador__last_name", "ambassador__first_name", "pk")
+    )
+
+
+def ambassador_registrations(ambassador: Ambassador, *, limit: int) -> tuple[list[Registration], bool]:
+    """Their latest `limit` answers (the latest event first), each with its event, and whether they have more.
+    One query, as quick for a long-standing member as for a new one."""
+    registrations = list(
+        Registration.objects.filter(ambassador=ambassador)
+        .select_related("event")
+        .order_by("-event__starts_at", "-pk")[: limit + 1]
+    )
+    return registrations[:limit], len(registrations) > limit
+
+
+def ambassador_trainings_completed(ambassador: Ambassador) -> list[str]:
+    """The titles of every training they attended, the earliest first. One query."""
+    return list(
+        Registration.objects.filter(ambassador=ambassador, attended=True, event__is_training=True)
+        .order_by("event__starts_at", "pk")
+        .values_list("event__title", flat=True)
+    )
+
+
+def trainings_held(*, now: datetime) -> QuerySet[Event]:
+    """The trainings that have started, the latest first (what "has completed the training" offers)."""
+    return Event.objects.filter(is_training=True, starts_at__lte=now).order_by("-starts_at")
 
 
 # The dashboard's figures (dashboard/): counts made by the database, a fixed number of queries whatever the number
@@ -238,3 +292,34 @@ def contacts_referred_by(ambassador: Ambassador, addresses) -> QuerySet[Recruitm
     """The recruitment contacts the person recommended (as an ambassador, or with an address they have proven,
     `addresses`)."""
     return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=list(addresses)))
+
+
+# Who an ambassador has recruited -------------------------------------------------------------------------------
+
+
+def ambassadors_with_recruited_count(ambassadors: QuerySet[Ambassador]) -> QuerySet[Ambassador]:
+    """Annotate `recruited_count`: the ambassadors they referred (on approval a referred contact's ambassador is
+    credited to whoever referred them). One subquery, so the list costs the same number of queries."""
+    count = (
+        Ambassador.objects.filter(referred_by=OuterRef("pk"))
+        .order_by()
+        .values("referred_by")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return ambassadors.annotate(recruited_count=Coalesce(Subquery(count), Value(0)))
+
+
+def ambassador_recruits(
+    ambassador: Ambassador, *, limit: int = 100
+) -> tuple[list[Ambassador], list[RecruitmentContact]]:
+    """The ambassadors they recruited (first recruited first), and the contacts they referred who have not joined
+    (yet), newest first: at most `limit` of each. Two queries."""
+    people = Ambassador.objects.filter(referred_by=ambassador).only("first_name", "last_name").order_by("pk")
+    contacts = (
+        RecruitmentContact.objects.filter(referred_by=ambassador)
+        .exclude(status=Stage.JOINED)
+        .only("name", "status")
+        .order_by("-created_at")
+    )
+    return list(people[:limit]), list(contacts[:limit])

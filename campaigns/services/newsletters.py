@@ -225,6 +225,11 @@ def preferences_set(*, ambassador: Ambassador, newsletters: bool, invitations: b
 # Taking back and copying ---------------------------------------------------------------------------------------
 
 
+def campaign_may_unschedule(campaign: Campaign) -> bool:
+    """Whether the campaign can go back to draft (campaign_unschedule): scheduled, or paused before it started."""
+    return campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED) and campaign.started_at is None
+
+
 def campaign_unschedule(*, campaign: Campaign) -> bool:
     """A scheduled campaign (or one paused before it started) back to draft, to be edited and scheduled again.
     Nothing has been fanned out yet; the conditional update loses to the beat task if that has started it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from django.utils import timezone
 from network.models import Ambassador
 
 from ..models import Delivery, Enrollment, Sequence, Step
+from ..selectors import sequence_active
 from .outbox import deliveries_enqueue
 
 
@@ -55,10 +57,36 @@ def _move_on(enrollments: list[tuple[int, int, int | None]], sequence_id: int, *
             )
 
 
+class NotEnrollable(enum.Enum):
+    """Why an ambassador is not put through a sequence."""
+
+    INACTIVE = "inactive"  # paused or alumni: only active ambassadors receive a series
+    NO_EMAIL = "no_email"  # every step would pass them by
+    ALREADY = "already"  # in the series already: once each
+
+
+def _left_out(ambassador: Ambassador) -> NotEnrollable | None:
+    if ambassador.status != Ambassador.Status.ACTIVE:
+        return NotEnrollable.INACTIVE
+    if not ambassador.email:
+        return NotEnrollable.NO_EMAIL
+    return None
+
+
+def enrollment_refusal(*, ambassador: Ambassador, sequence: Sequence | None) -> NotEnrollable | None:
+    """Why this ambassador may not be put through `sequence` by hand (the admin's "add enrollment"), or None when
+    they may: the rules `enroll_each` applies to a selection, and once per sequence."""
+    reason = _left_out(ambassador)
+    if reason is None and sequence is not None:
+        if Enrollment.objects.filter(ambassador=ambassador, sequence=sequence).exists():
+            reason = NotEnrollable.ALREADY
+    return reason
+
+
 def enroll(*, ambassador: Ambassador, sequence_slug: str = Sequence.ONBOARDING, now: datetime | None = None):
     """Start the sequence for an ambassador (once: enrolling again changes nothing)."""
     now = now or timezone.now()
-    sequence = Sequence.objects.filter(slug=sequence_slug, is_active=True).first()
+    sequence = sequence_active(sequence_slug)
     if sequence is None:
         return None
     steps = _active_steps(sequence.pk)
@@ -95,15 +123,16 @@ def enroll_each(
     already is counted, not enrolled again. People without an address are left out, since every step would pass
     them by; so are paused and alumni ambassadors."""
     now = now or timezone.now()
-    sequence = Sequence.objects.filter(slug=sequence_slug, is_active=True).first()
+    sequence = sequence_active(sequence_slug)
     if sequence is None:
         return None
     result = Enrolled()
     candidates = []
     for ambassador in ambassadors:
-        if ambassador.status != Ambassador.Status.ACTIVE:
+        reason = _left_out(ambassador)
+        if reason is NotEnrollable.INACTIVE:
             result.inactive += 1
-        elif not ambassador.email:
+        elif reason is NotEnrollable.NO_EMAIL:
             result.no_email += 1
         else:
             candidates.append(ambassador.pk)

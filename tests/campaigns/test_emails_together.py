@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns.admin import CampaignForm, StepForm
+from campaigns.admin import StepForm
+from campaigns.campaign_admin import CampaignForm
 from campaigns.emails import build_message, render_email
 from campaigns.merge import markdown_html, merge, merge_fields_unknown
 from campaigns.models import Campaign, Delivery, Sequence, Step, Unsubscribe
