@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.languages import language_choices, language_name
 
-from .normalize import display_phone, normalize_phone
+from .forms import PhoneField
+from .normalize import display_phone
 
 
 def breakable(text: str) -> str:
@@ -34,18 +35,21 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "phone" in self.fields and self.instance.phone:
-            self.initial["phone"] = display_phone(self.instance.phone)
+        if "phone" in self.fields:
+            typed = self.fields["phone"]
+            self.fields["phone"] = PhoneField(
+                say_why=True,
+                label=typed.label,
+                required=typed.required,
+                max_length=typed.max_length,
+                widget=typed.widget,
+            )
+            if self.instance.phone:
+                self.initial["phone"] = display_phone(self.instance.phone)
         if "language" in self.fields:
             self.fields["language"] = forms.ChoiceField(
                 label=self.fields["language"].label, choices=language_choices(), initial=self.initial.get("language")
             )
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from None
 
 
 class PersonAdminMixin:
