@@ -13,8 +13,7 @@ from campaigns.emails import campaign_content, message_id
 from campaigns.models import Delivery, Suppression
 from campaigns.services import claim
 from campaigns.services.outbox import deliveries_send
-from tests.campaigns.newsletter_helpers import campaign, segment, start
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
 from tests.mailjet_standin import MailjetStandIn
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,7 @@ def esp(settings):
 def newsletter(count: int, **names) -> list[int]:
     for index in range(count):
         AmbassadorFactory(email=f"p{index}@example.se", first_name=names.get(f"p{index}", f"Person{index}"))
-    return start(campaign(segment(), body=BODY))
+    return start_sending(CampaignFactory(body=BODY))
 
 
 def rows(ids: list[int]) -> dict[str, Delivery]:

@@ -13,9 +13,7 @@ import pytest
 from campaigns.models import Delivery, Suppression, TrackingEvent
 from campaigns.selectors import campaign_report
 from campaigns.services.tracking import tracking_event_process
-from tests.factories import AmbassadorFactory
-
-from .newsletter_helpers import campaign, start
+from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -156,8 +154,8 @@ def postmark_bounce(to: str, kind: str = "HardBounce", type_code: int = 1, recor
 def sent():
     """A newsletter to Anna, sent through the ESP (which returned its message id)."""
     anna = AmbassadorFactory(email="anna@example.se")
-    newsletter = campaign()
-    start(newsletter)
+    newsletter = CampaignFactory()
+    start_sending(newsletter)
     Delivery.objects.filter(campaign=newsletter).update(status=Delivery.Status.SENT)
     return newsletter, Delivery.objects.get(campaign=newsletter, ambassador=anna)
 
@@ -246,8 +244,8 @@ def test_an_ses_delivered_event_stamps_the_delivery(client, sent):
 
 def later_campaign_skips_anna() -> None:
     AmbassadorFactory(email="bo@example.se")
-    later = campaign(name="Nästa brev")
-    start(later)
+    later = CampaignFactory(name="Nästa brev")
+    start_sending(later)
     assert list(Delivery.objects.filter(campaign=later).values_list("to_email", flat=True)) == ["bo@example.se"]
     later.refresh_from_db()
     assert later.skipped_suppressed == 1

@@ -21,8 +21,7 @@ from crm.retention import retention_run
 from crm.tasks import retention_run as retention_task
 from network import services
 from network.models import Ambassador, Application, ConsentRecord, RecruitmentContact
-from tests.campaigns.newsletter_helpers import campaign, start
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +62,8 @@ def world(limits, clock):
     leaving = AmbassadorFactory(first_name="Lars", email="lars@example.se")
 
     # A newsletter sent to both, as reports see it; Lars unsubscribed through it; one test copy.
-    newsletter = campaign()
-    start(newsletter)
+    newsletter = CampaignFactory()
+    start_sending(newsletter)
     sent_at = T0 - timedelta(days=1)
     Delivery.objects.filter(campaign=newsletter, ambassador=stay).update(
         status=Delivery.Status.SENT, sent_at=sent_at, delivered_at=T0, opened_at=T0, clicked_at=T0, esp_message_id="m1"
@@ -87,8 +86,8 @@ def world(limits, clock):
         esp="postmark", event_id="e1", event_type="delivered", recipient="stina@example.se", processed=True
     )
     # A campaign still sending: its rows are needed whatever their age.
-    still_sending = campaign(name="Höstbrevet")
-    start(still_sending)
+    still_sending = CampaignFactory(name="Höstbrevet")
+    start_sending(still_sending)
 
     leaving.status = Ambassador.Status.ALUMNI
     leaving.save()
