@@ -22,23 +22,18 @@ from crm.tokens import token_make
 from network import events
 from network.models import Event, Registration
 from network.tasks import send_event_reminders
-from tests.factories import AmbassadorFactory
+from tests.factories import (
+    AmbassadorFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    EventFactory,
+    RegistrationFactory,
+    SegmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 YES, NO, WAITLIST = Registration.Answer.YES, Registration.Answer.NO, Registration.Answer.WAITLIST
-
-
-def make_event(**fields) -> Event:
-    start = fields.pop("starts_at", timezone.now() + timedelta(days=7))
-    defaults = dict(
-        title="Ambassadörsträff",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        place="Kramfors bibliotek",
-        address="Torggatan 6, 872 30 Kramfors",
-    )
-    return Event.objects.create(**(defaults | fields))
 
 
 def url(event, ambassador) -> str:
@@ -53,7 +48,10 @@ def state():
 
 
 def test_yes_then_no_then_yes_again(client):
-    event, anna = make_event(), AmbassadorFactory(first_name="Anna")
+    event, anna = (
+        EventFactory(title="Ambassadörsträff", place="Kramfors bibliotek"),
+        AmbassadorFactory(first_name="Anna"),
+    )
     page = client.get(url(event, anna))
     assert page.status_code == 200
     assert "Ambassadörsträff" in page.text and "Kramfors bibliotek" in page.text
@@ -73,13 +71,14 @@ def test_yes_then_no_then_yes_again(client):
 
 
 def test_the_page_shows_the_time_in_swedish_and_stockholm_time(client):
-    event = make_event(starts_at=datetime(2030, 3, 5, 17, 0, tzinfo=UTC))  # 18:00 in Stockholm (CET)
+    start = datetime(2030, 3, 5, 17, 0, tzinfo=UTC)  # 18:00 in Stockholm (CET)
+    event = EventFactory(starts_at=start, ends_at=start + timedelta(hours=2))
     page = client.get(url(event, AmbassadorFactory()))
     assert "tisdag 5 mars 2030 kl. 18:00–20:00" in page.text
 
 
 def test_get_never_changes_anything(client):
-    event, anna = make_event(), AmbassadorFactory()
+    event, anna = EventFactory(), AmbassadorFactory()
     before = state()
     for _ in range(3):
         assert client.get(url(event, anna) + "?answer=yes").status_code == 200
@@ -87,8 +86,8 @@ def test_get_never_changes_anything(client):
 
 
 def test_after_the_deadline_nothing_changes(client):
-    event, anna = make_event(rsvp_deadline=timezone.now() - timedelta(minutes=1)), AmbassadorFactory()
-    Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=timezone.now())
+    event, anna = EventFactory(rsvp_deadline=timezone.now() - timedelta(minutes=1)), AmbassadorFactory()
+    RegistrationFactory(event=event, ambassador=anna)
     before = state()
     page = client.post(url(event, anna), {"answer": "no"})
     assert page.status_code == 200
@@ -108,7 +107,7 @@ def test_after_the_deadline_nothing_changes(client):
     ids=["nonsense", "tampered", "unsubscribe-token", "confirm-token"],  # the tokens carry a time: not ids
 )
 def test_tampered_or_foreign_tokens_get_a_clear_400_and_change_nothing(client, token):
-    event, anna = make_event(), AmbassadorFactory()
+    event, anna = EventFactory(), AmbassadorFactory()
     if token == "TAMPERED":
         good = events.rsvp_token(event.pk, anna.pk)
         token = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
@@ -120,7 +119,7 @@ def test_tampered_or_foreign_tokens_get_a_clear_400_and_change_nothing(client, t
 
 
 def test_an_unknown_answer_changes_nothing(client):
-    event, anna = make_event(), AmbassadorFactory()
+    event, anna = EventFactory(), AmbassadorFactory()
     assert client.post(url(event, anna), {"answer": "maybe"}).status_code == 400
     assert state() == ([], 0)
 
@@ -129,7 +128,7 @@ def test_an_unknown_answer_changes_nothing(client):
 
 
 def test_a_yes_beyond_the_capacity_goes_on_the_waiting_list_and_the_page_says_so(client):
-    event = make_event(capacity=1)
+    event = EventFactory(capacity=1)
     anna, bo = AmbassadorFactory(), AmbassadorFactory()
     client.post(url(event, anna), {"answer": "yes"})
     page = client.post(url(event, bo), {"answer": "yes"})
@@ -139,7 +138,7 @@ def test_a_yes_beyond_the_capacity_goes_on_the_waiting_list_and_the_page_says_so
 
 
 def test_a_cancellation_moves_the_first_on_the_waiting_list_up_with_exactly_one_email(client):
-    event = make_event(capacity=1)
+    event = EventFactory(capacity=1)
     anna, bo, cecilia = AmbassadorFactory(), AmbassadorFactory(), AmbassadorFactory()
     client.post(url(event, anna), {"answer": "yes"})
     client.post(url(event, bo), {"answer": "yes"})
@@ -156,7 +155,7 @@ def test_a_cancellation_moves_the_first_on_the_waiting_list_up_with_exactly_one_
 
 
 def test_the_same_answer_twice_sends_nothing_more(client):
-    event, anna = make_event(), AmbassadorFactory()
+    event, anna = EventFactory(), AmbassadorFactory()
     client.post(url(event, anna), {"answer": "yes"})
     client.post(url(event, anna), {"answer": "yes"})
     assert Delivery.objects.count() == 1
@@ -167,8 +166,11 @@ def test_the_same_answer_twice_sends_nothing_more(client):
 
 def test_the_confirmation_carries_an_ics_that_parses_with_the_start_in_utc(client):
     start = datetime(2030, 6, 10, 16, 30, tzinfo=UTC)  # 18:30 in Stockholm (CEST)
-    event = make_event(
+    event = EventFactory(
         starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="Kramfors bibliotek",
+        address="Torggatan 6, 872 30 Kramfors",
         title="Dialog och värdskap – en utbildning för alla ambassadörer, med fika, samtal; och, kanske, en visning",
         description="Rad ett\nRad två, med komma; och semikolon",
     )
@@ -198,18 +200,20 @@ def test_the_confirmation_carries_an_ics_that_parses_with_the_start_in_utc(clien
 
 
 def invitation(event, body="Hej {{ first_name }}! [Svara här]({{ rsvp_url }}) [Avregistrera]({{ unsubscribe_url }})"):
-    segment = Segment.objects.create(name="Alla")
-    return Campaign.objects.create(
-        name="Inbjudan", kind=Campaign.Kind.INVITATION, subject="Välkommen", body=body, segment=segment, event=event
+    return CampaignFactory(
+        name="Inbjudan",
+        kind=Campaign.Kind.INVITATION,
+        subject="Välkommen",
+        body=body,
+        segment=SegmentFactory(name="Alla"),
+        event=event,
     )
 
 
 def test_an_invitation_carries_each_recipients_own_rsvp_link(client):
-    event, anna = make_event(), AmbassadorFactory()
+    event, anna = EventFactory(), AmbassadorFactory()
     campaign = invitation(event)
-    delivery = Delivery.objects.create(
-        template="campaign", campaign=campaign, ambassador=anna, to_email=anna.email, to_name=anna.full_name
-    )
+    delivery = DeliveryFactory(campaign=campaign, ambassador=anna)
     message = build_message(delivery)
     link = events.rsvp_url(event.pk, anna.pk)
     assert link in message.body
@@ -221,11 +225,9 @@ def test_an_invitation_carries_each_recipients_own_rsvp_link(client):
 
 
 def test_a_test_copy_of_an_invitation_answers_for_nobody(client):
-    event = make_event()
+    event = EventFactory()
     campaign = invitation(event)
-    delivery = Delivery.objects.create(
-        template="campaign", campaign=campaign, to_email="k@kramfors.se", to_name="Koordinatorn", is_test=True
-    )
+    delivery = DeliveryFactory(campaign=campaign, to_email="k@kramfors.se", to_name="Koordinatorn", is_test=True)
     message = build_message(delivery)
     assert "/svar/prov/" in message.body
     assert client.get("/svar/prov/").status_code == 200
@@ -233,9 +235,11 @@ def test_a_test_copy_of_an_invitation_answers_for_nobody(client):
 
 def test_the_checklist_requires_an_event_and_the_rsvp_link():
     AmbassadorFactory()
-    without_link = dict(campaign_checklist(invitation(make_event(), body="Hej! [Avregistrera]({{ unsubscribe_url }})")))
+    without_link = dict(
+        campaign_checklist(invitation(EventFactory(), body="Hej! [Avregistrera]({{ unsubscribe_url }})"))
+    )
     assert any("{{ rsvp_url }}" in label and not ok for label, ok in without_link.items())
-    complete = campaign_checklist(invitation(make_event()))
+    complete = campaign_checklist(invitation(EventFactory()))
     assert all(ok for _label, ok in complete), complete
     no_event = invitation(None)
     assert not all(ok for _label, ok in campaign_checklist(no_event))
@@ -245,13 +249,12 @@ def test_the_checklist_requires_an_event_and_the_rsvp_link():
 
 
 def test_the_reminder_goes_once_to_each_yes_even_when_the_task_runs_twice():
-    event = make_event(starts_at=timezone.now() + timedelta(hours=20))
-    later = make_event(starts_at=timezone.now() + timedelta(days=3))
+    event = EventFactory(starts_at=timezone.now() + timedelta(hours=20))
+    later = EventFactory(starts_at=timezone.now() + timedelta(days=3))
     anna, bo, cecilia = AmbassadorFactory(), AmbassadorFactory(), AmbassadorFactory()
-    now = timezone.now()
-    Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=now)
-    Registration.objects.create(event=event, ambassador=bo, answer=NO, answered_at=now)
-    Registration.objects.create(event=later, ambassador=cecilia, answer=YES, answered_at=now)
+    RegistrationFactory(event=event, ambassador=anna)
+    RegistrationFactory(event=event, ambassador=bo, answer=NO)
+    RegistrationFactory(event=later, ambassador=cecilia)
 
     assert send_event_reminders() == {"reminders": 1, "follow_ups": 0}
     assert send_event_reminders() == {"reminders": 0, "follow_ups": 0}
@@ -262,10 +265,8 @@ def test_the_reminder_goes_once_to_each_yes_even_when_the_task_runs_twice():
 
 def test_a_row_claimed_by_another_run_is_not_reminded_again():
     """Two runs at once: the one whose conditional UPDATE comes second finds the row claimed."""
-    event = make_event(starts_at=timezone.now() + timedelta(hours=20))
-    registration = Registration.objects.create(
-        event=event, ambassador=AmbassadorFactory(), answer=YES, answered_at=timezone.now()
-    )
+    event = EventFactory(starts_at=timezone.now() + timedelta(hours=20))
+    registration = RegistrationFactory(event=event)
     rows = Registration.objects.filter(pk=registration.pk)
     list(rows)  # the other run read the row as due ...
     Registration.objects.filter(pk=registration.pk).update(reminded_at=timezone.now())  # ... and claimed it
@@ -273,13 +274,12 @@ def test_a_row_claimed_by_another_run_is_not_reminded_again():
 
 
 def test_the_follow_up_goes_once_to_attendees_after_the_event():
-    event = make_event(starts_at=timezone.now() - timedelta(hours=3), follow_up_text="Tack! Här är bilderna.")
-    silent = make_event(starts_at=timezone.now() - timedelta(hours=3))
+    event = EventFactory(starts_at=timezone.now() - timedelta(hours=3), follow_up_text="Tack! Här är bilderna.")
+    silent = EventFactory(starts_at=timezone.now() - timedelta(hours=3))
     anna, bo = AmbassadorFactory(), AmbassadorFactory()
-    now = timezone.now()
-    Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=now, attended=True)
-    Registration.objects.create(event=event, ambassador=bo, answer=YES, answered_at=now, attended=False)
-    Registration.objects.create(event=silent, ambassador=bo, answer=YES, answered_at=now, attended=True)
+    RegistrationFactory(event=event, ambassador=anna, attended=True)
+    RegistrationFactory(event=event, ambassador=bo, attended=False)
+    RegistrationFactory(event=silent, ambassador=bo, attended=True)
 
     assert events.event_follow_ups_send() == 1
     assert events.event_follow_ups_send() == 0
@@ -292,12 +292,11 @@ def test_the_follow_up_goes_once_to_attendees_after_the_event():
 
 
 def test_the_attendance_page_is_prefilled_from_the_yes_answers_and_saves_in_one_post(coordinator_client):
-    event = make_event(starts_at=timezone.now() - timedelta(days=1), is_training=True)
+    event = EventFactory(starts_at=timezone.now() - timedelta(days=1), is_training=True)
     anna, bo, cecilia = AmbassadorFactory(), AmbassadorFactory(), AmbassadorFactory()
-    now = timezone.now()
-    ra = Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=now)
-    rb = Registration.objects.create(event=event, ambassador=bo, answer=YES, answered_at=now)
-    rc = Registration.objects.create(event=event, ambassador=cecilia, answer=NO, answered_at=now)
+    ra = RegistrationFactory(event=event, ambassador=anna)
+    rb = RegistrationFactory(event=event, ambassador=bo)
+    rc = RegistrationFactory(event=event, ambassador=cecilia, answer=NO)
 
     page = coordinator_client.get(f"/admin/network/event/{event.pk}/attendance/")
     assert page.status_code == 200
@@ -312,13 +311,11 @@ def test_the_attendance_page_is_prefilled_from_the_yes_answers_and_saves_in_one_
 
 
 def test_attendance_needs_the_change_permission(client, django_user_model):
-    event = make_event()
+    event = EventFactory()
     user = django_user_model.objects.create_user("tittare", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=["view_event", "view_ambassador"]))
     client.force_login(user)
-    registration = Registration.objects.create(
-        event=event, ambassador=AmbassadorFactory(), answer=YES, answered_at=timezone.now()
-    )
+    registration = RegistrationFactory(event=event)
     url = f"/admin/network/event/{event.pk}/attendance/"
     assert client.get(url).status_code == 403
     assert client.post(url, {"attended": [registration.pk]}).status_code == 403
@@ -326,12 +323,12 @@ def test_attendance_needs_the_change_permission(client, django_user_model):
 
 
 def test_attendance_drives_the_completed_training_filter_and_the_audience(coordinator_client):
-    training = make_event(title="Dialog och värdskap", starts_at=timezone.now() - timedelta(days=2), is_training=True)
+    training = EventFactory(title="Dialog och värdskap", starts_at=timezone.now() - timedelta(days=2), is_training=True)
     anna = AmbassadorFactory(first_name="Annaträning")
     bo = AmbassadorFactory(first_name="Boutanträning")
     for person in (anna, bo):
-        Registration.objects.create(event=training, ambassador=person, answer=YES, answered_at=timezone.now())
-    segment = Segment.objects.create(name="Utbildade", completed_training=training)
+        RegistrationFactory(event=training, ambassador=person)
+    segment = SegmentFactory(name="Utbildade", completed_training=training)
 
     assert list(audience(segment).recipients) == []
     coordinator_client.post(
@@ -356,12 +353,10 @@ def test_a_segment_can_only_choose_a_training():
 
 
 def test_the_event_list_counts_the_answers_in_one_query(coordinator_client):
-    event = make_event(capacity=2)
+    event = EventFactory(capacity=2)
     now = timezone.now()
     for answer, attended in [(YES, True), (YES, False), (WAITLIST, False), (NO, False)]:
-        Registration.objects.create(
-            event=event, ambassador=AmbassadorFactory(), answer=answer, answered_at=now, attended=attended
-        )
+        RegistrationFactory(event=event, answer=answer, attended=attended)
     counted = events.events_with_counts().get()
     assert (counted.count_yes, counted.count_waitlist, counted.count_no, counted.count_attended) == (2, 1, 1, 1)
 
@@ -373,16 +368,16 @@ def test_the_event_list_counts_the_answers_in_one_query(coordinator_client):
     queries()  # warm up (session, permissions)
     few = queries()
     for _ in range(10):
-        other = make_event(starts_at=now + timedelta(days=3))
-        Registration.objects.create(event=other, ambassador=AmbassadorFactory(), answer=YES, answered_at=now)
+        other = EventFactory(starts_at=now + timedelta(days=3))
+        RegistrationFactory(event=other)
     assert queries() == few
 
 
 def test_the_attendee_export_is_formula_escaped_for_swedish_excel(coordinator_client):
-    event = make_event()
+    event = EventFactory()
     person = AmbassadorFactory(first_name="=HYPERLINK(1)", last_name="@SUM(A1)")
-    Registration.objects.create(event=event, ambassador=person, answer=YES, answered_at=timezone.now())
-    Registration.objects.create(event=event, ambassador=AmbassadorFactory(), answer=NO, answered_at=timezone.now())
+    RegistrationFactory(event=event, ambassador=person)
+    RegistrationFactory(event=event, answer=NO)
     response = coordinator_client.get(f"/admin/network/event/{event.pk}/attendees.csv")
     assert response.status_code == 200
     text = response.content.decode("utf-8")
@@ -407,7 +402,7 @@ def test_seed_demo_adds_a_past_training_with_attendance_and_an_upcoming_event_wi
     training = Event.objects.get(is_training=True)
     assert training.ends_at < timezone.now()
     assert Registration.objects.filter(event=training, attended=True).count() > 0
-    segment = Segment.objects.create(name="Utbildade", completed_training=training)
+    segment = SegmentFactory(name="Utbildade", completed_training=training)
     attended = Registration.objects.filter(event=training, attended=True).values_list("ambassador_id", flat=True)
     assert set(segment_members(segment).values_list("pk", flat=True)) == set(attended)
     upcoming = Event.objects.get(starts_at__gt=timezone.now())
@@ -419,14 +414,14 @@ def waiting(event, count: int) -> list:
     people = [AmbassadorFactory() for _ in range(count)]
     for minute, person in enumerate(people):
         answer = YES if minute < (event.capacity or 0) else WAITLIST
-        Registration.objects.create(
+        RegistrationFactory(
             event=event, ambassador=person, answer=answer, answered_at=timezone.now() - timedelta(minutes=60 - minute)
         )
     return people
 
 
 def test_raising_the_capacity_in_the_admin_moves_the_first_waiting_up_and_tells_them(coordinator_client):
-    event = make_event(capacity=1)
+    event = EventFactory(capacity=1)
     first, second, third, fourth = waiting(event, 4)
     start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
     form = {
@@ -445,11 +440,11 @@ def test_raising_the_capacity_in_the_admin_moves_the_first_waiting_up_and_tells_
 
 
 def test_no_one_moves_up_once_the_event_has_started_and_saving_again_moves_no_one_twice():
-    event = make_event(capacity=1, starts_at=timezone.now() - timedelta(minutes=5))
+    event = EventFactory(capacity=1, starts_at=timezone.now() - timedelta(minutes=5))
     waiting(event, 2)
     Event.objects.filter(pk=event.pk).update(capacity=5)
     assert events.capacity_changed(event_id=event.pk) == 0
-    later = make_event(capacity=1)
+    later = EventFactory(capacity=1)
     waiting(later, 3)
     Event.objects.filter(pk=later.pk).update(capacity=2)
     assert events.capacity_changed(event_id=later.pk) == 1
@@ -458,11 +453,11 @@ def test_no_one_moves_up_once_the_event_has_started_and_saving_again_moves_no_on
 
 
 def test_someone_who_came_without_answering_is_added_on_the_attendance_page(coordinator_client):
-    event = make_event(starts_at=timezone.now() - timedelta(days=1), is_training=True)
+    event = EventFactory(starts_at=timezone.now() - timedelta(days=1), is_training=True)
     anna, dagny, inactive = AmbassadorFactory(), AmbassadorFactory(last_name="Östlund"), AmbassadorFactory()
     inactive.status = inactive.Status.ALUMNI
     inactive.save()
-    registration = Registration.objects.create(event=event, ambassador=anna, answer=YES, answered_at=timezone.now())
+    registration = RegistrationFactory(event=event, ambassador=anna)
     page = coordinator_client.get(f"/admin/network/event/{event.pk}/attendance/")
     assert f'<option value="{dagny.pk}">' in page.text
     assert f'<option value="{anna.pk}">' not in page.text  # answered already: ticked in the table instead
@@ -481,7 +476,7 @@ def test_someone_who_came_without_answering_is_added_on_the_attendance_page(coor
 
 
 def test_the_attendance_page_takes_walk_ins_when_nobody_answered(coordinator_client):
-    event = make_event(starts_at=timezone.now() - timedelta(days=1))
+    event = EventFactory(starts_at=timezone.now() - timedelta(days=1))
     erik = AmbassadorFactory()
     page = coordinator_client.get(f"/admin/network/event/{event.pk}/attendance/")
     assert "Ingen har svarat på inbjudan än." in page.text and 'name="walk_in"' in page.text
@@ -495,11 +490,11 @@ def test_an_ambassadors_page_lists_the_latest_events_and_every_completed_trainin
 
     anna = AmbassadorFactory()
     old = timezone.now() - timedelta(days=400)
-    training = make_event(title="Dialog och värdskap", starts_at=old, is_training=True)
-    Registration.objects.create(event=training, ambassador=anna, answer=YES, answered_at=old, attended=True)
+    training = EventFactory(title="Dialog och värdskap", starts_at=old, is_training=True)
+    RegistrationFactory(event=training, ambassador=anna, answered_at=old, attended=True)
     for day in range(RECENT_EVENTS + 5):
-        meeting = make_event(title=f"Träff nummer {day}", starts_at=timezone.now() - timedelta(days=day + 1))
-        Registration.objects.create(event=meeting, ambassador=anna, answer=YES, answered_at=timezone.now())
+        meeting = EventFactory(title=f"Träff nummer {day}", starts_at=timezone.now() - timedelta(days=day + 1))
+        RegistrationFactory(event=meeting, ambassador=anna)
 
     page = coordinator_client.get(f"/admin/network/ambassador/{anna.pk}/change/").text
     assert "Dialog och värdskap" in page  # older than the latest events, still a completed training
