@@ -1,4 +1,5 @@
-"""A real Celery worker process sharing the test database and broker, sending to a real SMTP server."""
+"""The end-to-end tests' fixtures: a real Celery worker process sharing the test database and broker, sending to a
+real SMTP server; and headless Chromium for the browser tests (tests/e2e/browser.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.e2e.browser import chromium, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,3 +102,20 @@ def celery_worker(worker_env, tmp_path):
     worker = Worker(worker_env, tmp_path / "worker.log").start()
     yield worker
     worker.stop()
+
+
+# The browser tests --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, launched once per test module."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser):
+    """A phone-sized page in a fresh context: its own cookies and its own X-Forwarded-For (see open_page)."""
+    with open_page(browser) as new_page:
+        yield new_page

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from network.models import Ambassador, Application, Interest, Locality, RecruitmentContact
-from tests.e2e.browser import chromium, skip_without_chromium
+from tests.e2e.browser import skip_without_chromium
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -22,12 +22,6 @@ LISTS = {
     "application": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Skickad", "Bekräftad"],
     "recruitmentcontact": ["Namn", "Hur vi når personen", "Källa", "Steg", "Följs upp av", "Följ upp den"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

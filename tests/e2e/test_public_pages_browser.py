@@ -17,7 +17,7 @@ from crm.tokens import token_make
 from network.abuse import form_started_token
 from network.models import Ambassador, Application, ConsentRecord, Interest, Locality
 from network.normalize import normalize_phone
-from tests.e2e.browser import axe_violations, chromium, open_page, skip_without_chromium
+from tests.e2e.browser import assert_no_axe_violations, axe_violations, open_page, skip_without_chromium
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -32,18 +32,6 @@ TO_SWEDISH = "header button[name=language][value=sv]"
 def _forms_settings(settings):
     settings.FORM_MIN_FILL_SECONDS = MIN_FILL_SECONDS
     settings.TRUST_X_FORWARDED_FOR = True  # each page posts from its own address (see browser.client_ip)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):
-    with open_page(browser) as new_page:
-        yield new_page
 
 
 @pytest.fixture
@@ -88,11 +76,6 @@ def wait_min_fill_time(loaded_at: float) -> None:
     remaining = MIN_FILL_SECONDS + 0.2 - (time.monotonic() - loaded_at)
     if remaining > 0:
         time.sleep(remaining)
-
-
-def assert_no_axe_violations(page) -> None:
-    count, report = axe_violations(page)
-    assert count == 0, report
 
 
 def submit_signup_with_errors(page, live_server) -> None:

@@ -9,27 +9,10 @@ from django.utils import timezone
 
 from network import events
 from network.models import Registration
-from tests.e2e.browser import axe_violations, chromium, open_page, skip_without_chromium
+from tests.e2e.browser import assert_no_axe_violations, skip_without_chromium
 from tests.factories import AmbassadorFactory, EventFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), skip_without_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):
-    with open_page(browser) as new_page:
-        yield new_page
-
-
-def assert_no_axe_violations(page) -> None:
-    count, report = axe_violations(page)
-    assert count == 0, report
 
 
 DESCRIPTION = "En utbildning för ambassadörer."  # the page shows it: axe checks it too
