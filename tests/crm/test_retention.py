@@ -21,7 +21,15 @@ from crm.retention import retention_run
 from crm.tasks import retention_run as retention_task
 from network import services
 from network.models import Ambassador, Application, ConsentRecord, RecruitmentContact
-from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    RecruitmentContactFactory,
+    TrackingEventFactory,
+    start_sending,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,20 +79,12 @@ def world(limits, clock):
     Delivery.objects.filter(campaign=newsletter, ambassador=leaving).update(
         status=Delivery.Status.FAILED, last_error="550 lars@example.se unknown", bounced_at=T0
     )
-    Delivery.objects.create(
-        template="campaign",
-        campaign=newsletter,
-        is_test=True,
-        to_email="koordinator@kramfors.se",
-        status=Delivery.Status.SENT,
-    )
+    DeliveryFactory(campaign=newsletter, is_test=True, to_email="koordinator@kramfors.se", status=Delivery.Status.SENT)
     Campaign.objects.filter(pk=newsletter.pk).update(status=Campaign.Status.SENT, finished_at=T0)
     ambassador_unsubscribe(
         ambassador_id=leaving.pk, kind="newsletter", source=Unsubscribe.Source.LINK, campaign=newsletter
     )
-    TrackingEvent.objects.create(
-        esp="postmark", event_id="e1", event_type="delivered", recipient="stina@example.se", processed=True
-    )
+    TrackingEventFactory(event_type="delivered", recipient="stina@example.se", processed=True)
     # A campaign still sending: its rows are needed whatever their age.
     still_sending = CampaignFactory(name="Höstbrevet")
     start_sending(still_sending)
@@ -93,19 +93,17 @@ def world(limits, clock):
     leaving.save()
 
     unconfirmed = services.application_submit(first_name="Ulla", last_name="Obekräftad", email_address="u@example.se")
-    withdrawn = Application.objects.create(
+    withdrawn = ApplicationFactory(
         first_name="Ulla", last_name="Annan", email="u@example.se", status=Application.Status.WITHDRAWN
     )
     waiting = services.application_submit(first_name="Vera", last_name="Väntar", email_address="v@example.se")
     Application.objects.filter(pk=waiting.pk).update(status=Application.Status.CONFIRMED, confirmed_at=T0)
-    declined = Application.objects.create(
+    declined = ApplicationFactory(
         first_name="Dan", last_name="Nej", email="d@example.se", status=Application.Status.DECLINED, decided_at=T0
     )
-    quiet = RecruitmentContact.objects.create(name="Rut Tyst", contact="rut@example.se")
-    planned = RecruitmentContact.objects.create(
-        name="Per Planerad", contact="per@example.se", follow_up_on=(T0 + timedelta(days=60)).date()
-    )
-    active = RecruitmentContact.objects.create(name="Ada Aktiv", contact="ada@example.se")
+    quiet = RecruitmentContactFactory(name="Rut Tyst")
+    planned = RecruitmentContactFactory(name="Per Planerad", follow_up_on=(T0 + timedelta(days=60)).date())
+    active = RecruitmentContactFactory(name="Ada Aktiv")
     return {
         "newsletter": newsletter,
         "still_sending": still_sending,
