@@ -9,7 +9,15 @@ import pytest
 from campaigns.models import Campaign, Delivery, Suppression
 from campaigns.selectors import audience
 from network.models import Ambassador
-from tests.factories import AmbassadorFactory, CampaignFactory, InterestFactory, LocalityFactory, SegmentFactory
+from tests.factories import (
+    AmbassadorFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    InterestFactory,
+    LocalityFactory,
+    SegmentFactory,
+    SuppressionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,17 +90,13 @@ def received_setup():
     earlier = CampaignFactory(name="Förra brevet")
     anna, bo, cia, dan = (AmbassadorFactory(email=f"{name}@example.se") for name in ("anna", "bo", "cia", "dan"))
     for person, status in ((anna, Delivery.Status.SENT), (bo, Delivery.Status.FAILED), (cia, Delivery.Status.SKIPPED)):
-        Delivery.objects.create(
-            template="campaign", campaign=earlier, ambassador=person, to_email=person.email, status=status
-        )
+        DeliveryFactory(campaign=earlier, ambassador=person, status=status)
     return earlier
 
 
 def send_test_copy(earlier) -> None:
     """The coordinator's "send a test to me": a delivery of the campaign to an address, with no person attached."""
-    Delivery.objects.create(
-        template="campaign", campaign=earlier, to_email="koordinator@kramfors.se", status=Delivery.Status.SENT
-    )
+    DeliveryFactory(campaign=earlier, to_email="koordinator@kramfors.se", status=Delivery.Status.SENT)
 
 
 def test_has_received_means_a_sent_delivery_of_that_campaign():
@@ -139,7 +143,7 @@ def test_newsletter_unsubscribers_are_left_out_of_newsletters_but_not_invitation
 def test_suppressed_addresses_are_left_out_and_counted():
     AmbassadorFactory(email="ok@example.se")
     AmbassadorFactory(email="studsar@example.se")
-    Suppression.objects.create(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
 
     result = audience(SegmentFactory())
     assert reached(SegmentFactory()) == {"ok@example.se"}
@@ -149,7 +153,7 @@ def test_suppressed_addresses_are_left_out_and_counted():
 def test_someone_left_out_for_several_reasons_is_counted_once():
     AmbassadorFactory(email="ok@example.se")
     AmbassadorFactory(email="bada@example.se", wants_newsletters=False)
-    Suppression.objects.create(email="bada@example.se", reason=Suppression.Reason.COMPLAINT)
+    SuppressionFactory(email="bada@example.se", reason=Suppression.Reason.COMPLAINT)
     AmbassadorFactory(email=None, phone="+46701234567", wants_newsletters=False)
 
     result = audience(SegmentFactory())
@@ -180,7 +184,7 @@ def test_the_segment_admin_page_shows_the_recipient_count_and_who_is_left_out(co
     AmbassadorFactory(wants_newsletters=False)
     AmbassadorFactory(wants_newsletters=False)
     AmbassadorFactory(email="studsar@example.se")
-    Suppression.objects.create(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
     target = SegmentFactory()
     coordinator_client.cookies["django_language"] = "en"
 

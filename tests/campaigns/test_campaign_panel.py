@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, TrackingEvent
+from campaigns.models import Campaign, Delivery
 from campaigns.selectors import campaign_progress
 from campaigns.services.newsletters import (
     campaign_cancel,
@@ -19,7 +19,7 @@ from campaigns.services.newsletters import (
     campaigns_start_due,
 )
 from campaigns.services.outbox import deliveries_send
-from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
+from tests.factories import AmbassadorFactory, CampaignFactory, TrackingEventFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_with_delivery_reports_from_the_email_service_the_report_counts_them(adm
     Delivery.objects.filter(campaign=target).filter(pk__in=Delivery.objects.filter(campaign=target)[:2]).update(
         delivered_at=timezone.now()
     )
-    TrackingEvent.objects.create(esp="postmark", event_id="e1", event_type="delivered", processed=True)
+    TrackingEventFactory(event_type="delivered", processed=True)
 
     html = page(admin, target)
     assert "Skickade (godtagna av e-postservern): 3" in html

@@ -31,7 +31,7 @@ from campaigns.services.outbox import deliveries_send
 from campaigns.services.rate_clock import send_slots
 from network.models import Ambassador
 from tests.conftest import body_html, body_text
-from tests.factories import AmbassadorFactory, CampaignFactory, LocalityFactory, start_sending
+from tests.factories import AmbassadorFactory, CampaignFactory, LocalityFactory, SuppressionFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def with_left_out() -> None:
     AmbassadorFactory(email=None, phone="+46700000001")
     AmbassadorFactory(email="avregistrerad@example.se", wants_newsletters=False)
     AmbassadorFactory(email="studsar@example.se")
-    Suppression.objects.create(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
 
 
 def statuses(sending: Campaign) -> dict[str, str]:
@@ -332,7 +332,7 @@ def test_an_address_suppressed_after_the_fan_out_is_skipped_at_send_time(smtp_se
     anna, _bo = AmbassadorFactory.create_batch(2)
     target = CampaignFactory()
     ids = start_sending(target)
-    Suppression.objects.create(email=anna.email, reason=Suppression.Reason.COMPLAINT)
+    SuppressionFactory(email=anna.email, reason=Suppression.Reason.COMPLAINT)
     deliveries_send(ids)
 
     assert len(smtp_server.recorder.wait_for(1)) == 1

@@ -23,7 +23,14 @@ from campaigns.services.sequences import enroll, enrollments_advance
 from network import services as network_services
 from network.models import Ambassador, Application
 from tests.conftest import body_html, body_text, unsubscribe_path
-from tests.factories import AmbassadorFactory, CampaignFactory, LocalityFactory, SegmentFactory, start_sending
+from tests.factories import (
+    AmbassadorFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    LocalityFactory,
+    SegmentFactory,
+    start_sending,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,10 +242,10 @@ def test_every_email_to_a_person_names_the_contact_person_in_both_parts(settings
 def test_the_contact_phone_is_written_as_swedes_write_it_and_the_default_name_is_in_the_emails_language(settings):
     settings.COORDINATOR_NAME = ""
     settings.COORDINATOR_PHONE = "0612 80000"
-    swedish = Delivery.objects.create(
+    swedish = DeliveryFactory(
         template="application_confirm", to_email="a@example.se", context={"first_name": "A", "confirm_url": "x"}
     )
-    english = Delivery.objects.create(
+    english = DeliveryFactory(
         template="application_confirm", to_email="b@example.se", language="en", context={"first_name": "B"}
     )
 

@@ -3,18 +3,15 @@ POST unsubscribes, and the RFC 8058 one-click POST from a mail program works wit
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from campaigns.models import Campaign, Unsubscribe
 from campaigns.selectors import campaign_report
 from campaigns.services.outbox import deliveries_send
-from network.models import Ambassador, Event
+from network.models import Ambassador
 from tests.conftest import body_html, body_text, unsubscribe_path
-from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
+from tests.factories import AmbassadorFactory, CampaignFactory, EventFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -127,8 +124,7 @@ def test_a_tampered_token_shows_a_400_page_and_changes_nothing(client, mail_prog
 
 
 def test_an_invitation_link_stops_invitations_only(smtp_server, mail_program, anna):
-    starts = timezone.now() + timedelta(days=7)
-    fika = Event.objects.create(title="Fika", starts_at=starts, ends_at=starts + timedelta(hours=1))
+    fika = EventFactory(title="Fika")
     invitation = CampaignFactory(
         kind=Campaign.Kind.INVITATION,
         name="Inbjudan",
