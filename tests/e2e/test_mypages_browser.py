@@ -9,8 +9,9 @@ import pytest
 from campaigns.models import Delivery
 from mypages.models import SignInLink
 from network import services as people
-from network.models import Ambassador, Interest, Locality, RecruitmentContact
+from network.models import Ambassador, Interest, RecruitmentContact
 from tests.e2e.browser import assert_no_axe_violations, skip_without_chromium
+from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -22,9 +23,10 @@ def _settings(settings):
 
 @pytest.fixture
 def anna():
-    Locality.objects.get_or_create(name="Nyland")
-    Interest.objects.get_or_create(name="Friluftsliv")
-    return Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    LocalityFactory(name="Nyland")
+    InterestFactory(name="Friluftsliv")
+    # No phone and no locality yet: the test types the one and picks the other.
+    return AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org", phone="")
 
 
 def tab_to(page, selector: str, max_presses: int = 60) -> None:

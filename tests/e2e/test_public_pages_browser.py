@@ -15,9 +15,10 @@ from django.urls import NoReverseMatch, reverse
 from campaigns.models import Delivery
 from crm.tokens import token_make
 from network.abuse import form_started_token
-from network.models import Ambassador, Application, ConsentRecord, Interest, Locality
+from network.models import Application, ConsentRecord, Interest, Locality
 from network.normalize import normalize_phone
 from tests.e2e.browser import assert_no_axe_violations, axe_violations, open_page, skip_without_chromium
+from tests.factories import AmbassadorFactory, ApplicationFactory, EventFactory, RecruitmentContactFactory
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -217,7 +218,7 @@ def test_axe_signup_thanks(page, live_server):
 
 
 def test_axe_confirm_and_result(page, live_server):
-    application = Application.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    application = ApplicationFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
     page.goto(f"{live_server.url}/bekrafta/{token_make('confirm', application.pk)}/")
     assert page.locator("main form button[type=submit]").count() == 1
     assert_no_axe_violations(page)
@@ -466,8 +467,8 @@ def test_over_the_limit_the_eleventh_person_is_told_when_to_try_again_and_keeps_
 def public_pages() -> list[str]:
     """Every public page, those behind a link from an email included (the ones a token opens, and a page that
     only exists once another part is installed, such as Mina sidor)."""
-    application = Application.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    ambassador = Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    application = ApplicationFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    ambassador = AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
     unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
     pages = [
         "/bli-ambassador/",
@@ -553,20 +554,15 @@ def test_no_page_asks_for_something_that_is_not_there(browser, live_server, choi
 def every_public_page() -> list[str]:
     """Every public page a GET opens, read from the URL configuration (a page added later is included): those a
     link's token opens with a real token of the kind it takes, and with a garbage one (the refused-link page)."""
-    from datetime import timedelta
-
     from django.urls import URLResolver, get_resolver
-    from django.utils import timezone
 
     from network import events
     from network import services as people
-    from network.models import Event, RecruitmentContact
 
-    application = Application.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    ambassador = Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    start = timezone.now() + timedelta(days=7)
-    event = Event.objects.create(title="Träff", starts_at=start, ends_at=start + timedelta(hours=2), place="Kramfors")
-    contact = RecruitmentContact.objects.create(name="Bo Berg", email="bo@example.org")
+    application = ApplicationFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    ambassador = AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    event = EventFactory(title="Träff", place="Kramfors")
+    contact = RecruitmentContactFactory(name="Bo Berg", email="bo@example.org")
     unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
     real_tokens = {
         "application-confirm": token_make("confirm", application.pk),
