@@ -30,15 +30,7 @@ import crm.urls
 from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Suppression, Unsubscribe
 from crm.models import AuditEntry, RetentionRun
 from crm.tokens import TokenInvalid, token_read
-from network.models import (
-    Ambassador,
-    Application,
-    ConsentRecord,
-    Event,
-    Interest,
-    Locality,
-    RecruitmentContact,
-)
+from network.models import Ambassador, Application, ConsentRecord, Event, Interest, Locality, RecruitmentContact
 from tests.factories import (
     AmbassadorFactory,
     ApplicationFactory,

@@ -26,15 +26,7 @@ import crm.urls
 from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Suppression, Unsubscribe
 from campaigns.services.sequences import enroll
 from crm.models import AuditEntry, RetentionRun
-from network.models import (
-    Ambassador,
-    Application,
-    ConsentRecord,
-    Event,
-    Interest,
-    Locality,
-    RecruitmentContact,
-)
+from network.models import Ambassador, Application, ConsentRecord, Event, Interest, Locality, RecruitmentContact
 from tests.factories import (
     ApplicationFactory,
     AuditEntryFactory,

@@ -24,15 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
 
-from campaigns.models import (
-    Campaign,
-    Delivery,
-    Enrollment,
-    Sequence,
-    Suppression,
-    TrackingEvent,
-    Unsubscribe,
-)
+from campaigns.models import Campaign, Delivery, Enrollment, Sequence, Suppression, TrackingEvent, Unsubscribe
 from campaigns.selectors import audience, campaign_progress, campaign_report
 from crm.privacy import person_data, person_erase
 from crm.pseudonyms import pseudonym

@@ -14,7 +14,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from network.models import Interest, Locality
 from tests.e2e.browser import chromium, open_page
+from tests.e2e.public_forms import MIN_FILL_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +121,22 @@ def page(browser):
     """A phone-sized page in a fresh context: its own cookies and its own X-Forwarded-For (see open_page)."""
     with open_page(browser) as new_page:
         yield new_page
+
+
+@pytest.fixture
+def public_forms(settings):
+    """The public forms as the browser tests fill them: the minimum fill time lowered, and each page posting from
+    its own address (see browser.client_ip)."""
+    settings.FORM_MIN_FILL_SECONDS = MIN_FILL_SECONDS
+    settings.TRUST_X_FORWARDED_FOR = True
+
+
+@pytest.fixture
+def choices():
+    """Localities and interests to choose from (a transactional test may start with the seeded rows flushed)."""
+    return {
+        "nyland": Locality.objects.get_or_create(name="Nyland")[0],
+        "bollsta": Locality.objects.get_or_create(name="Bollstabruk")[0],
+        "outdoors": Interest.objects.get_or_create(name="Friluftsliv")[0],
+        "events": Interest.objects.get_or_create(name="Evenemang")[0],
+    }

@@ -20,12 +20,7 @@ from campaigns.selectors import audience, segment_members
 from network import events
 from network.models import Event, Registration
 from network.tasks import send_event_reminders
-from tests.factories import (
-    AmbassadorFactory,
-    EventFactory,
-    RegistrationFactory,
-    SegmentFactory,
-)
+from tests.factories import AmbassadorFactory, EventFactory, RegistrationFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
