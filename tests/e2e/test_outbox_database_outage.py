@@ -79,7 +79,7 @@ COUNT = """
 from campaigns.models import Delivery
 print(Delivery.objects.filter(status="sent").count())
 """
-SWEEP = "from campaigns.services import deliveries_sweep; deliveries_sweep()"
+SWEEP = "from campaigns.services.outbox import deliveries_sweep; deliveries_sweep()"
 
 
 def test_the_database_stopped_for_ten_seconds_mid_send_loses_nothing_and_sends_nothing_twice(
