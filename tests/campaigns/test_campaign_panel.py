@@ -41,11 +41,11 @@ def page(admin, target: Campaign) -> str:
     return response.content.decode()
 
 
-def sent_with(outcomes: list[str]) -> Campaign:
+def sent_with(outcomes: list[str], **fields) -> Campaign:
     """A campaign fanned out to one person per outcome, each row given that outcome, then finished."""
     for n in range(len(outcomes)):
         AmbassadorFactory(email=f"mottagare{n}@example.se")
-    target = CampaignFactory()
+    target = CampaignFactory(**fields)
     ids = start_sending(target)
     for pk, outcome in zip(ids, outcomes, strict=True):
         Delivery.objects.filter(pk=pk).update(status=outcome, sent_at=timezone.now() if outcome == "sent" else None)
@@ -234,7 +234,7 @@ def test_any_campaign_can_be_duplicated_as_a_new_draft(admin, outcomes):
 
 
 def test_the_body_preview_is_there_in_every_state(admin):
-    target = sent_with(["sent"])
+    target = sent_with(["sent"], body="Vi ses på **torget** på lördag.")
     html = page(admin, target)
     assert 'id="markdown-preview"' in html
     assert "<strong>torget</strong>" in html  # the body's Markdown, rendered, though the field is read-only
