@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -94,6 +95,13 @@ def body_text(message) -> str:
 
 def body_html(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+def unsubscribe_path(message) -> str:
+    """The path of the https/http URL in the List-Unsubscribe header of a received message."""
+    header = str(message["List-Unsubscribe"]).strip()
+    assert header.startswith("<") and header.endswith(">"), header
+    return urlparse(header[1:-1]).path
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,15 @@ import pytest
 from campaigns.models import Campaign, Delivery, Suppression
 from campaigns.selectors import audience
 from network.models import Ambassador
-from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
-
-from .newsletter_helpers import campaign, segment
+from tests.factories import (
+    AmbassadorFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    InterestFactory,
+    LocalityFactory,
+    SegmentFactory,
+    SuppressionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +31,7 @@ def test_an_empty_status_choice_reaches_active_ambassadors_only():
     AmbassadorFactory(email="pausad@example.se", status=Ambassador.Status.PAUSED)
     AmbassadorFactory(email="alumn@example.se", status=Ambassador.Status.ALUMNI)
 
-    assert reached(segment()) == {"aktiv@example.se"}
+    assert reached(SegmentFactory()) == {"aktiv@example.se"}
 
 
 def test_chosen_statuses_reach_exactly_those_statuses():
@@ -33,7 +39,7 @@ def test_chosen_statuses_reach_exactly_those_statuses():
     AmbassadorFactory(email="pausad@example.se", status=Ambassador.Status.PAUSED)
     AmbassadorFactory(email="alumn@example.se", status=Ambassador.Status.ALUMNI)
 
-    assert reached(segment(statuses=["paused", "alumni"])) == {"pausad@example.se", "alumn@example.se"}
+    assert reached(SegmentFactory(statuses=["paused", "alumni"])) == {"pausad@example.se", "alumn@example.se"}
 
 
 def test_localities_reach_people_living_in_any_of_them():
@@ -47,7 +53,7 @@ def test_localities_reach_people_living_in_any_of_them():
     AmbassadorFactory(email="docksta@example.se", locality=docksta)
     AmbassadorFactory(email="ingenstans@example.se", locality=None)
 
-    assert reached(segment(localities=[bollsta, nyland])) == {"bollsta@example.se", "nyland@example.se"}
+    assert reached(SegmentFactory(localities=[bollsta, nyland])) == {"bollsta@example.se", "nyland@example.se"}
 
 
 def test_interests_reach_people_with_any_of_them_once_each():
@@ -62,7 +68,7 @@ def test_interests_reach_people_with_any_of_them_once_each():
     AmbassadorFactory(email="mat@example.se").interests.set([mat])
     AmbassadorFactory(email="inget@example.se")
 
-    found = audience(segment(interests=[friluftsliv, kultur])).recipients
+    found = audience(SegmentFactory(interests=[friluftsliv, kultur])).recipients
     assert sorted(found.values_list("email", flat=True)) == ["bada@example.se", "kultur@example.se"]
 
 
@@ -73,53 +79,49 @@ def test_member_since_from_and_to_are_inclusive():
     AmbassadorFactory(email="sen@example.se", member_since=date(2022, 1, 1))
     AmbassadorFactory(email="okand@example.se", member_since=None)
 
-    between = segment(member_since_from=date(2020, 1, 1), member_since_to=date(2021, 12, 31))
+    between = SegmentFactory(member_since_from=date(2020, 1, 1), member_since_to=date(2021, 12, 31))
     assert reached(between) == {"forsta@example.se", "sista@example.se"}
-    assert reached(segment(member_since_from=date(2022, 1, 1))) == {"sen@example.se"}
-    assert reached(segment(member_since_to=date(2019, 12, 31))) == {"tidig@example.se"}
+    assert reached(SegmentFactory(member_since_from=date(2022, 1, 1))) == {"sen@example.se"}
+    assert reached(SegmentFactory(member_since_to=date(2019, 12, 31))) == {"tidig@example.se"}
 
 
 def received_setup():
     """anna got the earlier campaign; bo's delivery failed; cia's was skipped; dan was never in it."""
-    earlier = campaign(name="Förra brevet")
+    earlier = CampaignFactory(name="Förra brevet")
     anna, bo, cia, dan = (AmbassadorFactory(email=f"{name}@example.se") for name in ("anna", "bo", "cia", "dan"))
     for person, status in ((anna, Delivery.Status.SENT), (bo, Delivery.Status.FAILED), (cia, Delivery.Status.SKIPPED)):
-        Delivery.objects.create(
-            template="campaign", campaign=earlier, ambassador=person, to_email=person.email, status=status
-        )
+        DeliveryFactory(campaign=earlier, ambassador=person, status=status)
     return earlier
 
 
 def send_test_copy(earlier) -> None:
     """The coordinator's "send a test to me": a delivery of the campaign to an address, with no person attached."""
-    Delivery.objects.create(
-        template="campaign", campaign=earlier, to_email="koordinator@kramfors.se", status=Delivery.Status.SENT
-    )
+    DeliveryFactory(campaign=earlier, to_email="koordinator@kramfors.se", status=Delivery.Status.SENT)
 
 
 def test_has_received_means_a_sent_delivery_of_that_campaign():
     earlier = received_setup()
-    assert reached(segment(received=earlier)) == {"anna@example.se"}
+    assert reached(SegmentFactory(received=earlier)) == {"anna@example.se"}
 
 
 def test_has_not_received_reaches_everyone_without_a_sent_delivery_of_that_campaign():
     earlier = received_setup()
-    assert reached(segment(not_received=earlier)) == {"bo@example.se", "cia@example.se", "dan@example.se"}
+    assert reached(SegmentFactory(not_received=earlier)) == {"bo@example.se", "cia@example.se", "dan@example.se"}
 
 
 def test_a_test_copy_sent_to_the_coordinator_does_not_change_who_has_not_received_a_campaign():
     earlier = received_setup()
     send_test_copy(earlier)
-    assert reached(segment(received=earlier)) == {"anna@example.se"}
-    assert reached(segment(not_received=earlier)) == {"bo@example.se", "cia@example.se", "dan@example.se"}
+    assert reached(SegmentFactory(received=earlier)) == {"anna@example.se"}
+    assert reached(SegmentFactory(not_received=earlier)) == {"bo@example.se", "cia@example.se", "dan@example.se"}
 
 
 def test_people_without_an_address_are_left_out_and_counted():
     AmbassadorFactory(email="med@example.se")
     AmbassadorFactory(email=None, phone="+46701234567")
 
-    result = audience(segment())
-    assert reached(segment()) == {"med@example.se"}
+    result = audience(SegmentFactory())
+    assert reached(SegmentFactory()) == {"med@example.se"}
     assert (result.no_email, result.unsubscribed, result.suppressed) == (1, 0, 0)
 
 
@@ -127,7 +129,7 @@ def test_newsletter_unsubscribers_are_left_out_of_newsletters_but_not_invitation
     AmbassadorFactory(email="vill@example.se")
     AmbassadorFactory(email="nej-brev@example.se", wants_newsletters=False)
     AmbassadorFactory(email="nej-inbjudan@example.se", wants_invitations=False)
-    target = segment()
+    target = SegmentFactory()
 
     newsletters = audience(target, Campaign.Kind.NEWSLETTER)
     assert reached(target, Campaign.Kind.NEWSLETTER) == {"vill@example.se", "nej-inbjudan@example.se"}
@@ -141,20 +143,20 @@ def test_newsletter_unsubscribers_are_left_out_of_newsletters_but_not_invitation
 def test_suppressed_addresses_are_left_out_and_counted():
     AmbassadorFactory(email="ok@example.se")
     AmbassadorFactory(email="studsar@example.se")
-    Suppression.objects.create(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
 
-    result = audience(segment())
-    assert reached(segment()) == {"ok@example.se"}
+    result = audience(SegmentFactory())
+    assert reached(SegmentFactory()) == {"ok@example.se"}
     assert (result.no_email, result.unsubscribed, result.suppressed) == (0, 0, 1)
 
 
 def test_someone_left_out_for_several_reasons_is_counted_once():
     AmbassadorFactory(email="ok@example.se")
     AmbassadorFactory(email="bada@example.se", wants_newsletters=False)
-    Suppression.objects.create(email="bada@example.se", reason=Suppression.Reason.COMPLAINT)
+    SuppressionFactory(email="bada@example.se", reason=Suppression.Reason.COMPLAINT)
     AmbassadorFactory(email=None, phone="+46701234567", wants_newsletters=False)
 
-    result = audience(segment())
+    result = audience(SegmentFactory())
     assert result.recipients.count() == 1
     assert (result.no_email, result.unsubscribed, result.suppressed) == (1, 1, 0)
     assert result.excluded == 2
@@ -165,11 +167,11 @@ def test_people_outside_the_segment_are_not_counted_as_left_out():
     AmbassadorFactory(email=None, phone="+46701234567", status=Ambassador.Status.ALUMNI)
     AmbassadorFactory(email="alumn@example.se", status=Ambassador.Status.ALUMNI, wants_newsletters=False)
 
-    assert audience(segment()).excluded == 0
+    assert audience(SegmentFactory()).excluded == 0
 
 
 def test_the_audience_is_evaluated_when_asked_not_when_saved():
-    target = segment()
+    target = SegmentFactory()
     AmbassadorFactory(email="tidig@example.se")
     assert reached(target) == {"tidig@example.se"}
     AmbassadorFactory(email="ny@example.se")
@@ -182,8 +184,8 @@ def test_the_segment_admin_page_shows_the_recipient_count_and_who_is_left_out(co
     AmbassadorFactory(wants_newsletters=False)
     AmbassadorFactory(wants_newsletters=False)
     AmbassadorFactory(email="studsar@example.se")
-    Suppression.objects.create(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
-    target = segment()
+    SuppressionFactory(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    target = SegmentFactory()
     coordinator_client.cookies["django_language"] = "en"
 
     response = coordinator_client.get(f"/admin/campaigns/segment/{target.pk}/change/")

@@ -13,9 +13,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Delivery
 from campaigns.services.newsletters import campaigns_start_due
 from campaigns.services.outbox import deliveries_send
-from tests.factories import AmbassadorFactory
-
-from .newsletter_helpers import campaign, people, segment, start
+from tests.factories import AmbassadorFactory, CampaignFactory, SegmentFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +45,7 @@ def form(audience, **fields) -> dict:
 
 
 def test_a_campaign_with_known_merge_fields_is_saved(admin):
-    response = admin.post("/admin/campaigns/campaign/add/", form(segment()))
+    response = admin.post("/admin/campaigns/campaign/add/", form(SegmentFactory()))
     assert response.status_code == 302
     assert Campaign.objects.get().status == Campaign.Status.DRAFT
 
@@ -55,7 +53,7 @@ def test_a_campaign_with_known_merge_fields_is_saved(admin):
 @pytest.mark.parametrize("field", ["subject", "body"])
 def test_an_unknown_merge_field_is_a_validation_error_when_adding(admin, field):
     response = admin.post(
-        "/admin/campaigns/campaign/add/", form(segment(), **{field: "Din skostorlek: {{ shoe_size }}"})
+        "/admin/campaigns/campaign/add/", form(SegmentFactory(), **{field: "Din skostorlek: {{ shoe_size }}"})
     )
 
     assert response.status_code == 200
@@ -65,7 +63,7 @@ def test_an_unknown_merge_field_is_a_validation_error_when_adding(admin, field):
 
 
 def test_an_unknown_merge_field_is_a_validation_error_when_changing(admin):
-    target = campaign()
+    target = CampaignFactory()
     response = admin.post(url(target), form(target.segment, body="{{ shoe_size }}"))
 
     assert response.status_code == 200
@@ -75,8 +73,8 @@ def test_an_unknown_merge_field_is_a_validation_error_when_changing(admin):
 
 
 def test_the_send_page_shows_the_checklist(admin):
-    people(3)
-    response = admin.get(url(campaign(), "send"))
+    AmbassadorFactory.create_batch(3)
+    response = admin.get(url(CampaignFactory(), "send"))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -87,17 +85,17 @@ def test_the_send_page_shows_the_checklist(admin):
 
 
 def test_the_send_page_offers_no_send_button_while_the_checklist_fails(admin):
-    response = admin.get(url(campaign(), "send"))  # nobody in the audience
+    response = admin.get(url(CampaignFactory(), "send"))  # nobody in the audience
     page = response.content.decode()
     assert "❌" in page and "0 recipients" in page
     assert "Send (or schedule) the campaign" not in page
-    assert admin.post(url(campaign(name="Annan"), "send"), {"send_at": ""}).status_code == 200
+    assert admin.post(url(CampaignFactory(name="Annan"), "send"), {"send_at": ""}).status_code == 200
     assert not Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists()
 
 
 def test_send_a_test_to_me_queues_a_delivery_to_the_users_email(admin, django_capture_on_commit_callbacks):
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = admin.post(url(target, "send"), {"test": "1", "recipients": "koordinator@kramfors.se"})
 
@@ -110,8 +108,8 @@ def test_send_a_test_to_me_queues_a_delivery_to_the_users_email(admin, django_ca
 
 
 def test_sending_from_the_send_page_schedules_once(admin, django_capture_on_commit_callbacks):
-    people(3)
-    target = campaign()
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
     with django_capture_on_commit_callbacks(execute=False):
         response = admin.post(url(target, "send"), {"send_at": ""})
     assert response.status_code == 302
@@ -128,8 +126,8 @@ def test_sending_from_the_send_page_schedules_once(admin, django_capture_on_comm
 
 
 def test_a_send_time_is_read_as_swedish_time(admin):
-    people(1)
-    target = campaign()
+    AmbassadorFactory()
+    target = CampaignFactory()
     admin.post(url(target, "send"), {"send_at": "2030-06-01 08:00"})
     target.refresh_from_db()
     assert target.status == Campaign.Status.SCHEDULED
@@ -137,10 +135,10 @@ def test_a_send_time_is_read_as_swedish_time(admin):
 
 
 def test_the_progress_endpoint_returns_the_numbers_as_json(admin, smtp_server):
-    people(3)
+    AmbassadorFactory.create_batch(3)
     AmbassadorFactory(email=None, phone="+46700000001")
-    target = campaign()
-    ids = start(target)
+    target = CampaignFactory()
+    ids = start_sending(target)
     deliveries_send(ids[:1])
 
     data = admin.get(url(target, "progress")).json()
@@ -149,9 +147,9 @@ def test_the_progress_endpoint_returns_the_numbers_as_json(admin, smtp_server):
 
 
 def test_pause_resume_and_cancel_through_the_control_endpoint(admin):
-    people(2)
-    target = campaign()
-    start(target)
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
+    start_sending(target)
 
     for action, status in (("pause", "paused"), ("resume", "sending"), ("cancel", "cancelled")):
         response = admin.post(url(target, "control"), {"action": action, "confirm": "yes"})
@@ -163,9 +161,9 @@ def test_pause_resume_and_cancel_through_the_control_endpoint(admin):
 
 
 def test_preview_as_a_chosen_recipient_shows_their_name(admin):
-    people(1, first_name="Anna")
+    AmbassadorFactory(first_name="Anna")
     bo = AmbassadorFactory(first_name="Bosse", last_name="Berg")
-    target = campaign()
+    target = CampaignFactory(body="Hej {{ first_name }} i {{ locality }}!")
     response = admin.get(url(target, "preview"), {"ambassador": bo.pk})
 
     assert response.status_code == 200
@@ -176,14 +174,14 @@ def test_preview_as_a_chosen_recipient_shows_their_name(admin):
 
 def test_preview_escapes_a_recipients_name(admin):
     person = AmbassadorFactory(first_name="<img src=x onerror=alert(1)>")
-    html = admin.get(url(campaign(), "preview"), {"ambassador": person.pk}).content.decode()
+    html = admin.get(url(CampaignFactory(), "preview"), {"ambassador": person.pk}).content.decode()
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def test_the_change_page_offers_the_campaigns_recipients_to_preview_as(admin):
-    people(3)
-    target = campaign()
-    start(target)
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
+    start_sending(target)
     assert len(admin.get(url(target)).context["recipients"]) == 3
 
 
@@ -199,10 +197,10 @@ def test_the_markdown_preview_sanitises(admin):
 
 
 def test_after_sending_the_change_page_lists_failed_deliveries_with_their_reasons(admin, smtp_server):
-    people(3)
-    target = campaign()
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
     smtp_server.recorder.replies.append("550 5.1.1 Mailbox does not exist")
-    deliveries_send(start(target))
+    deliveries_send(start_sending(target))
     failed = Delivery.objects.get(campaign=target, status=Delivery.Status.FAILED)
 
     page = admin.get(url(target)).content.decode()
@@ -214,9 +212,9 @@ def test_after_sending_the_change_page_lists_failed_deliveries_with_their_reason
 @pytest.mark.parametrize("tracking", [False, True])
 def test_open_and_click_counts_show_only_when_tracking_is_on(admin, settings, smtp_server, tracking):
     settings.EMAIL_TRACKING = tracking
-    people(1)
-    target = campaign()
-    deliveries_send(start(target))
+    AmbassadorFactory()
+    target = CampaignFactory()
+    deliveries_send(start_sending(target))
     Delivery.objects.filter(campaign=target).update(opened_at=timezone.now())
 
     page = admin.get(url(target)).content.decode()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, TrackingEvent
+from campaigns.models import Campaign, Delivery
 from campaigns.selectors import campaign_progress
 from campaigns.services.newsletters import (
     campaign_cancel,
@@ -19,9 +19,7 @@ from campaigns.services.newsletters import (
     campaigns_start_due,
 )
 from campaigns.services.outbox import deliveries_send
-from tests.factories import AmbassadorFactory
-
-from .newsletter_helpers import campaign, people, start
+from tests.factories import AmbassadorFactory, CampaignFactory, TrackingEventFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +41,12 @@ def page(admin, target: Campaign) -> str:
     return response.content.decode()
 
 
-def sent_with(outcomes: list[str]) -> Campaign:
+def sent_with(outcomes: list[str], **fields) -> Campaign:
     """A campaign fanned out to one person per outcome, each row given that outcome, then finished."""
     for n in range(len(outcomes)):
         AmbassadorFactory(email=f"mottagare{n}@example.se")
-    target = campaign()
-    ids = start(target)
+    target = CampaignFactory(**fields)
+    ids = start_sending(target)
     for pk, outcome in zip(ids, outcomes, strict=True):
         Delivery.objects.filter(pk=pk).update(status=outcome, sent_at=timezone.now() if outcome == "sent" else None)
     campaigns_start_due()
@@ -60,9 +58,9 @@ def sent_with(outcomes: list[str]) -> Campaign:
 
 
 def test_over_plain_smtp_the_report_shows_sent_and_says_delivered_needs_the_email_service(admin, smtp_server):
-    people(7)
-    target = campaign()
-    deliveries_send(start(target))
+    AmbassadorFactory.create_batch(7)
+    target = CampaignFactory()
+    deliveries_send(start_sending(target))
     assert Delivery.objects.filter(campaign=target, status="sent").count() == 7
 
     html = page(admin, target)
@@ -72,13 +70,13 @@ def test_over_plain_smtp_the_report_shows_sent_and_says_delivered_needs_the_emai
 
 
 def test_with_delivery_reports_from_the_email_service_the_report_counts_them(admin, smtp_server):
-    people(3)
-    target = campaign()
-    deliveries_send(start(target))
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
+    deliveries_send(start_sending(target))
     Delivery.objects.filter(campaign=target).filter(pk__in=Delivery.objects.filter(campaign=target)[:2]).update(
         delivered_at=timezone.now()
     )
-    TrackingEvent.objects.create(esp="postmark", event_id="e1", event_type="delivered", processed=True)
+    TrackingEventFactory(event_type="delivered", processed=True)
 
     html = page(admin, target)
     assert "Skickade (godtagna av e-postservern): 3" in html
@@ -122,9 +120,9 @@ def test_progress_counts_only_the_messages_to_send_and_reaches_100_when_all_are_
 
 
 def test_a_scheduled_campaign_shows_its_audience_as_remaining_before_the_fan_out(admin):
-    people(4)
+    AmbassadorFactory.create_batch(4)
     AmbassadorFactory(email=None, phone="+46700000009")
-    target = campaign()
+    target = CampaignFactory()
     campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
 
     progress = campaign_progress(target)
@@ -145,8 +143,8 @@ def offered(html: str) -> set[str]:
 
 
 def test_each_state_offers_only_the_actions_that_make_sense(admin):
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
     assert offered(page(admin, target)) == set()  # a draft: the send page, nothing to control
 
     campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
@@ -164,9 +162,9 @@ def test_each_state_offers_only_the_actions_that_make_sense(admin):
 
 
 def test_cancelling_asks_first_and_cancels_only_when_confirmed(admin):
-    people(3)
-    target = campaign()
-    start(target)
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
+    start_sending(target)
 
     response = admin.post(url(target, "control"), {"action": "cancel"})
     assert response.status_code == 200
@@ -182,8 +180,8 @@ def test_cancelling_asks_first_and_cancels_only_when_confirmed(admin):
 
 
 def test_a_scheduled_campaign_goes_back_to_draft_is_edited_and_scheduled_again(admin):
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
     campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
 
     assert admin.post(url(target, "control"), {"action": "unschedule"}).status_code == 302
@@ -206,9 +204,9 @@ def test_a_scheduled_campaign_goes_back_to_draft_is_edited_and_scheduled_again(a
 
 
 def test_a_started_campaign_cannot_go_back_to_draft(admin):
-    people(2)
-    target = campaign()
-    start(target)
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
+    start_sending(target)
     assert not campaign_unschedule(campaign=target)
     admin.post(url(target, "control"), {"action": "unschedule"})
     target.refresh_from_db()
@@ -217,7 +215,7 @@ def test_a_started_campaign_cannot_go_back_to_draft(admin):
 
 @pytest.mark.parametrize("outcomes", [[], ["sent", "failed"]])
 def test_any_campaign_can_be_duplicated_as_a_new_draft(admin, outcomes):
-    original = sent_with(outcomes) if outcomes else campaign()
+    original = sent_with(outcomes) if outcomes else CampaignFactory()
     assert "campaign-duplicate" in page(admin, original)
 
     response = admin.post(url(original, "duplicate"))
@@ -236,7 +234,7 @@ def test_any_campaign_can_be_duplicated_as_a_new_draft(admin, outcomes):
 
 
 def test_the_body_preview_is_there_in_every_state(admin):
-    target = sent_with(["sent"])
+    target = sent_with(["sent"], body="Vi ses på **torget** på lördag.")
     html = page(admin, target)
     assert 'id="markdown-preview"' in html
     assert "<strong>torget</strong>" in html  # the body's Markdown, rendered, though the field is read-only
@@ -247,8 +245,8 @@ def test_the_body_preview_is_there_in_every_state(admin):
 
 def test_a_login_without_an_address_can_send_a_test_to_typed_addresses(admin, coordinator):
     assert not coordinator.email
-    people(1)
-    target = campaign()
+    AmbassadorFactory()
+    target = CampaignFactory()
     response = admin.post(url(target, "send"), {"test": "1", "recipients": "Kim@Kramfors.se, vikarie@kramfors.se"})
     assert response.status_code == 302
     tests = Delivery.objects.filter(campaign=target, is_test=True).order_by("to_email")
@@ -269,8 +267,8 @@ def test_a_login_without_an_address_can_send_a_test_to_typed_addresses(admin, co
     ],
 )
 def test_typed_test_addresses_are_checked_with_swedish_messages(admin, typed, message):
-    people(1)
-    target = campaign()
+    AmbassadorFactory()
+    target = CampaignFactory()
     response = admin.post(url(target, "send"), {"test": "1", "recipients": typed})
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -280,12 +278,12 @@ def test_typed_test_addresses_are_checked_with_swedish_messages(admin, typed, me
 def test_the_test_form_offers_the_users_own_address_when_there_is_one(admin, coordinator):
     coordinator.email = "kim@kramfors.se"
     coordinator.save()
-    html = admin.get(url(campaign(), "send")).content.decode()
+    html = admin.get(url(CampaignFactory(), "send")).content.decode()
     assert 'value="kim@kramfors.se"' in html
 
 
 def test_a_preview_as_oneself_works_for_a_login_without_a_name(admin, coordinator):
     assert not coordinator.get_full_name()
-    response = admin.get(url(campaign(), "preview"))
+    response = admin.get(url(CampaignFactory(), "preview"))
     assert response.status_code == 200
     assert "Hej " in response.content.decode()

@@ -31,9 +31,7 @@ from campaigns.services.outbox import deliveries_send
 from campaigns.services.rate_clock import send_slots
 from network.models import Ambassador
 from tests.conftest import body_html, body_text
-from tests.factories import AmbassadorFactory, LocalityFactory
-
-from .newsletter_helpers import campaign, many_people, people, start, statuses
+from tests.factories import AmbassadorFactory, CampaignFactory, LocalityFactory, SuppressionFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +41,11 @@ def with_left_out() -> None:
     AmbassadorFactory(email=None, phone="+46700000001")
     AmbassadorFactory(email="avregistrerad@example.se", wants_newsletters=False)
     AmbassadorFactory(email="studsar@example.se")
-    Suppression.objects.create(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="studsar@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+
+
+def statuses(sending: Campaign) -> dict[str, str]:
+    return dict(Delivery.objects.filter(campaign=sending, ambassador__isnull=False).values_list("to_email", "status"))
 
 
 # The checklist and scheduling -------------------------------------------------------------------------------
@@ -55,8 +57,8 @@ def checklist(target: Campaign) -> list[tuple[str, bool]]:
 
 
 def test_the_checklist_passes_for_a_complete_campaign_with_recipients():
-    people(2)
-    items = checklist(campaign())
+    AmbassadorFactory.create_batch(2)
+    items = checklist(CampaignFactory())
     assert all(ok for _label, ok in items), items
     assert ("2 recipients", True) in items
     assert any("subject" in label.lower() for label, _ok in items)
@@ -65,8 +67,8 @@ def test_the_checklist_passes_for_a_complete_campaign_with_recipients():
 
 
 def test_an_empty_subject_fails_the_checklist_and_cannot_be_scheduled():
-    people(1)
-    target = campaign(subject="  ")
+    AmbassadorFactory()
+    target = CampaignFactory(subject="  ")
     assert not checklist(target)[0][1]
     with pytest.raises(CampaignError):
         campaign_schedule(campaign=target)
@@ -75,8 +77,8 @@ def test_an_empty_subject_fails_the_checklist_and_cannot_be_scheduled():
 
 
 def test_an_unknown_merge_field_fails_the_checklist_and_is_named():
-    people(1)
-    target = campaign(body="Hej {{ first_name }}, din skostorlek är {{ shoe_size }}.")
+    AmbassadorFactory()
+    target = CampaignFactory(body="Hej {{ first_name }}, din skostorlek är {{ shoe_size }}.")
     failing = [label for label, ok in checklist(target) if not ok]
     assert len(failing) == 1 and "shoe_size" in failing[0]
     with pytest.raises(CampaignError):
@@ -85,15 +87,15 @@ def test_an_unknown_merge_field_fails_the_checklist_and_is_named():
 
 def test_no_recipients_fails_the_checklist():
     AmbassadorFactory(wants_newsletters=False)
-    target = campaign()
+    target = CampaignFactory()
     assert ("0 recipients", False) in checklist(target)
     with pytest.raises(CampaignError):
         campaign_schedule(campaign=target)
 
 
 def test_a_campaign_cannot_be_scheduled_twice(django_capture_on_commit_callbacks):
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         campaign_schedule(campaign=target)
     assert len(callbacks) == 1  # start the send as soon as the schedule is committed
@@ -109,8 +111,8 @@ def test_a_campaign_cannot_be_scheduled_twice(django_capture_on_commit_callbacks
 
 
 def test_a_campaign_scheduled_for_later_waits_until_its_time():
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
     now = timezone.now()
     campaign_schedule(campaign=target, at=now + timedelta(hours=2), now=now)
 
@@ -130,10 +132,10 @@ def test_a_campaign_scheduled_for_later_waits_until_its_time():
 
 
 def test_the_fan_out_creates_one_queued_delivery_per_recipient_and_counts_who_is_left_out():
-    anna, bo = people(2)
+    anna, bo = AmbassadorFactory.create_batch(2)
     with_left_out()
-    target = campaign()
-    start(target)
+    target = CampaignFactory()
+    start_sending(target)
 
     deliveries = Delivery.objects.filter(campaign=target)
     assert sorted(deliveries.values_list("to_email", flat=True)) == sorted([anna.email, bo.email])
@@ -143,9 +145,9 @@ def test_the_fan_out_creates_one_queued_delivery_per_recipient_and_counts_who_is
 
 
 def test_running_the_fan_out_again_adds_nobody():
-    people(3)
-    target = campaign()
-    start(target)
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
+    start_sending(target)
     campaign_fan_out(campaign_id=target.pk)
     campaign_fan_out(campaign_id=target.pk)
     assert Delivery.objects.filter(campaign=target).count() == 3
@@ -161,8 +163,8 @@ def inserts_needed(recipients: int) -> int:
 
 @pytest.mark.parametrize("recipients", [10, 500])
 def test_the_fan_out_uses_a_constant_number_of_queries_besides_bulk_inserts(recipients, django_assert_max_num_queries):
-    many_people(recipients)
-    target = campaign()
+    AmbassadorFactory.create_in_bulk(recipients)
+    target = CampaignFactory()
     target.status = Campaign.Status.SENDING
     target.save()
     with django_assert_max_num_queries(12 + inserts_needed(recipients)):
@@ -177,8 +179,10 @@ def test_each_recipient_gets_one_message_with_merge_fields_and_bulk_headers(smtp
     kramfors = LocalityFactory(name="Kramfors")
     anna = AmbassadorFactory(first_name="Anna", last_name="Ödmark", email="anna@example.se", locality=kramfors)
     AmbassadorFactory(first_name="Bo", last_name="Berg", email="bo@example.se")
-    target = campaign()
-    ids = start(target)
+    target = CampaignFactory(
+        subject="Hej {{ first_name }}, nytt från Kramfors", body="Hej {{ first_name }} i {{ locality }}!"
+    )
+    ids = start_sending(target)
 
     assert deliveries_send(ids) == []
     messages = smtp_server.recorder.wait_for(2)
@@ -202,9 +206,11 @@ def test_each_recipient_gets_one_message_with_merge_fields_and_bulk_headers(smtp
 
 
 def test_the_text_part_is_real_text_and_the_html_part_is_the_rendered_markdown(smtp_server):
-    people(1, first_name="Anna")
+    AmbassadorFactory(first_name="Anna")
     deliveries_send(
-        start(campaign(body="Hej {{ first_name }}!\n\n* ett\n* två\n\n[Läs mer](https://www.kramfors.se/)"))
+        start_sending(
+            CampaignFactory(body="Hej {{ first_name }}!\n\n* ett\n* två\n\n[Läs mer](https://www.kramfors.se/)")
+        )
     )
     message = smtp_server.recorder.wait_for(1)[0]
 
@@ -227,14 +233,14 @@ class Tags(HTMLParser):
 
 
 def test_html_written_by_the_coordinator_is_sanitised(smtp_server):
-    people(1)
+    AmbassadorFactory()
     body = (
         "Hej!\n\n<script>alert('script')</script>\n\n<p onclick=\"alert('click')\">Klicka</p>\n\n"
         "<img src=x onerror=alert('img')>\n\n[Läs mer](javascript:alert('link'))\n\n"
         '<a href="JavaScript:alert(1)">länk</a>\n\n<iframe src="https://evil.example/"></iframe>\n\n'
         "[Kommunen](https://www.kramfors.se/)"
     )
-    deliveries_send(start(campaign(body=body)))
+    deliveries_send(start_sending(CampaignFactory(body=body)))
     html = body_html(smtp_server.recorder.wait_for(1)[0])
 
     tags = Tags(html).tags
@@ -246,8 +252,8 @@ def test_html_written_by_the_coordinator_is_sanitised(smtp_server):
 
 
 def test_a_recipient_named_like_html_is_escaped_in_the_html_part(smtp_server):
-    people(1, first_name="<img src=x onerror=alert(1)>")
-    deliveries_send(start(campaign(subject="Hej {{ first_name }}")))
+    AmbassadorFactory(first_name="<img src=x onerror=alert(1)>")
+    deliveries_send(start_sending(CampaignFactory(subject="Hej {{ first_name }}")))
     message = smtp_server.recorder.wait_for(1)[0]
 
     html = body_html(message)
@@ -258,9 +264,9 @@ def test_a_recipient_named_like_html_is_escaped_in_the_html_part(smtp_server):
 
 
 def test_a_paused_campaign_is_not_sent_and_resuming_sends_everyone_once(smtp_server):
-    people(4)
-    target = campaign()
-    ids = start(target)
+    AmbassadorFactory.create_batch(4)
+    target = CampaignFactory()
+    ids = start_sending(target)
     assert campaign_pause(campaign=target)
 
     assert deliveries_send(ids) == []
@@ -283,9 +289,9 @@ def test_a_paused_campaign_is_not_sent_and_resuming_sends_everyone_once(smtp_ser
 
 
 def test_cancelling_skips_what_is_left_with_the_reason(smtp_server):
-    people(4)
-    target = campaign()
-    ids = start(target)
+    AmbassadorFactory.create_batch(4)
+    target = CampaignFactory()
+    ids = start_sending(target)
     deliveries_send(ids[:1])
     assert campaign_cancel(campaign=target)
     deliveries_send(ids)
@@ -299,9 +305,9 @@ def test_cancelling_skips_what_is_left_with_the_reason(smtp_server):
 
 
 def test_the_campaign_is_sent_only_when_nothing_is_left(smtp_server):
-    people(3)
-    target = campaign()
-    ids = start(target)
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
+    ids = start_sending(target)
     deliveries_send(ids[:2])
     target.refresh_from_db()
     assert target.status == Campaign.Status.SENDING
@@ -311,9 +317,9 @@ def test_the_campaign_is_sent_only_when_nothing_is_left(smtp_server):
 
 
 def test_someone_who_unsubscribes_after_the_fan_out_is_skipped_at_send_time(smtp_server):
-    anna, bo = people(2)
-    target = campaign()
-    ids = start(target)
+    anna, bo = AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
+    ids = start_sending(target)
     ambassador_unsubscribe(ambassador_id=anna.pk, kind="newsletter", source=Unsubscribe.Source.LINK)
     deliveries_send(ids)
 
@@ -323,10 +329,10 @@ def test_someone_who_unsubscribes_after_the_fan_out_is_skipped_at_send_time(smtp
 
 
 def test_an_address_suppressed_after_the_fan_out_is_skipped_at_send_time(smtp_server):
-    anna, _bo = people(2)
-    target = campaign()
-    ids = start(target)
-    Suppression.objects.create(email=anna.email, reason=Suppression.Reason.COMPLAINT)
+    anna, _bo = AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
+    ids = start_sending(target)
+    SuppressionFactory(email=anna.email, reason=Suppression.Reason.COMPLAINT)
     deliveries_send(ids)
 
     assert len(smtp_server.recorder.wait_for(1)) == 1
@@ -334,9 +340,9 @@ def test_an_address_suppressed_after_the_fan_out_is_skipped_at_send_time(smtp_se
 
 
 def test_a_recipient_deleted_after_the_fan_out_is_not_mailed(smtp_server):
-    anna, bo = people(2)
-    target = campaign()
-    ids = start(target)
+    anna, bo = AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
+    ids = start_sending(target)
     Ambassador.objects.filter(pk=anna.pk).delete()  # left the network and was erased
     deliveries_send(ids)
 
@@ -345,9 +351,9 @@ def test_a_recipient_deleted_after_the_fan_out_is_not_mailed(smtp_server):
 
 
 def test_one_refused_recipient_does_not_stop_the_others(smtp_server):
-    people(3)
-    target = campaign()
-    ids = start(target)
+    AmbassadorFactory.create_batch(3)
+    target = CampaignFactory()
+    ids = start_sending(target)
     smtp_server.recorder.replies.append("550 5.1.1 Mailbox does not exist")
     deliveries_send(ids)
 
@@ -360,8 +366,8 @@ def test_one_refused_recipient_does_not_stop_the_others(smtp_server):
 
 
 def test_a_test_goes_to_the_coordinator_and_is_not_part_of_the_progress(smtp_server):
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory(subject="Hej {{ first_name }}, nytt från Kramfors")
     test = campaign_send_test(campaign=target, to_email="koordinator@kramfors.se", to_name="Kim Koordinator")
     deliveries_send([test.pk])
 
@@ -375,8 +381,8 @@ def test_a_test_goes_to_the_coordinator_and_is_not_part_of_the_progress(smtp_ser
 
 
 def test_a_campaign_paused_before_it_started_goes_back_to_its_schedule_and_is_fanned_out_even_after_a_test():
-    people(2)
-    target = campaign()
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
     campaign_send_test(campaign=target, to_email="koordinator@kramfors.se", to_name="Kim")
     now = timezone.now()
     campaign_schedule(campaign=target, at=now + timedelta(days=1), now=now)
@@ -390,10 +396,10 @@ def test_a_campaign_paused_before_it_started_goes_back_to_its_schedule_and_is_fa
 
 
 def test_progress_and_report_count_sent_failed_skipped_and_what_happened_after(smtp_server):
-    anna, bo, cia, dan = people(4)
+    anna, bo, cia, dan = AmbassadorFactory.create_batch(4)
     with_left_out()
-    target = campaign()
-    ids = start(target)
+    target = CampaignFactory()
+    ids = start_sending(target)
     before = campaign_progress(target)
     assert (before.total, before.sent, before.failed, before.skipped, before.remaining) == (7, 0, 0, 3, 4)
     assert before.percent == 0  # nothing sent yet: the skipped were never to be sent to
@@ -430,8 +436,8 @@ def test_two_calls_reserve_non_overlapping_slots_at_the_configured_rate(settings
 def test_a_rate_of_zero_means_no_waiting(settings, smtp_server):
     settings.EMAIL_RATE_PER_MINUTE = 0
     assert send_slots(3, now=1000.0) == [1000.0, 1000.0, 1000.0]
-    people(5)
-    ids = start(campaign())
+    AmbassadorFactory.create_batch(5)
+    ids = start_sending(CampaignFactory())
     began = time.monotonic()
     deliveries_send(ids)
     assert time.monotonic() - began < 5
@@ -439,8 +445,8 @@ def test_a_rate_of_zero_means_no_waiting(settings, smtp_server):
 
 
 def test_the_rate_limit_is_spent_on_sends_not_on_deliveries_that_are_not_sent(settings, smtp_server):
-    people(5)
-    ids = start(campaign())
+    AmbassadorFactory.create_batch(5)
+    ids = start_sending(CampaignFactory())
     deliveries_send(ids)
     settings.EMAIL_RATE_PER_MINUTE = 120  # one send every half second
     began = time.monotonic()

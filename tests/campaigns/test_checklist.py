@@ -7,9 +7,8 @@ import copy
 import pytest
 
 from campaigns.emails import campaign_templates
-from campaigns.models import Campaign, Segment
 from campaigns.services.newsletters import campaign_checklist
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +20,7 @@ def unsubscribe_item(campaign) -> bool:
 
 def test_a_layout_without_the_unsubscribe_link_fails_the_checklist(settings, tmp_path):
     AmbassadorFactory()
-    campaign = Campaign.objects.create(
-        name="Brev", subject="Hej", body="Text", segment=Segment.objects.create(name="Alla")
-    )
+    campaign = CampaignFactory(body="Text")
     assert unsubscribe_item(campaign)
 
     folder = tmp_path / "emails" / "campaign"

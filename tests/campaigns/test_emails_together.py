@@ -23,10 +23,15 @@ from campaigns.services.outbox import deliveries_send
 from campaigns.services.sequences import enroll, enrollments_advance
 from network import services as network_services
 from network.models import Ambassador, Application
-from tests.conftest import body_html, body_text
-from tests.factories import AmbassadorFactory, LocalityFactory
-
-from .newsletter_helpers import campaign, segment, start, unsubscribe_path
+from tests.conftest import body_html, body_text, unsubscribe_path
+from tests.factories import (
+    AmbassadorFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    LocalityFactory,
+    SegmentFactory,
+    start_sending,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -190,10 +195,10 @@ def test_every_email_names_the_contact_person_and_replies_go_to_them(settings, s
     enrollments_advance(now=now + 30 * DAY)  # "Svara gärna på det här mejlet"
     Sequence.objects.filter(slug=Sequence.ONBOARDING).update(is_active=False)
     network_services.application_approve(application=confirmed("eva@example.se", first_name="Eva"))
-    newsletter = campaign()
+    newsletter = CampaignFactory()
     campaign_send_test(campaign=newsletter, to_email="kim@kramfors.se", to_name="Kim Koordinator")
     send_queued()
-    start(newsletter)
+    start_sending(newsletter)
     send_queued()
 
     messages = smtp_server.recorder.messages
@@ -238,10 +243,10 @@ def test_every_email_to_a_person_names_the_contact_person_in_both_parts(settings
 def test_the_contact_phone_is_written_as_swedes_write_it_and_the_default_name_is_in_the_emails_language(settings):
     settings.COORDINATOR_NAME = ""
     settings.COORDINATOR_PHONE = "0612 80000"
-    swedish = Delivery.objects.create(
+    swedish = DeliveryFactory(
         template="application_confirm", to_email="a@example.se", context={"first_name": "A", "confirm_url": "x"}
     )
-    english = Delivery.objects.create(
+    english = DeliveryFactory(
         template="application_confirm", to_email="b@example.se", language="en", context={"first_name": "B"}
     )
 
@@ -255,10 +260,10 @@ def test_the_contact_phone_is_written_as_swedes_write_it_and_the_default_name_is
 
 def test_a_test_copy_says_test_and_its_unsubscribe_link_explains_itself(smtp_server):
     reader = AmbassadorFactory(first_name="Anna", email="anna@example.se")
-    newsletter = campaign()
+    newsletter = CampaignFactory(subject="Hej {{ first_name }}, nytt från Kramfors")
     test = campaign_send_test(campaign=newsletter, to_email="kim@kramfors.se", to_name="Kim Koordinator")
     deliveries_send([test.pk])
-    deliveries_send(start(newsletter))
+    deliveries_send(start_sending(newsletter))
 
     (copy,) = arrived(smtp_server, "kim@kramfors.se")
     assert copy["Subject"] == "[TEST] Hej Kim, nytt från Kramfors"
@@ -322,7 +327,7 @@ def test_unknown_or_malformed_merge_fields_are_still_errors_and_the_syntax_is_do
         "kind": Campaign.Kind.NEWSLETTER,
         "subject": "Hej",
         "sender_name": "Kramfors",
-        "segment": segment().pk,
+        "segment": SegmentFactory().pk,
     }
     assert not CampaignForm(data={**data, "body": "Hej {{ nickname }}!"}).is_valid()
     assert CampaignForm(data={**data, "body": 'Hej {{ first_name|"vän" }}!'}).is_valid()
@@ -334,8 +339,8 @@ def test_a_newsletter_fills_in_fallbacks_and_an_empty_locality_reads_kramfors(sm
     AmbassadorFactory(first_name="Anna", email="anna@example.se", locality=None)
     AmbassadorFactory(first_name="Bo", email="bo@example.se", locality=LocalityFactory(name="Nyland"))
     deliveries_send(
-        start(
-            campaign(
+        start_sending(
+            CampaignFactory(
                 subject='Hej {{ first_name|"vän" }}',
                 body='Hej {{ first_name|"vän" }}! Välkommen till ambassadörerna i {{ ort }}.',
             )
@@ -370,7 +375,7 @@ Läs mer på <https://www.kramfors.se/>.
 
 def test_a_newsletters_text_part_is_plain_text_rendered_from_the_markdown(smtp_server):
     AmbassadorFactory(first_name="Anna", email="anna@example.se")
-    deliveries_send(start(campaign(body=MARKDOWN)))
+    deliveries_send(start_sending(CampaignFactory(body=MARKDOWN)))
 
     text = body_text(smtp_server.recorder.wait_for(1)[0]).replace("\r\n", "\n")
     assert text.startswith("Nyheter från Kramfors\n\nHej Anna! Här är veckans tips.\n\nTräffar\n\n")

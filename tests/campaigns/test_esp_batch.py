@@ -13,8 +13,7 @@ from campaigns.emails import campaign_content, message_id
 from campaigns.models import Delivery, Suppression
 from campaigns.services import claim
 from campaigns.services.outbox import deliveries_send
-from tests.campaigns.newsletter_helpers import campaign, segment, start
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, CampaignFactory, DeliveryFactory, SuppressionFactory, start_sending
 from tests.mailjet_standin import MailjetStandIn
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,7 @@ def esp(settings):
 def newsletter(count: int, **names) -> list[int]:
     for index in range(count):
         AmbassadorFactory(email=f"p{index}@example.se", first_name=names.get(f"p{index}", f"Person{index}"))
-    return start(campaign(segment(), body=BODY))
+    return start_sending(CampaignFactory(body=BODY))
 
 
 def rows(ids: list[int]) -> dict[str, Delivery]:
@@ -115,7 +114,7 @@ def test_a_429_puts_the_whole_chunk_back_with_backoff_and_it_goes_out_later(esp)
 
 def test_suppressed_and_unsubscribed_recipients_are_left_out_of_the_call(esp):
     ids = newsletter(4)
-    Suppression.objects.create(email="p1@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="p1@example.se", reason=Suppression.Reason.HARD_BOUNCE)
     deliveries_send(ids)
     assert sorted(esp.sent_to()) == ["p0@example.se", "p2@example.se", "p3@example.se"]
     assert rows(ids)["p1@example.se"].status == Delivery.Status.SKIPPED
@@ -123,7 +122,7 @@ def test_suppressed_and_unsubscribed_recipients_are_left_out_of_the_call(esp):
 
 def test_transactional_mail_and_a_rate_limit_go_one_call_per_message(esp, settings):
     transactional = [
-        Delivery.objects.create(
+        DeliveryFactory(
             template="application_confirm",
             to_email=f"t{i}@example.se",
             to_name="Anna",

@@ -13,9 +13,7 @@ from campaigns.emails import build_message
 from campaigns.merge import markdown_html, merge
 from campaigns.models import Delivery, Sequence, Step
 from campaigns.services.sequences import enroll, enrollments_advance
-from tests.factories import AmbassadorFactory
-
-from .newsletter_helpers import campaign, start
+from tests.factories import AmbassadorFactory, CampaignFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +60,12 @@ def assert_only_safe_links(html: str) -> list[str]:
 @pytest.mark.parametrize("name", EVIL_NAMES)
 def test_a_first_name_in_a_campaign_link_cannot_make_an_unsafe_url(name):
     AmbassadorFactory(first_name=name, email="eve@example.se")
-    newsletter = campaign(
+    newsletter = CampaignFactory(
         body="[Klicka]({{ first_name }}) · [Två fält]({{ first_name }}{{ last_name }}) · "
         "[Sök](https://kramfors.se/sok?q={{ first_name }}) · [Java](java{{ first_name }})\n\n"
         "<a href=\"{{ first_name }}\">rå html</a> · <a href='{{ förnamn }}'>enkla citattecken</a>"
     )
-    start(newsletter)
+    start_sending(newsletter)
 
     html = build_message(Delivery.objects.get(campaign=newsletter)).alternatives[0].content
     urls = assert_only_safe_links(html)

@@ -11,10 +11,11 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, Segment
+from campaigns.models import Campaign, Delivery
 from campaigns.services import claim, outbox
 from campaigns.services.newsletters import campaign_pause, campaign_resume, campaign_schedule, campaigns_start_due
 from network.models import Ambassador
+from tests.factories import CampaignFactory, DeliveryFactory
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -30,9 +31,7 @@ def people(count: int) -> list[Ambassador]:
 
 def sending_campaign(**fields) -> Campaign:
     fields.setdefault("status", Campaign.Status.SENDING)
-    return Campaign.objects.create(
-        name="Brevet", subject="Hej", body="Hej {{ first_name }}", segment=Segment.objects.create(name="Alla"), **fields
-    )
+    return CampaignFactory(subject="Hej", body="Hej {{ first_name }}", **fields)
 
 
 def waiting_on_a_lock() -> bool:
@@ -153,9 +152,7 @@ def test_a_campaign_is_not_done_until_its_fan_out_is_complete():
     people(2)
     campaign = sending_campaign(started_at=timezone.now())
     # Rows of a fan-out that a crash cut short (the old code committed chunk by chunk), all of them sent.
-    Delivery.objects.create(
-        template="campaign", campaign=campaign, ambassador=Ambassador.objects.first(), to_email="x@example.se"
-    )
+    DeliveryFactory(campaign=campaign, ambassador=Ambassador.objects.first(), to_email="x@example.se")
     Delivery.objects.update(status=Delivery.Status.SENT)
 
     assert not outbox.campaign_finish_if_done(campaign.pk)
@@ -199,7 +196,7 @@ def test_the_sweeper_publishes_transactional_mail_first_and_never_rows_of_paused
     Delivery.objects.bulk_create(
         [Delivery(template="campaign", campaign=active, to_email=f"a{i}@example.se") for i in range(30)]
     )
-    confirmation = Delivery.objects.create(template="confirm", to_email="ny@example.se")
+    confirmation = DeliveryFactory(template="confirm", to_email="ny@example.se")
     Delivery.objects.update(queued_at=long_ago)
     published: list[int] = []
     monkeypatch.setattr(outbox, "deliveries_publish", published.extend)

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, Segment, Sequence
+from campaigns.models import Campaign, Delivery, Sequence
 from campaigns.services import outbox
 from campaigns.services.newsletters import campaign_schedule, campaigns_start_due
 from campaigns.services.sequences import enroll
 from network.models import Ambassador
+from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,7 @@ def sent_to(inbox) -> set[str]:
 
 def test_a_poison_recipient_in_a_fan_out_fails_alone_and_the_campaign_says_so(smtp_server, seed_data):
     poisoned_people()
-    campaign = Campaign.objects.create(
-        name="Brevet", subject="Hej {{ first_name }}", body="Hej!", segment=Segment.objects.create(name="Alla")
-    )
+    campaign = CampaignFactory(subject="Hej {{ first_name }}", body="Hej!")
     campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(minutes=1))
     campaigns_start_due(now=timezone.now() + timedelta(minutes=2))
 

@@ -19,12 +19,13 @@ from campaigns.services import outbox
 from campaigns.services.outbox import deliveries_send, deliveries_sweep, delivery_send
 from campaigns.services.send_errors import error_classify, retry_delay
 from tests.conftest import body_html, body_text
+from tests.factories import DeliveryFactory, SuppressionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def queued(to_email="anna@example.se", template="application_confirm", **fields) -> Delivery:
-    return Delivery.objects.create(
+    return DeliveryFactory(
         template=template,
         to_email=to_email,
         to_name="Anna Ödmark",
@@ -193,7 +194,7 @@ def test_a_550_answer_fails_at_once_and_suppresses_the_address(smtp_server):
 
 def test_a_suppressed_address_is_skipped_at_send_time(smtp_server):
     delivery = queued(to_email="gone@example.se")
-    Suppression.objects.create(email="gone@example.se", reason=Suppression.Reason.UNSUBSCRIBE)
+    SuppressionFactory(email="gone@example.se", reason=Suppression.Reason.UNSUBSCRIBE)
     deliveries_send([delivery.pk])
     delivery = fresh(delivery)
     assert delivery.status == Delivery.Status.SKIPPED

@@ -3,20 +3,15 @@ POST unsubscribes, and the RFC 8058 one-click POST from a mail program works wit
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from campaigns.models import Campaign, Unsubscribe
 from campaigns.selectors import campaign_report
 from campaigns.services.outbox import deliveries_send
-from network.models import Ambassador, Event
-from tests.conftest import body_html, body_text
-from tests.factories import AmbassadorFactory
-
-from .newsletter_helpers import campaign, start, unsubscribe_path
+from network.models import Ambassador
+from tests.conftest import body_html, body_text, unsubscribe_path
+from tests.factories import AmbassadorFactory, CampaignFactory, EventFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +24,8 @@ def anna():
 @pytest.fixture
 def sent(smtp_server, anna):
     """A newsletter sent to Anna; returns the campaign and the path of her List-Unsubscribe URL."""
-    newsletter = campaign()
-    deliveries_send(start(newsletter))
+    newsletter = CampaignFactory()
+    deliveries_send(start_sending(newsletter))
     return newsletter, unsubscribe_path(smtp_server.recorder.wait_for(1)[0])
 
 
@@ -129,16 +124,15 @@ def test_a_tampered_token_shows_a_400_page_and_changes_nothing(client, mail_prog
 
 
 def test_an_invitation_link_stops_invitations_only(smtp_server, mail_program, anna):
-    starts = timezone.now() + timedelta(days=7)
-    fika = Event.objects.create(title="Fika", starts_at=starts, ends_at=starts + timedelta(hours=1))
-    invitation = campaign(
+    fika = EventFactory(title="Fika")
+    invitation = CampaignFactory(
         kind=Campaign.Kind.INVITATION,
         name="Inbjudan",
         subject="Välkommen på fika",
         event=fika,
         body="[Svara här]({{ rsvp_url }})",
     )
-    deliveries_send(start(invitation))
+    deliveries_send(start_sending(invitation))
     path = unsubscribe_path(smtp_server.recorder.wait_for(1)[0])
 
     assert "evenemang" in str(smtp_server.recorder.messages[0]["List-Id"]).lower() or "invitation." in str(
@@ -180,8 +174,8 @@ def test_the_preferences_page_rejects_a_tampered_token(client, anna, path):
 def test_an_unsubscribed_person_is_not_in_the_next_newsletter(smtp_server, mail_program, anna, path):
     one_click(mail_program, path)
     bo = AmbassadorFactory(email="bo@example.se")
-    later = campaign(name="Nästa brev")
-    deliveries_send(start(later))
+    later = CampaignFactory(name="Nästa brev")
+    deliveries_send(start_sending(later))
 
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.recorder.messages[1:]] == [bo.email]
     later.refresh_from_db()
@@ -198,7 +192,7 @@ def test_an_english_readers_unsubscribe_link_opens_in_english_and_one_click_stil
     smtp_server, mail_program, client
 ):
     reader = AmbassadorFactory(first_name="Emma", email="emma@example.se", language="en")
-    deliveries_send(start(campaign()))
+    deliveries_send(start_sending(CampaignFactory()))
     header = str(smtp_server.recorder.wait_for(1)[0]["List-Unsubscribe"]).strip()[1:-1]
     assert header.endswith("?lang=en")
     link = header.removeprefix("http://testserver")

@@ -19,10 +19,8 @@ from campaigns.models import Delivery
 from campaigns.services import outbox
 from campaigns.services.outbox import deliveries_send
 from campaigns.wire import Wire, WireMessage, supported
-from network.models import Locality
-from tests.campaigns.newsletter_helpers import campaign, segment, start
 from tests.conftest import body_html, body_text
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, CampaignFactory, DeliveryFactory, LocalityFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +46,11 @@ NAMES = [
 
 
 def recipients(body=BODY, subject='Hej {{ first_name|"vän" }}, nytt från Kramfors för {{ namn }}'):
-    town = Locality.objects.create(name='Nyland <&> "Ådalen"')
+    town = LocalityFactory(name='Nyland <&> "Ådalen"')
     for first, last, email in NAMES:
         AmbassadorFactory(first_name=first, last_name=last, email=email, locality=town if first == "Anna" else None)
-    sending = campaign(segment(), subject=subject, body=body)
-    ids = start(sending)
+    sending = CampaignFactory(subject=subject, body=body)
+    ids = start_sending(sending)
     return list(Delivery.objects.filter(pk__in=ids).select_related("campaign", "ambassador__locality").order_by("pk"))
 
 
@@ -139,10 +137,8 @@ def test_the_envelope_is_django_smtp_backends():
 
 
 def test_a_test_copy_is_written_the_same(settings):
-    sending = campaign(segment(), body=BODY)
-    copy = Delivery.objects.create(
-        template="campaign", campaign=sending, is_test=True, to_email="coord@example.se", to_name="Åsa Koordinator"
-    )
+    sending = CampaignFactory(body=BODY)
+    copy = DeliveryFactory(campaign=sending, is_test=True, to_email="coord@example.se", to_name="Åsa Koordinator")
     copy = Delivery.objects.select_related("campaign").get(pk=copy.pk)
     django_bytes, wire_bytes = both(copy)
     assert normalised(wire_bytes) == normalised(django_bytes)

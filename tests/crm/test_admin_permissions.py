@@ -27,18 +27,29 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 import crm.urls
-from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
+from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Suppression, Unsubscribe
 from crm.models import AuditEntry, RetentionRun
 from crm.tokens import TokenInvalid, token_read
-from network.models import (
-    Ambassador,
-    Application,
-    ConsentRecord,
-    Event,
-    Interest,
-    Locality,
-    RecruitmentContact,
-    Registration,
+from network.models import Ambassador, Application, ConsentRecord, Event, Interest, Locality, RecruitmentContact
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    AuditEntryFactory,
+    CampaignFactory,
+    ConsentRecordFactory,
+    DeliveryFactory,
+    EnrollmentFactory,
+    EventFactory,
+    InterestFactory,
+    LocalityFactory,
+    RecruitmentContactFactory,
+    RegistrationFactory,
+    RetentionRunFactory,
+    SegmentFactory,
+    SequenceFactory,
+    StepFactory,
+    SuppressionFactory,
+    UnsubscribeFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -130,46 +141,39 @@ def test_the_matrix_sees_every_kind_of_admin_page():
 @pytest.fixture
 def admin_objects(settings, tmp_path, django_user_model):
     """One object of every model registered in the admin, each carrying SECRET; and a stored email."""
-    locality = Locality.objects.create(name=f"{SECRET}by")
-    interest = Interest.objects.create(name=f"{SECRET}intresse")
-    ambassador = Ambassador.objects.create(
-        first_name=SECRET, last_name="Ödmark", email=f"{SECRET.lower()}@example.se", locality=locality
-    )
-    application = Application.objects.create(first_name=SECRET, last_name="Berg", email="a@example.se")
-    sequence = Sequence.objects.create(slug="hemlig", name=SECRET)
-    Step.objects.create(sequence=sequence, subject=SECRET, body=SECRET)
-    segment = Segment.objects.create(name=SECRET)
-    campaign = Campaign.objects.create(
+    locality = LocalityFactory(name=f"{SECRET}by")
+    interest = InterestFactory(name=f"{SECRET}intresse")
+    ambassador = AmbassadorFactory(first_name=SECRET, email=f"{SECRET.lower()}@example.se", locality=locality)
+    application = ApplicationFactory(first_name=SECRET)
+    sequence = SequenceFactory(slug="hemlig", name=SECRET)
+    StepFactory(sequence=sequence, subject=SECRET, body=SECRET)
+    segment = SegmentFactory(name=SECRET)
+    campaign = CampaignFactory(
         name=SECRET, subject=f"Hej {SECRET}", body=f"Hej {{{{ first_name }}}}, {SECRET}", segment=segment
     )
     user = django_user_model.objects.create_user(SECRET.lower(), f"{SECRET.lower()}@kramfors.se")
-    event = Event.objects.create(
-        title=SECRET, starts_at=timezone.now(), ends_at=timezone.now(), place=SECRET, is_training=True
-    )
-    Registration.objects.create(event=event, ambassador=ambassador, answer="yes", answered_at=timezone.now())
+    now = timezone.now()
+    event = EventFactory(title=SECRET, starts_at=now, ends_at=now, place=SECRET, is_training=True)
+    RegistrationFactory(event=event, ambassador=ambassador)
     objects = {
         Locality: locality,
         Interest: interest,
         Ambassador: ambassador,
         Application: application,
-        ConsentRecord: ConsentRecord.objects.create(
-            email=f"{SECRET.lower()}@example.se", purpose="registry", text_version="1", ambassador=ambassador
-        ),
-        RecruitmentContact: RecruitmentContact.objects.create(name=SECRET, contact="070-000 00 00"),
+        ConsentRecord: ConsentRecordFactory(ambassador=ambassador),
+        RecruitmentContact: RecruitmentContactFactory(name=SECRET),
         Sequence: sequence,
-        Enrollment: Enrollment.objects.create(ambassador=ambassador, sequence=sequence, enrolled_at=timezone.now()),
-        Delivery: Delivery.objects.create(
-            template="campaign", campaign=campaign, ambassador=ambassador, to_email=ambassador.email, to_name=SECRET
-        ),
-        Unsubscribe: Unsubscribe.objects.create(ambassador=ambassador, category="newsletter", source="link"),
-        Suppression: Suppression.objects.create(email=f"{SECRET.lower()}@bounce.example.se", reason="bounce"),
+        Enrollment: EnrollmentFactory(ambassador=ambassador, sequence=sequence),
+        Delivery: DeliveryFactory(campaign=campaign, ambassador=ambassador, to_name=SECRET),
+        Unsubscribe: UnsubscribeFactory(ambassador=ambassador),
+        Suppression: SuppressionFactory(email=f"{SECRET.lower()}@bounce.example.se"),
         Segment: segment,
         Campaign: campaign,
         django_user_model: user,
         Group: Group.objects.create(name=SECRET),
         # Ids and counts only, by design: no text field can hold SECRET.
-        AuditEntry: AuditEntry.objects.create(ambassador_id=ambassador.pk, actor=user, action="view"),
-        RetentionRun: RetentionRun.objects.create(started_at=timezone.now(), counts={SECRET: 1}),
+        AuditEntry: AuditEntryFactory(ambassador_id=ambassador.pk, actor=user),
+        RetentionRun: RetentionRunFactory(counts={SECRET: 1}),
         Event: event,
     }
     missing = [model._meta.label for model in admin.site._registry if model not in objects]

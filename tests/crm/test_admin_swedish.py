@@ -22,10 +22,25 @@ from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Group, Permission
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
-from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
+from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Suppression, Unsubscribe
 from network.models import Ambassador, Application, ConsentRecord, Interest, Locality, RecruitmentContact
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    CampaignFactory,
+    ConsentRecordFactory,
+    DeliveryFactory,
+    EnrollmentFactory,
+    InterestFactory,
+    LocalityFactory,
+    RecruitmentContactFactory,
+    SequenceFactory,
+    StepFactory,
+    SuppressionFactory,
+    UnsubscribeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,42 +133,41 @@ def visible_texts(html: str) -> list[str]:
 
 @pytest.fixture
 def objects(django_user_model):
-    locality = Locality.objects.get_or_create(name="Nyland")[0]
-    interest = Interest.objects.get_or_create(name="Kultur")[0]
-    ambassador = Ambassador.objects.create(
-        first_name="Anna", last_name="Ödmark", email="anna@example.se", phone="+46701906448", locality=locality
+    locality = LocalityFactory(name="Nyland")
+    interest = InterestFactory(name="Kultur")
+    ambassador = AmbassadorFactory(
+        first_name="Anna",
+        last_name="Ödmark",
+        email="anna@example.se",
+        phone="+46701906448",
+        locality=locality,
+        interests=[interest],
     )
-    ambassador.interests.add(interest)
-    application = Application.objects.create(
-        first_name="Bo", last_name="Berg", email="bo@example.se", phone="+46701234567", status="confirmed"
+    application = ApplicationFactory(
+        first_name="Bo",
+        last_name="Berg",
+        email="bo@example.se",
+        phone="+46701234567",
+        status="confirmed",
+        interests=[interest],
     )
-    application.interests.add(interest)
-    sequence = Sequence.objects.create(slug="introduktion", name="Introduktion")
-    step = Step.objects.create(sequence=sequence, subject="Välkommen, {{ first_name }}!", body="Hej {{ first_name }}")
-    segment = Segment.objects.create(name="Alla aktiva")
-    campaign = Campaign.objects.create(
-        name="Nyhetsbrev december", subject="Hej {{ first_name }}", body="Hej", segment=segment
-    )
+    sequence = SequenceFactory(slug="introduktion", name="Introduktion")
+    step = StepFactory(sequence=sequence, subject="Välkommen, {{ first_name }}!", body="Hej {{ first_name }}")
+    campaign = CampaignFactory(name="Nyhetsbrev december", subject="Hej {{ first_name }}", body="Hej")
     user = django_user_model.objects.create_user("handlaggare", "handlaggare@kramfors.se")
     return {
         Locality: locality,
         Interest: interest,
         Ambassador: ambassador,
         Application: application,
-        ConsentRecord: ConsentRecord.objects.create(
-            email=ambassador.email, purpose="registry", text_version="2026-11-01", ambassador=ambassador
-        ),
-        RecruitmentContact: RecruitmentContact.objects.create(name="Cia Lund", contact="070-111 22 33"),
+        ConsentRecord: ConsentRecordFactory(ambassador=ambassador, text_version="2026-11-01"),
+        RecruitmentContact: RecruitmentContactFactory(name="Cia Lund", contact="070-111 22 33"),
         Sequence: sequence,
-        Enrollment: Enrollment.objects.create(
-            ambassador=ambassador, sequence=sequence, enrolled_at=timezone.now(), next_step=step
-        ),
-        Delivery: Delivery.objects.create(
-            template="application_declined", application=application, to_email=application.email, language="sv"
-        ),
-        Unsubscribe: Unsubscribe.objects.create(ambassador=ambassador, category="newsletter", source="link"),
-        Suppression: Suppression.objects.create(email="studs@example.se", reason="bounce"),
-        Segment: segment,
+        Enrollment: EnrollmentFactory(ambassador=ambassador, sequence=sequence, next_step=step),
+        Delivery: DeliveryFactory(template="application_declined", application=application, language="sv"),
+        Unsubscribe: UnsubscribeFactory(ambassador=ambassador),
+        Suppression: SuppressionFactory(email="studs@example.se"),
+        Segment: campaign.segment,
         Campaign: campaign,
         django_user_model: user,
         Group: Group.objects.create(name="Koordinatorer"),
@@ -244,12 +258,8 @@ def result_cells(html: str) -> list[str]:
 
 def test_the_deliveries_list_shows_readable_labels_not_codes(superuser_client, objects):
     campaign = objects[Campaign]
-    Delivery.objects.create(
-        template="campaign", campaign=campaign, to_email="c@example.se", ambassador=objects[Ambassador]
-    )
-    Delivery.objects.create(
-        template="step", step=objects["step"], to_email="d@example.se", ambassador=objects[Ambassador], language="en"
-    )
+    DeliveryFactory(template="campaign", campaign=campaign, ambassador=objects[Ambassador])
+    DeliveryFactory(template="step", step=objects["step"], ambassador=objects[Ambassador], language="en")
     cells = result_cells(superuser_client.get(reverse("admin:campaigns_delivery_changelist")).content.decode())
     text = " | ".join(cells)
     assert not [cell for cell in cells if is_internal(cell)], cells

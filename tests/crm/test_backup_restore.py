@@ -12,10 +12,9 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from campaigns.models import Delivery
 from network.models import Ambassador
 from tests.e2e.conftest import ROOT, database_url
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, DeliveryFactory
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the drill is for PostgreSQL (DATABASE_URL)"
@@ -31,7 +30,7 @@ def row_counts(url: str) -> dict[str, int]:
 
 def test_a_dump_restores_into_an_empty_database_whole_and_migrated(transactional_db, tmp_path):
     anna = AmbassadorFactory(first_name="Åsa", last_name="Öberg", email="asa@example.se")
-    Delivery.objects.create(ambassador=anna, to_email=anna.email, template="approval")
+    DeliveryFactory(ambassador=anna, template="approval")
     source = database_url()
     drill = f"{connection.settings_dict['NAME']}_drill"
     server = source.rsplit("/", 1)[0]

@@ -14,7 +14,7 @@ from django.urls import URLResolver, get_resolver
 from campaigns.models import Unsubscribe
 from crm.security import ADMIN_POLICY, PUBLIC_POLICY
 from crm.tokens import token_make
-from network.models import Ambassador, Application
+from tests.factories import AmbassadorFactory, ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,8 @@ def public_routes() -> list[tuple[str, object]]:
 
 @pytest.fixture
 def people():
-    application = Application.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    ambassador = Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna.l@example.org")
+    application = ApplicationFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
+    ambassador = AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna.l@example.org")
     return application, ambassador
 
 
@@ -166,7 +166,7 @@ def test_one_click_unsubscribe_answers_200_over_the_limit_and_is_limited_per_tok
     assert [response.status_code for response in responses] == [200, 200, 200, 200]
     assert Unsubscribe.objects.filter(ambassador=ambassador, source=Unsubscribe.Source.ONE_CLICK).count() == 1
     # Another person's one-click from the same provider address goes through: not limited per address.
-    other = Ambassador.objects.create(first_name="Bo", last_name="Berg", email="bo@example.org")
+    other = AmbassadorFactory(first_name="Bo", last_name="Berg", email="bo@example.org")
     other_url = f"/avregistrera/{token_make('unsubscribe', [other.pk, 'newsletter', None])}/"
     assert provider.post(other_url, {"List-Unsubscribe": "One-Click"}).status_code == 200
     assert Unsubscribe.objects.filter(ambassador=other).exists()

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from crm.health import STALE_AFTER
 from crm.models import Heartbeat
+from tests.factories import HeartbeatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_healthz_names_a_worker_not_seen_for_a_few_minutes_and_when_it_was(clien
 
 
 def test_healthz_says_when_beat_has_never_been_seen(client):
-    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    HeartbeatFactory(name="worker")
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["problems"] == {"beat": "Celery beat, the scheduler, has never been seen"}

@@ -10,7 +10,6 @@ name, address, phone number or words, read as the database stores them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -20,14 +19,13 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.models import Delivery
 from crm.models import AuditEntry
 from crm.tokens import token_make
 from mypages.services import sign_in_link_request
 from network.events import registration_answer
-from network.models import Ambassador, Application, Event, RecruitmentContact, Registration
+from network.models import Ambassador, Application, RecruitmentContact, Registration
 from network.services import (
     ambassador_leave,
     application_approve,
@@ -37,6 +35,7 @@ from network.services import (
     referral_submit,
 )
 from tests.crm.test_privacy import NOT_ABOUT_PEOPLE, mentions, models_about_people
+from tests.factories import AmbassadorFactory, EventFactory, RecruitmentContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +79,7 @@ def an_ambassador() -> Ambassador:
     referral_submit(
         referrer_name=f"{FIRST} {LAST}", referrer_email=ADDRESS, name="Vän Vänsson", contact="van@example.se"
     )
-    start = timezone.now() + timedelta(days=7)
-    event = Event.objects.create(title="Fika", starts_at=start, ends_at=start + timedelta(hours=2), capacity=10)
+    event = EventFactory(title="Fika", capacity=10)
     registration_answer(event_id=event.pk, ambassador_id=person.pk, answer=Registration.Answer.YES)
     sign_in_link_request(email_address=ADDRESS)
     ambassador_leave(ambassador=person)
@@ -237,7 +235,7 @@ def test_a_hostile_ambassador_gets_nothing_of_the_stranger_and_erases_nothing_of
     from crm.privacy import person_data, person_erase
 
     stranger = a_stranger()
-    her = Ambassador.objects.create(first_name="Hilda", last_name="Hård", email="hilda@example.se")
+    her = AmbassadorFactory(first_name="Hilda", last_name="Hård", email="hilda@example.se", phone="")
     if pretends == "phone":  # as Mina sidor lets her
         her.phone = "+46701112233"
         her.save()
@@ -278,7 +276,7 @@ def test_a_typed_phone_number_only_suggests_and_the_coordinators_link_makes_it_t
     from crm.privacy import person_data
 
     stranger = a_stranger()
-    ylva = Ambassador.objects.create(first_name="Ylva", last_name="Yxbacka", phone="+46701112233", email="y@example.se")
+    ylva = AmbassadorFactory(first_name="Ylva", last_name="Yxbacka", phone="+46701112233", email="y@example.se")
     assert not person_data(ylva)["network.recruitmentcontact"]
 
     page = coordinator_client.get(reverse("admin:network_recruitmentcontact_change", args=[stranger.contact.pk]))
@@ -288,7 +286,7 @@ def test_a_typed_phone_number_only_suggests_and_the_coordinators_link_makes_it_t
 
     # A forged choice (not a suggestion) links nothing; the suggested one links.
     link = reverse("admin:network_recruitmentcontact_link", args=[stranger.contact.pk])
-    other = Ambassador.objects.create(first_name="Olle", email="olle@example.se")
+    other = AmbassadorFactory(first_name="Olle", email="olle@example.se")
     coordinator_client.post(link, {"person": f"ambassador:{other.pk}"})
     assert RecruitmentContact.objects.get(pk=stranger.contact.pk).ambassador_id is None
     assert coordinator_client.post(link, {"person": f"ambassador:{ylva.pk}"}).status_code == 302
@@ -307,7 +305,7 @@ def test_linking_needs_the_right_to_change_the_contact(django_user_model, client
     from django.contrib.auth.models import Permission
 
     stranger = a_stranger()
-    ylva = Ambassador.objects.create(first_name="Ylva", last_name="Yxbacka", phone="+46701112233")
+    ylva = AmbassadorFactory(first_name="Ylva", last_name="Yxbacka", phone="+46701112233", email=None)
     viewer = django_user_model.objects.create_user("tittare", is_staff=True)
     viewer.user_permissions.set(Permission.objects.filter(codename="view_recruitmentcontact"))
     client.force_login(viewer)
@@ -329,8 +327,8 @@ def test_the_export_and_erasure_take_the_same_number_of_queries_whatever_the_num
             RecruitmentContact(name=f"Kontakt {n}", contact=f"070-{n:07d}", phone=f"+4670{n:07d}")
             for n in range(contacts)
         )
-        person = Ambassador.objects.create(first_name="Pia", email=f"pia{contacts}@example.se", phone="+46700000001")
-        RecruitmentContact.objects.create(name="Pia", email=person.email)
+        person = AmbassadorFactory(first_name="Pia", email=f"pia{contacts}@example.se", phone="+46700000001")
+        RecruitmentContactFactory(name="Pia", email=person.email)
         with CaptureQueriesContext(connection) as export:
             person_data(person)
         with CaptureQueriesContext(connection) as erasure:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -25,16 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
 
-from campaigns.models import (
-    Campaign,
-    Delivery,
-    Enrollment,
-    Segment,
-    Sequence,
-    Suppression,
-    TrackingEvent,
-    Unsubscribe,
-)
+from campaigns.models import Campaign, Delivery, Enrollment, Sequence, Suppression, TrackingEvent, Unsubscribe
 from campaigns.selectors import audience, campaign_progress, campaign_report
 from crm.privacy import person_data, person_erase
 from crm.pseudonyms import pseudonym
@@ -52,6 +42,25 @@ from network.models import (
     StageChange,
 )
 from network.services import referral_submit
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    CampaignFactory,
+    ConsentRecordFactory,
+    DeliveryFactory,
+    EnrollmentFactory,
+    InterestFactory,
+    LocalityFactory,
+    NoteFactory,
+    RegistrationFactory,
+    SegmentFactory,
+    SequenceFactory,
+    SignInLinkFactory,
+    StageChangeFactory,
+    SuppressionFactory,
+    TrackingEventFactory,
+    UnsubscribeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +144,7 @@ class World:
 
 
 def _application(person: Person, other: Person, world: World) -> Application:
-    application = Application.objects.create(
+    return ApplicationFactory(
         first_name=person.first_name,
         last_name=person.last_name,
         email=person.email,
@@ -143,13 +152,12 @@ def _application(person: Person, other: Person, world: World) -> Application:
         motivation=f"Jag heter {person.first_name}",
         status=Application.Status.APPROVED,
         ambassador=person.ambassador,
+        interests=[world.interest],
     )
-    application.interests.add(world.interest)
-    return application
 
 
 def _consent(person: Person, other: Person, world: World) -> ConsentRecord:
-    return ConsentRecord.objects.create(
+    return ConsentRecordFactory(
         email=person.email,
         purpose=ConsentRecord.Purpose.AMBASSADOR_REGISTRY,
         text_version="1",
@@ -175,7 +183,7 @@ def _their_contact(person: Person) -> RecruitmentContact:
 
 
 def _delivery(person: Person, other: Person, world: World) -> Delivery:
-    return Delivery.objects.create(
+    return DeliveryFactory(
         template="campaign",
         campaign=world.campaign,
         ambassador=person.ambassador,
@@ -193,7 +201,7 @@ def _delivery(person: Person, other: Person, world: World) -> Delivery:
 
 
 def _unsubscribe(person: Person, other: Person, world: World) -> Unsubscribe:
-    return Unsubscribe.objects.create(
+    return UnsubscribeFactory(
         ambassador=person.ambassador,
         category=Campaign.Kind.INVITATION,
         source=Unsubscribe.Source.LINK,
@@ -202,19 +210,17 @@ def _unsubscribe(person: Person, other: Person, world: World) -> Unsubscribe:
 
 
 def _enrollment(person: Person, other: Person, world: World) -> Enrollment:
-    return Enrollment.objects.create(ambassador=person.ambassador, sequence=world.sequence, enrolled_at=timezone.now())
+    return EnrollmentFactory(ambassador=person.ambassador, sequence=world.sequence)
 
 
 def _suppression(person: Person, other: Person, world: World) -> Suppression:
-    return Suppression.objects.create(
+    return SuppressionFactory(
         email=person.email, reason=Suppression.Reason.HARD_BOUNCE, detail=f"550 5.1.1 <{person.email}> unknown"
     )
 
 
 def _tracking_event(person: Person, other: Person, world: World) -> TrackingEvent:
-    return TrackingEvent.objects.create(
-        esp="postmark",
-        event_id=str(uuid.uuid4()),
+    return TrackingEventFactory(
         event_type="opened",
         recipient=person.email,
         description=f"opened by {person.email}",
@@ -223,9 +229,7 @@ def _tracking_event(person: Person, other: Person, world: World) -> TrackingEven
 
 
 def _sign_in_link(person: Person, other: Person, world: World) -> SignInLink:
-    return SignInLink.objects.create(
-        ambassador=person.ambassador, secret_hash=uuid.uuid4().hex * 2, expires_at=timezone.now() + timedelta(hours=1)
-    )
+    return SignInLinkFactory(ambassador=person.ambassador)
 
 
 def _registration(person: Person, other: Person, world: World) -> Registration:
@@ -233,21 +237,19 @@ def _registration(person: Person, other: Person, world: World) -> Registration:
     event, _created = Event.objects.get_or_create(
         title="Vårträffen", defaults={"starts_at": start, "ends_at": start + timedelta(hours=2)}
     )
-    return Registration.objects.create(
-        event=event, ambassador=person.ambassador, answer=Registration.Answer.YES, answered_at=timezone.now()
-    )
+    return RegistrationFactory(event=event, ambassador=person.ambassador)
 
 
 def _stage_change(person: Person, other: Person, world: World) -> StageChange:
     contact = _their_contact(person)
-    return StageChange.objects.create(contact=contact, from_status="new", to_status="contacted", changed_by=world.staff)
+    return StageChangeFactory(contact=contact, changed_by=world.staff)
 
 
 def _note(person: Person, other: Person, world: World) -> Note:
     """A coordinator's note on the person's page (and one on the contact about them, exported with it)."""
     contact = _their_contact(person)
-    Note.objects.create(contact=contact, author=world.staff, text=f"Ringde {person.first_name} om tipset")
-    return Note.objects.create(ambassador=person.ambassador, author=world.staff, text=f"{person.first_name} kom")
+    NoteFactory(contact=contact, author=world.staff, text=f"Ringde {person.first_name} om tipset")
+    return NoteFactory(ambassador=person.ambassador, author=world.staff, text=f"{person.first_name} kom")
 
 
 # One builder per model about people: it makes one row of the model for `person` (the other person is there for
@@ -270,15 +272,12 @@ BUILD = {
 
 @pytest.fixture
 def world(django_user_model) -> World:
-    segment = Segment.objects.create(name="Alla", statuses=[Ambassador.Status.ACTIVE])
-    campaign = Campaign.objects.create(
-        name="Vårbrevet", subject="Hej", body="Hej {{ first_name }}", segment=segment, status=Campaign.Status.SENT
-    )
+    segment = SegmentFactory(statuses=[Ambassador.Status.ACTIVE])
     return World(
-        campaign=campaign,
-        sequence=Sequence.objects.create(slug="intro", name="Intro"),
-        locality=Locality.objects.create(name="Nylandbyn"),
-        interest=Interest.objects.create(name="Kulturlivet"),
+        campaign=CampaignFactory(segment=segment, status=Campaign.Status.SENT),
+        sequence=SequenceFactory(),
+        locality=LocalityFactory(name="Nylandbyn"),
+        interest=InterestFactory(name="Kulturlivet"),
         staff=django_user_model.objects.create_user("koordinator", is_staff=True),
     )
 
@@ -286,15 +285,15 @@ def world(django_user_model) -> World:
 def build(world: World) -> tuple[Person, Person]:
     anna, bo = Person(**ANNA), Person(**BO)
     for person in (anna, bo):
-        person.ambassador = Ambassador.objects.create(
+        person.ambassador = AmbassadorFactory(
             first_name=person.first_name,
             last_name=person.last_name,
             email=person.email,
             phone=person.phone,
             locality=world.locality,
             notes=f"{person.first_name} ringde",
+            interests=[world.interest],
         )
-        person.ambassador.interests.add(world.interest)
         person.rows["network.ambassador"] = [person.ambassador.pk]
         LogEntry.objects.create(
             user=world.staff,
@@ -418,16 +417,14 @@ def test_the_admin_log_keeps_the_change_but_not_the_name(world):
 
 def test_an_erased_person_is_not_mailed_again(world):
     anna, bo = build(world)
-    queued = Delivery.objects.create(
-        template="step", ambassador=anna.ambassador, to_email=anna.email, status=Delivery.Status.QUEUED
-    )
+    queued = DeliveryFactory(template="step", ambassador=anna.ambassador, to_email=anna.email)
     person_erase(anna.ambassador)
 
     queued.refresh_from_db()
     assert (queued.status, queued.to_email, queued.last_error) == (Delivery.Status.SKIPPED, "", "erased")
     # An old member list brings them back: no newsletter or invitation reaches them.
-    Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
-    someone = Ambassador.objects.create(first_name="Cissi", email="cissi@example.org")
+    AmbassadorFactory(first_name="Quirinalis", email=anna.email)
+    someone = AmbassadorFactory(first_name="Cissi", email="cissi@example.org")
     for kind in Campaign.Kind.values:
         reached = audience(world.campaign.segment, kind)
         assert list(reached.recipients) == [someone]  # Bo's address bounced, Anna's was erased
@@ -435,7 +432,7 @@ def test_an_erased_person_is_not_mailed_again(world):
 
 
 def signed_up_again(ambassador) -> None:
-    Application.objects.create(
+    ApplicationFactory(
         first_name=ambassador.first_name,
         last_name="Z",
         email=ambassador.email,
@@ -448,13 +445,13 @@ def signed_up_again(ambassador) -> None:
 def test_an_erased_person_who_signs_up_again_gets_the_newsletter_again(world):
     anna, _bo = build(world)
     person_erase(anna.ambassador)
-    back = Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
+    back = AmbassadorFactory(first_name="Quirinalis", email=anna.email)
     signed_up_again(back)
     assert back in audience(world.campaign.segment).recipients
 
 
 def test_a_person_without_an_address_is_erased_too(world):
-    person = Ambassador.objects.create(first_name="Quirinalis", last_name="Zebrowskaja", phone="+46701234567")
+    person = AmbassadorFactory(first_name="Quirinalis", last_name="Zebrowskaja", email=None, phone="+46701234567")
     person_erase(person)
     assert mentions(["quirinalis", "zebrowskaja", "701234567"]) == []
 
@@ -467,7 +464,7 @@ def test_an_erased_person_brought_back_by_an_old_list_gets_no_onboarding_even_wh
     step = world.sequence.steps.create(delay_days=0, subject="Välkommen", body="Hej {{ first_name }}")
     anna, _bo = build(world)
     person_erase(anna.ambassador)
-    back = Ambassador.objects.create(first_name="Quirinalis", email=anna.email)
+    back = AmbassadorFactory(first_name="Quirinalis", email=anna.email)
     enroll(ambassador=back, sequence_slug=world.sequence.slug)
     queued = Delivery.objects.get(ambassador=back, step=step)
     deliveries_send([queued.pk])

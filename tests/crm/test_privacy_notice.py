@@ -11,15 +11,14 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from campaigns.models import Delivery, TrackingEvent
+from campaigns.models import Delivery
 from campaigns.services.tracking import tracking_event_process
 from crm.tokens import token_make
 from network import services
 from network.consent import consent_give, consent_withdraw, purpose_version
 from network.models import ConsentRecord
-from tests.campaigns.newsletter_helpers import campaign, start
 from tests.crm.test_settings import django_setup_and_print, production_environment
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, CampaignFactory, TrackingEventFactory, start_sending
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +128,11 @@ def test_the_preferences_page_withdraws_and_gives_consent_as_easily(client, anna
 
 def test_an_unsubscribe_reported_by_the_email_service_records_the_withdrawal():
     anna = AmbassadorFactory(email="anna@example.se")
-    newsletter = campaign()
-    start(newsletter)
+    newsletter = CampaignFactory()
+    start_sending(newsletter)
     delivery = Delivery.objects.get(campaign=newsletter, ambassador=anna)
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT, esp_message_id="esp-1")
-    event = TrackingEvent.objects.create(esp="postmark", event_id="e1", event_type="unsubscribed", message_id="esp-1")
+    event = TrackingEventFactory(esp="postmark", event_type="unsubscribed", message_id="esp-1")
     tracking_event_process(event.pk)
     (withdrawal,) = records(anna, "newsletters")
     assert withdrawal.source == ConsentRecord.Source.ESP and withdrawal.withdrawn_at is not None

@@ -21,8 +21,15 @@ from crm.retention import retention_run
 from crm.tasks import retention_run as retention_task
 from network import services
 from network.models import Ambassador, Application, ConsentRecord, RecruitmentContact
-from tests.campaigns.newsletter_helpers import campaign, start
-from tests.factories import AmbassadorFactory
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    RecruitmentContactFactory,
+    TrackingEventFactory,
+    start_sending,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +70,8 @@ def world(limits, clock):
     leaving = AmbassadorFactory(first_name="Lars", email="lars@example.se")
 
     # A newsletter sent to both, as reports see it; Lars unsubscribed through it; one test copy.
-    newsletter = campaign()
-    start(newsletter)
+    newsletter = CampaignFactory()
+    start_sending(newsletter)
     sent_at = T0 - timedelta(days=1)
     Delivery.objects.filter(campaign=newsletter, ambassador=stay).update(
         status=Delivery.Status.SENT, sent_at=sent_at, delivered_at=T0, opened_at=T0, clicked_at=T0, esp_message_id="m1"
@@ -72,41 +79,31 @@ def world(limits, clock):
     Delivery.objects.filter(campaign=newsletter, ambassador=leaving).update(
         status=Delivery.Status.FAILED, last_error="550 lars@example.se unknown", bounced_at=T0
     )
-    Delivery.objects.create(
-        template="campaign",
-        campaign=newsletter,
-        is_test=True,
-        to_email="koordinator@kramfors.se",
-        status=Delivery.Status.SENT,
-    )
+    DeliveryFactory(campaign=newsletter, is_test=True, to_email="koordinator@kramfors.se", status=Delivery.Status.SENT)
     Campaign.objects.filter(pk=newsletter.pk).update(status=Campaign.Status.SENT, finished_at=T0)
     ambassador_unsubscribe(
         ambassador_id=leaving.pk, kind="newsletter", source=Unsubscribe.Source.LINK, campaign=newsletter
     )
-    TrackingEvent.objects.create(
-        esp="postmark", event_id="e1", event_type="delivered", recipient="stina@example.se", processed=True
-    )
+    TrackingEventFactory(event_type="delivered", recipient="stina@example.se", processed=True)
     # A campaign still sending: its rows are needed whatever their age.
-    still_sending = campaign(name="Höstbrevet")
-    start(still_sending)
+    still_sending = CampaignFactory(name="Höstbrevet")
+    start_sending(still_sending)
 
     leaving.status = Ambassador.Status.ALUMNI
     leaving.save()
 
     unconfirmed = services.application_submit(first_name="Ulla", last_name="Obekräftad", email_address="u@example.se")
-    withdrawn = Application.objects.create(
+    withdrawn = ApplicationFactory(
         first_name="Ulla", last_name="Annan", email="u@example.se", status=Application.Status.WITHDRAWN
     )
     waiting = services.application_submit(first_name="Vera", last_name="Väntar", email_address="v@example.se")
     Application.objects.filter(pk=waiting.pk).update(status=Application.Status.CONFIRMED, confirmed_at=T0)
-    declined = Application.objects.create(
+    declined = ApplicationFactory(
         first_name="Dan", last_name="Nej", email="d@example.se", status=Application.Status.DECLINED, decided_at=T0
     )
-    quiet = RecruitmentContact.objects.create(name="Rut Tyst", contact="rut@example.se")
-    planned = RecruitmentContact.objects.create(
-        name="Per Planerad", contact="per@example.se", follow_up_on=(T0 + timedelta(days=60)).date()
-    )
-    active = RecruitmentContact.objects.create(name="Ada Aktiv", contact="ada@example.se")
+    quiet = RecruitmentContactFactory(name="Rut Tyst")
+    planned = RecruitmentContactFactory(name="Per Planerad", follow_up_on=(T0 + timedelta(days=60)).date())
+    active = RecruitmentContactFactory(name="Ada Aktiv")
     return {
         "newsletter": newsletter,
         "still_sending": still_sending,

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_HOST = "ambassador.kramfors.se"
@@ -150,10 +149,10 @@ def test_time_zone_is_europe_stockholm():
 
 @pytest.mark.django_db
 def test_healthz_answers_200_with_json(client):
-    from crm.models import Heartbeat
+    from tests.factories import HeartbeatFactory
 
     for name in ("worker", "beat"):
-        Heartbeat.objects.create(name=name, seen_at=timezone.now())
+        HeartbeatFactory(name=name)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"

@@ -14,11 +14,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, Segment, Unsubscribe
+from campaigns.models import Campaign, Delivery
 from dashboard.figures import dashboard, period_start
 from dashboard.report import first_weekday, monthly_report_queue
 from network.models import Ambassador, Application, Event, Locality, RecruitmentContact, Registration
-from tests.factories import AmbassadorFactory
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    CampaignFactory,
+    DeliveryFactory,
+    EventFactory,
+    LocalityFactory,
+    RecruitmentContactFactory,
+    RegistrationFactory,
+    SegmentFactory,
+    UnsubscribeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +46,9 @@ def months_ago(months: int, day: int = 1) -> date:
 def network():
     """Known data: ambassadors in three localities (a fourth has none), by status, source and month; applications;
     recruitment contacts; an upcoming event and a past training; a sent newsletter."""
-    north, south, east = (Locality.objects.create(name=name) for name in ("Nordby", "Söderby", "Östby"))
-    empty = Locality.objects.create(name="Tomby")
-    Locality.objects.create(name="Dolda", is_public=False)  # hidden and empty: not part of the municipality's map
+    north, south, east = (LocalityFactory(name=name) for name in ("Nordby", "Söderby", "Östby"))
+    empty = LocalityFactory(name="Tomby")
+    LocalityFactory(name="Dolda", is_public=False)  # hidden and empty: not part of the municipality's map
     people = []
     plan = [
         # (status, source, member_since, locality)
@@ -53,47 +64,35 @@ def network():
     for status, source, since, locality in plan:
         people.append(AmbassadorFactory(status=status, source=source, member_since=since, locality=locality))
     for index, status in enumerate(["unconfirmed", "confirmed", "confirmed", "approved", "declined"]):
-        application = Application.objects.create(
-            first_name="A",
-            last_name=str(index),
-            email=f"a{index}@example.se",
-            status=status,
-            confirmed_at=None if status == "unconfirmed" else NOW,
-        )
+        application = ApplicationFactory(status=status, confirmed_at=None if status == "unconfirmed" else NOW)
         Application.objects.filter(pk=application.pk).update(created_at=NOW - timedelta(days=index))
-    RecruitmentContact.objects.create(name="Due", contact="x", follow_up_on=TODAY)
-    RecruitmentContact.objects.create(name="Overdue", contact="x", follow_up_on=TODAY - timedelta(days=3))
-    RecruitmentContact.objects.create(name="Later", contact="x", follow_up_on=TODAY + timedelta(days=3))
-    RecruitmentContact.objects.create(name="Joined", contact="x", follow_up_on=TODAY, status="joined")
-    meeting = Event.objects.create(title="Träff", starts_at=NOW + timedelta(days=5), ends_at=NOW + timedelta(days=5))
-    Event.objects.create(title="Senare", starts_at=NOW + timedelta(days=9), ends_at=NOW + timedelta(days=9))
+    RecruitmentContactFactory(follow_up_on=TODAY)  # due
+    RecruitmentContactFactory(follow_up_on=TODAY - timedelta(days=3))  # overdue
+    RecruitmentContactFactory(follow_up_on=TODAY + timedelta(days=3))  # later
+    RecruitmentContactFactory(follow_up_on=TODAY, status="joined")
+    meeting = EventFactory(title="Träff", starts_at=NOW + timedelta(days=5), ends_at=NOW + timedelta(days=5))
+    EventFactory(title="Senare", starts_at=NOW + timedelta(days=9), ends_at=NOW + timedelta(days=9))
     for person, answer in zip(people[:4], ["yes", "yes", "waitlist", "no"], strict=True):
-        Registration.objects.create(event=meeting, ambassador=person, answer=answer, answered_at=NOW)
-    training = Event.objects.create(
+        RegistrationFactory(event=meeting, ambassador=person, answer=answer)
+    training = EventFactory(
         title="Värdskap", is_training=True, starts_at=NOW - timedelta(hours=3), ends_at=NOW - timedelta(hours=1)
     )
     for person, attended in zip(people[:3], [True, True, False], strict=True):
-        Registration.objects.create(event=training, ambassador=person, answer="yes", answered_at=NOW, attended=attended)
-    segment = Segment.objects.create(name="Alla")
-    old = Campaign.objects.create(
-        name="Mars", subject="s", body="b", segment=segment, status="sent", finished_at=NOW - timedelta(days=40)
-    )
-    last = Campaign.objects.create(
-        name="=Senaste", subject="s", body="b", segment=segment, status="sent", finished_at=NOW - timedelta(days=1)
-    )
+        RegistrationFactory(event=training, ambassador=person, attended=attended)
+    segment = SegmentFactory(name="Alla")
+    old = CampaignFactory(name="Mars", segment=segment, status="sent", finished_at=NOW - timedelta(days=40))
+    last = CampaignFactory(name="=Senaste", segment=segment, status="sent", finished_at=NOW - timedelta(days=1))
     for index, person in enumerate(people[:6]):
-        Delivery.objects.create(
-            template="campaign",
+        DeliveryFactory(
             campaign=last,
             ambassador=person,
-            to_email=person.email,
             status="sent",
             bounced_at=NOW if index < 2 else None,
             delivered_at=None if index < 2 else NOW,
         )
-    Delivery.objects.create(template="campaign", campaign=last, to_email="test@x.se", status="sent", is_test=True)
-    Delivery.objects.create(template="campaign", campaign=old, ambassador=people[0], to_email="a@x.se", status="sent")
-    Unsubscribe.objects.create(ambassador=people[3], category="newsletter", source="link", campaign=last)
+    DeliveryFactory(campaign=last, to_email="test@x.se", status="sent", is_test=True)
+    DeliveryFactory(campaign=old, ambassador=people[0], to_email="a@x.se", status="sent")
+    UnsubscribeFactory(ambassador=people[3], category="newsletter", campaign=last)
     return {"people": people, "localities": [north, south, east, empty], "empty": empty, "meeting": meeting}
 
 

@@ -1,7 +1,8 @@
 """Shared headless-Chromium helpers for the browser tests (Debian's chromium driven by Playwright).
 
-A test module makes its fixtures from `chromium()` (module scope: one launch per module) and `open_page()` (a fresh
-context per test), so that ruff sees no imported fixtures being redefined as arguments.
+tests/e2e/conftest.py makes the `browser` fixture from `chromium()` (module scope: one launch per module) and the
+`page` fixture from `open_page()` (a fresh context per test); a test that needs another window size, language or
+address opens its own page with `open_page(browser, ...)`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def open_page(browser, *, locale: str = "sv-SE", extra_http_headers: dict | None
         yield context.new_page()
     finally:
         context.close()
+
+
+def assert_no_axe_violations(page) -> None:
+    count, report = axe_violations(page)
+    assert count == 0, report
 
 
 def axe_violations(page) -> tuple[int, str]:

@@ -1,4 +1,5 @@
-"""A real Celery worker process sharing the test database and broker, sending to a real SMTP server."""
+"""The end-to-end tests' fixtures: a real Celery worker process sharing the test database and broker, sending to a
+real SMTP server; and headless Chromium for the browser tests (tests/e2e/browser.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from network.models import Interest, Locality
+from tests.e2e.browser import chromium, open_page
+from tests.e2e.public_forms import MIN_FILL_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,3 +104,39 @@ def celery_worker(worker_env, tmp_path):
     worker = Worker(worker_env, tmp_path / "worker.log").start()
     yield worker
     worker.stop()
+
+
+# The browser tests --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, launched once per test module."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser):
+    """A phone-sized page in a fresh context: its own cookies and its own X-Forwarded-For (see open_page)."""
+    with open_page(browser) as new_page:
+        yield new_page
+
+
+@pytest.fixture
+def public_forms(settings):
+    """The public forms as the browser tests fill them: the minimum fill time lowered, and each page posting from
+    its own address (see browser.client_ip)."""
+    settings.FORM_MIN_FILL_SECONDS = MIN_FILL_SECONDS
+    settings.TRUST_X_FORWARDED_FOR = True
+
+
+@pytest.fixture
+def choices():
+    """Localities and interests to choose from (a transactional test may start with the seeded rows flushed)."""
+    return {
+        "nyland": Locality.objects.get_or_create(name="Nyland")[0],
+        "bollsta": Locality.objects.get_or_create(name="Bollstabruk")[0],
+        "outdoors": Interest.objects.get_or_create(name="Friluftsliv")[0],
+        "events": Interest.objects.get_or_create(name="Evenemang")[0],
+    }

@@ -11,8 +11,15 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from network.models import Ambassador, Application, Interest, Locality, RecruitmentContact
-from tests.e2e.browser import chromium, skip_without_chromium
+from network.models import Ambassador, Application, RecruitmentContact
+from tests.e2e.browser import skip_without_chromium
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    InterestFactory,
+    LocalityFactory,
+    RecruitmentContactFactory,
+)
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -22,12 +29,6 @@ LISTS = {
     "application": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Skickad", "Bekräftad"],
     "recruitmentcontact": ["Namn", "Hur vi når personen", "Källa", "Steg", "Följs upp av", "Följ upp den"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
@@ -59,13 +60,13 @@ def coordinator_page(browser, live_server):
 @pytest.fixture
 def long_values():
     """The longest values a real register holds: double-barrelled names, long addresses and localities."""
-    locality = Locality.objects.get_or_create(name="Sandöverken-Gålånger")[0]
-    interest = Interest.objects.get_or_create(name="Friluftsliv")[0]
-    referrer = Ambassador.objects.create(
-        first_name="Karl-Johan", last_name="Wennerström-Åkerlund", email="k@example.se", locality=locality
+    locality = LocalityFactory(name="Sandöverken-Gålånger")
+    interest = InterestFactory(name="Friluftsliv")
+    referrer = AmbassadorFactory(
+        first_name="Karl-Johan", last_name="Wennerström-Åkerlund", email="k@example.se", phone="", locality=locality
     )
     for number in range(30):
-        ambassador = Ambassador.objects.create(
+        AmbassadorFactory(
             first_name=f"Anna-Karin Maria {number}",
             last_name="Wennerström-Åkerlund",
             email=f"anna-karin.wennerstrom-akerlund{number}@kramforskommun.example.se",
@@ -74,9 +75,9 @@ def long_values():
             member_since=timezone.localdate(),
             status=Ambassador.Status.PAUSED,
             source=Ambassador.Source.REFERRAL,
+            interests=[interest],
         )
-        ambassador.interests.add(interest)
-        Application.objects.create(
+        ApplicationFactory(
             first_name=f"Anna-Karin Maria {number}",
             last_name="Wennerström-Åkerlund",
             email=f"anna-karin.wennerstrom-akerlund{number}@kramforskommun.example.se",
@@ -85,7 +86,7 @@ def long_values():
             status=Application.Status.CONFIRMED,
             confirmed_at=timezone.now(),
         )
-        RecruitmentContact.objects.create(
+        RecruitmentContactFactory(
             name=f"Per-Olof Sundqvist-Lindgren {number}",
             contact=f"per-olof.sundqvist-lindgren{number}@kramforskommun.example.se",
             source=RecruitmentContact.Source.REFERRAL,

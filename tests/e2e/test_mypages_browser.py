@@ -9,8 +9,9 @@ import pytest
 from campaigns.models import Delivery
 from mypages.models import SignInLink
 from network import services as people
-from network.models import Ambassador, Interest, Locality, RecruitmentContact
-from tests.e2e.browser import axe_violations, chromium, open_page, skip_without_chromium
+from network.models import Ambassador, Interest, RecruitmentContact
+from tests.e2e.browser import assert_no_axe_violations, skip_without_chromium
+from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -20,28 +21,12 @@ def _settings(settings):
     settings.TRUST_X_FORWARDED_FOR = True  # each page posts from its own address (see browser.client_ip)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser):
-    with open_page(browser) as new_page:
-        yield new_page
-
-
 @pytest.fixture
 def anna():
-    Locality.objects.get_or_create(name="Nyland")
-    Interest.objects.get_or_create(name="Friluftsliv")
-    return Ambassador.objects.create(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-
-
-def assert_no_axe_violations(page) -> None:
-    count, report = axe_violations(page)
-    assert count == 0, report
+    LocalityFactory(name="Nyland")
+    InterestFactory(name="Friluftsliv")
+    # No phone and no locality yet: the test types the one and picks the other.
+    return AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org", phone="")
 
 
 def tab_to(page, selector: str, max_presses: int = 60) -> None:

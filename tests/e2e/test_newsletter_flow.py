@@ -7,11 +7,12 @@ from collections import Counter
 
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, Segment, Suppression
+from campaigns.models import Campaign, Delivery, Suppression
 from campaigns.services.newsletters import campaign_pause, campaign_resume, campaign_schedule, campaigns_start_due
 from campaigns.services.outbox import deliveries_sweep
 from network.models import Ambassador
 from tests.e2e.conftest import Worker
+from tests.factories import CampaignFactory, SuppressionFactory
 
 
 def make_people(count: int, *, start: int = 0) -> list[Ambassador]:
@@ -24,11 +25,10 @@ def make_people(count: int, *, start: int = 0) -> list[Ambassador]:
 
 
 def start_campaign(**fields) -> Campaign:
-    campaign = Campaign.objects.create(
+    campaign = CampaignFactory(
         name="Novemberbrevet",
         subject="Hej {{ first_name }}, nytt från Kramfors",
         body="Hej **{{ first_name }}**!\n\nNu händer det saker i {{ ort }}.",
-        segment=Segment.objects.create(name="Alla aktiva"),
         **fields,
     )
     campaign_schedule(campaign=campaign)
@@ -57,7 +57,7 @@ def test_a_campaign_to_a_thousand_reaches_each_recipient_exactly_once(celery_wor
             Ambassador(first_name="Studsad", email="studs@example.se"),
         ]
     )
-    Suppression.objects.create(email="studs@example.se", reason=Suppression.Reason.HARD_BOUNCE)
+    SuppressionFactory(email="studs@example.se", reason=Suppression.Reason.HARD_BOUNCE)
 
     campaign = start_campaign()
     inbox = smtp_server.recorder

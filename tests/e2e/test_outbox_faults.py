@@ -13,13 +13,14 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Delivery, Segment
+from campaigns.models import Campaign, Delivery
 from campaigns.services import outbox
 from campaigns.services.newsletters import campaign_schedule, campaigns_start_due
 from campaigns.services.outbox import deliveries_sweep, email_queue
 from campaigns.tasks import start_due_campaigns
 from network.models import Ambassador
 from tests.e2e.conftest import Worker
+from tests.factories import CampaignFactory, DeliveryFactory
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -34,9 +35,7 @@ def people(count: int) -> list[Ambassador]:
 
 
 def scheduled_campaign() -> Campaign:
-    campaign = Campaign.objects.create(
-        name="Brevet", subject="Hej {{ first_name }}", body="Hej!", segment=Segment.objects.create(name="Alla")
-    )
+    campaign = CampaignFactory(subject="Hej {{ first_name }}", body="Hej!")
     campaign_schedule(campaign=campaign, at=timezone.now() + timedelta(days=1))
     Campaign.objects.filter(pk=campaign.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
     return campaign
@@ -93,9 +92,7 @@ def test_a_worker_killed_during_the_fan_out_loses_nobody(worker_env, tmp_path, s
     campaign = scheduled_campaign()
     first = Worker(worker_env, tmp_path / "first.log", "first").start()
     with transaction.atomic():
-        Delivery.objects.create(
-            template="campaign", campaign=campaign, ambassador=everyone[blocked_at], to_email="blocker@example.se"
-        )
+        DeliveryFactory(campaign=campaign, ambassador=everyone[blocked_at], to_email="blocker@example.se")
         start_due_campaigns.delay()
         wait_until(lambda: Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENDING)
         with connection.cursor() as cursor:
@@ -171,13 +168,7 @@ def test_a_rate_limit_so_slow_that_claims_outlive_the_lease_sends_nothing_twice(
 def test_mail_queued_while_the_broker_is_down_is_sent_within_the_lease_despite_thousands_of_paused_rows(
     worker_env, tmp_path, smtp_server, settings, broker_down
 ):
-    paused = Campaign.objects.create(
-        name="Pausad",
-        subject="Hej",
-        body="Hej",
-        segment=Segment.objects.create(name="Alla"),
-        status=Campaign.Status.PAUSED,
-    )
+    paused = CampaignFactory(name="Pausad", subject="Hej", body="Hej", status=Campaign.Status.PAUSED)
     Delivery.objects.bulk_create(
         [Delivery(template="campaign", campaign=paused, to_email=f"p{i}@example.se") for i in range(15_000)],
         batch_size=2000,

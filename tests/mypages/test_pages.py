@@ -12,11 +12,23 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.emails import unsubscribe_url
-from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, Step, Unsubscribe
+from campaigns.models import Campaign, Delivery, Enrollment, Unsubscribe
 from crm.models import AuditEntry
 from mypages import services
-from network.models import Ambassador, ConsentRecord, Event, Registration
-from tests.factories import AmbassadorFactory, InterestFactory, LocalityFactory
+from network.models import Ambassador, ConsentRecord, Event
+from tests.factories import (
+    AmbassadorFactory,
+    CampaignFactory,
+    ConsentRecordFactory,
+    DeliveryFactory,
+    EnrollmentFactory,
+    EventFactory,
+    InterestFactory,
+    LocalityFactory,
+    RegistrationFactory,
+    StepFactory,
+    UnsubscribeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +38,7 @@ HOME = "/mina-sidor/"
 @pytest.fixture
 def anna():
     person = AmbassadorFactory(first_name="Anna", last_name="Ödmark", email="anna@example.se")
-    ConsentRecord.objects.create(email=person.email, purpose="registry", text_version="2026-11-01", ambassador=person)
+    ConsentRecordFactory(ambassador=person, purpose="registry", text_version="2026-11-01")
     return person
 
 
@@ -61,31 +73,21 @@ def test_the_overview_shows_the_details_and_no_events_yet(client_of, anna):
 
 
 def event(title: str, days: int, **fields) -> Event:
-    starts = timezone.now() + timedelta(days=days)
-    return Event.objects.create(title=title, starts_at=starts, ends_at=starts + timedelta(hours=2), **fields)
+    return EventFactory(title=title, starts_at=timezone.now() + timedelta(days=days), **fields)
 
 
 def test_the_overview_shows_upcoming_events_with_the_answer_and_a_link_to_change_it_and_trainings_done(client_of, anna):
     other = AmbassadorFactory(email="bo@example.se")
     answered = event("Ambassadörsträff", 10, place="Kramfors stadshus")
-    Registration.objects.create(event=answered, ambassador=anna, answer="yes", answered_at=timezone.now())
+    RegistrationFactory(event=answered, ambassador=anna, answer="yes")
     invited = event("Workshop i Nyland", 20)
-    invitation = Campaign.objects.create(
-        name="Inbjudan",
-        kind=Campaign.Kind.INVITATION,
-        subject="Kom!",
-        body="{{ rsvp_url }}",
-        segment=Segment.objects.create(name="Alla"),
-        event=invited,
-    )
-    Delivery.objects.create(
-        template="campaign", campaign=invitation, ambassador=anna, to_email=anna.email, status=Delivery.Status.SENT
-    )
-    event("Någon annans träff", 5).registrations.create(ambassador=other, answer="yes", answered_at=timezone.now())
+    invitation = CampaignFactory(kind=Campaign.Kind.INVITATION, body="{{ rsvp_url }}", event=invited)
+    DeliveryFactory(campaign=invitation, ambassador=anna, status=Delivery.Status.SENT)
+    RegistrationFactory(event=event("Någon annans träff", 5), ambassador=other, answer="yes")
     done = event("Dialog och värdskap", -30, is_training=True)
-    Registration.objects.create(event=done, ambassador=anna, answer="yes", answered_at=timezone.now(), attended=True)
+    RegistrationFactory(event=done, ambassador=anna, answer="yes", attended=True)
     skipped = event("Utbildning hon missade", -40, is_training=True)
-    Registration.objects.create(event=skipped, ambassador=anna, answer="yes", answered_at=timezone.now())
+    RegistrationFactory(event=skipped, ambassador=anna, answer="yes")
 
     page = client_of.get(HOME)
 
@@ -155,14 +157,11 @@ def test_mailings_are_chosen_and_recorded(client_of, anna):
 
 
 def test_the_data_download_holds_profile_consents_mailings_and_unsubscribes(client_of, anna):
-    segment = Segment.objects.create(name="Alla")
-    newsletter = Campaign.objects.create(name="Vårbrevet", subject="Hej", body="Hej", segment=segment)
-    Delivery.objects.create(
-        template="campaign", campaign=newsletter, ambassador=anna, to_email=anna.email, status="sent"
-    )
-    Unsubscribe.objects.create(ambassador=anna, category="invitation", source="link", campaign=newsletter)
+    newsletter = CampaignFactory(name="Vårbrevet")
+    DeliveryFactory(campaign=newsletter, ambassador=anna, status="sent")
+    UnsubscribeFactory(ambassador=anna, category="invitation", campaign=newsletter)
     bo = AmbassadorFactory(first_name="Bo", email="bo@example.se")
-    Delivery.objects.create(template="campaign", campaign=newsletter, ambassador=bo, to_email=bo.email)
+    DeliveryFactory(campaign=newsletter, ambassador=bo)
 
     response = client_of.get("/mina-sidor/mina-data.json")
 
@@ -188,9 +187,8 @@ def test_the_data_page_reads_in_swedish(client_of, anna):
 
 
 def test_leaving_makes_alumni_stops_mail_and_signs_out(client_of, anna):
-    sequence = Sequence.objects.create(slug="intro", name="Intro")
-    step = Step.objects.create(sequence=sequence, subject="Dag 7", body="Hej", delay_days=7)
-    Enrollment.objects.create(ambassador=anna, sequence=sequence, enrolled_at=timezone.now(), next_step=step)
+    step = StepFactory(subject="Dag 7", delay_days=7)
+    EnrollmentFactory(ambassador=anna, sequence=step.sequence, next_step=step)
 
     page = client_of.get("/mina-sidor/lamna/")
     assert page.status_code == 200

@@ -23,7 +23,7 @@ from network.forms import EmailAddressField, LineField, NewLinkForm, TextField
 from network.models import Ambassador, Application, RecruitmentContact
 from network.normalize import clean_text, normalize_email
 from network.resources import AmbassadorResource
-from tests.campaigns.newsletter_helpers import campaign, segment, start
+from tests.factories import CampaignFactory, DeliveryFactory, start_sending
 from tests.network.test_import import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -357,8 +357,8 @@ def test_a_person_with_an_international_address_and_a_long_swedish_name_receives
 ):
     report = imported([FIRST, LAST, IDN, "", "", "", "", ""])
     assert report.applied, report.rejected
-    sending = campaign(segment())
-    [delivery_id] = start(sending)
+    sending = CampaignFactory(subject="Hej {{ first_name }}, nytt från Kramfors")
+    [delivery_id] = start_sending(sending)
 
     assert deliveries_send([delivery_id]) == []
 
@@ -390,7 +390,7 @@ def test_a_person_signing_up_with_an_international_address_and_a_long_swedish_na
 
 
 def test_an_address_stored_before_with_an_international_domain_is_sent_to_its_ascii_form(smtp_server):
-    delivery = Delivery.objects.create(
+    delivery = DeliveryFactory(
         template="application_confirm",
         to_email="test@exämple.se",  # as a row written without validation could hold it
         to_name="Åsa Öberg",
@@ -416,7 +416,7 @@ def assert_not_injected(message) -> None:
 
 
 def test_a_name_with_cr_and_lf_never_injects_a_header(smtp_server):
-    delivery = Delivery.objects.create(
+    delivery = DeliveryFactory(
         template="application_confirm",
         to_email="anna@example.se",
         to_name=INJECTION,  # as a row written without the forms could hold it
@@ -429,10 +429,8 @@ def test_a_name_with_cr_and_lf_never_injects_a_header(smtp_server):
 
 
 def test_a_name_or_sender_name_with_cr_and_lf_never_injects_a_header_in_a_campaign(smtp_server):
-    sending = campaign(segment(), sender_name="Kramfors\r\nBcc: evil@example.com", subject="Hej {{ first_name }}")
-    delivery = Delivery.objects.create(
-        template="campaign", campaign=sending, is_test=True, to_email="anna@example.se", to_name=INJECTION
-    )
+    sending = CampaignFactory(sender_name="Kramfors\r\nBcc: evil@example.com", subject="Hej {{ first_name }}")
+    delivery = DeliveryFactory(campaign=sending, is_test=True, to_email="anna@example.se", to_name=INJECTION)
     assert deliveries_send([delivery.pk]) == []
     message = smtp_server.recorder.wait_for(1)[0]
     assert_not_injected(message)

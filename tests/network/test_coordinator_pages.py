@@ -12,10 +12,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Campaign, Segment, Suppression, Unsubscribe
-from network.models import Ambassador, Application, Locality, RecruitmentContact
+from campaigns.models import Suppression, Unsubscribe
+from network.models import Ambassador, Application, RecruitmentContact
 from network.normalize import display_phone
-from tests.factories import AmbassadorFactory
+from tests.factories import (
+    AmbassadorFactory,
+    ApplicationFactory,
+    CampaignFactory,
+    LocalityFactory,
+    RecruitmentContactFactory,
+    SuppressionFactory,
+    UnsubscribeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +32,7 @@ APPLICATIONS = "/admin/network/application/"
 
 def application(email: str = "anna@example.se", status: str = Application.Status.CONFIRMED, **fields):
     fields = {"first_name": "Anna", "last_name": "Ödmark", "phone": "+46701906448", **fields}
-    return Application.objects.create(
+    return ApplicationFactory(
         email=email, status=status, confirmed_at=timezone.now() if status != "unconfirmed" else None, **fields
     )
 
@@ -154,7 +162,7 @@ def test_staff_who_may_only_look_see_no_buttons_and_cannot_decide(django_user_mo
 
 @pytest.mark.parametrize("contact", ["070-190 64 48", "+46 70 190 64 48", "0701906448", "ANNA@example.se"])
 def test_the_page_warns_when_the_applicant_was_already_recommended(coordinator_client, contact):
-    tip = RecruitmentContact.objects.create(
+    tip = RecruitmentContactFactory(
         name="Anna Ödmark", contact=contact, referrer_name="Bo Berg", source=RecruitmentContact.Source.REFERRAL
     )
     content = change_page(coordinator_client, application())
@@ -164,8 +172,8 @@ def test_the_page_warns_when_the_applicant_was_already_recommended(coordinator_c
 
 
 def test_no_warning_for_someone_nobody_recommended(coordinator_client):
-    RecruitmentContact.objects.create(name="Cia Lund", contact="070-111 22 33")
-    RecruitmentContact.objects.create(name="Dan", contact="dan@example.se")
+    RecruitmentContactFactory(name="Cia Lund", contact="070-111 22 33")
+    RecruitmentContactFactory(name="Dan", contact="dan@example.se")
     assert 'id="recommended"' not in change_page(coordinator_client, application())
 
 
@@ -205,12 +213,10 @@ def test_the_ambassador_page_shows_and_saves_the_email_preferences(coordinator_c
 
 
 def test_the_ambassador_page_shows_unsubscribes_and_a_blocked_address_with_date_and_reason(coordinator_client, anna):
-    campaign = Campaign.objects.create(
-        name="Nyhetsbrev mars", subject="Hej", body="Hej", segment=Segment.objects.create(name="Alla")
-    )
-    unsubscribe = Unsubscribe.objects.create(ambassador=anna, category="newsletter", source="link", campaign=campaign)
+    campaign = CampaignFactory(name="Nyhetsbrev mars")
+    unsubscribe = UnsubscribeFactory(ambassador=anna, category="newsletter", source="link", campaign=campaign)
     Unsubscribe.objects.filter(pk=unsubscribe.pk).update(created_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    blocked = Suppression.objects.create(email=anna.email, reason="bounce", detail="550 mailbox unavailable")
+    blocked = SuppressionFactory(email=anna.email, reason="bounce", detail="550 mailbox unavailable")
     Suppression.objects.filter(pk=blocked.pk).update(created_at=dt.datetime(2026, 4, 5, 9, tzinfo=dt.UTC))
     content = change_page(coordinator_client, anna)
     assert "Avregistrerade sig från nyhetsbrev 2026-03-02 (avregistreringssidan) – Nyhetsbrev mars" in content
@@ -262,7 +268,7 @@ def test_an_application_page_shows_the_phone_and_language_in_words(coordinator_c
 
 
 def test_recruitment_contacts_show_a_phone_as_swedes_write_it(coordinator_client):
-    RecruitmentContact.objects.create(name="Cia Lund", contact="+46701112233")
+    RecruitmentContactFactory(contact="+46701112233")
     content = coordinator_client.get(reverse("admin:network_recruitmentcontact_changelist")).content.decode()
     assert "070-111 22 33" in content
 
@@ -271,7 +277,7 @@ def test_recruitment_contacts_show_a_phone_as_swedes_write_it(coordinator_client
 
 
 def test_the_coordinator_marks_a_locality_public_in_the_list(coordinator_client):
-    Locality.objects.create(name="Kramfrs", is_public=False)
+    LocalityFactory(name="Kramfrs", is_public=False)
     url = reverse("admin:network_locality_changelist")
     content = coordinator_client.get(url, {"is_public__exact": "0"}).content.decode()
     assert "Kramfrs" in content and 'name="form-0-is_public"' in content

@@ -17,7 +17,7 @@ from campaigns.services.digest import coordinator_digest_queue
 from network import services
 from network.abuse import form_started_token
 from network.models import Application, RecruitmentContact
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, ApplicationFactory, RecruitmentContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +31,7 @@ def at(day: int, hour: int):
 
 def contact(name: str, follow_up_on=None, status=RecruitmentContact.Status.NEW) -> RecruitmentContact:
     with at(1, 12):  # long before: not "new" in the digest
-        return RecruitmentContact.objects.create(
-            name=name, contact="070-111 22 33", follow_up_on=follow_up_on, status=status
-        )
+        return RecruitmentContactFactory(name=name, follow_up_on=follow_up_on, status=status)
 
 
 # The digest ---------------------------------------------------------------------------------------------------
@@ -66,9 +64,7 @@ def test_the_digest_lists_follow_ups_due_today_and_overdue_with_links(settings):
 
 def test_each_application_and_recommendation_in_the_digest_links_to_its_page(settings):
     with at(9, 15):
-        application = Application.objects.create(
-            first_name="Anna", last_name="Ödmark", email="anna@example.se", status="confirmed"
-        )
+        application = ApplicationFactory(status="confirmed")
         Application.objects.filter(pk=application.pk).update(confirmed_at=dt.datetime(2026, 3, 9, 15, tzinfo=STOCKHOLM))
         tip = services.referral_submit(
             referrer_name="Bertil", referrer_email="bertil@example.se", name="Cecilia Ek", contact="070-111 22 33"

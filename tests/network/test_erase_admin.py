@@ -11,7 +11,7 @@ from campaigns.models import Suppression
 from crm.models import AuditEntry
 from crm.pseudonyms import pseudonym
 from network.models import Ambassador, Application
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ CHANGELIST = "/admin/network/ambassador/"
 @pytest.fixture
 def anna():
     person = AmbassadorFactory(first_name="Anna", last_name="Ödmark", email="anna@example.se")
-    Application.objects.create(first_name="Anna", last_name="Ödmark", email=person.email, ambassador=person)
+    ApplicationFactory(first_name="Anna", last_name="Ödmark", email=person.email, ambassador=person)
     return person
 
 

@@ -15,8 +15,7 @@ from campaigns.models import Delivery
 from crm.tokens import token_make
 from network import services
 from network.abuse import form_started_token
-from network.models import Application
-from tests.factories import AmbassadorFactory
+from tests.factories import AmbassadorFactory, ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ def client_in(language: str) -> Client:
 
 def public_pages() -> list[str]:
     """Every public page, the ones behind a link from an email included."""
-    application = Application.objects.create(first_name="Anna", last_name="Ödmark", email="anna@example.se")
+    application = ApplicationFactory()
     ambassador = AmbassadorFactory()
     unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
     return [
@@ -150,7 +149,7 @@ def test_an_english_applicants_confirmation_link_opens_the_english_page(client):
 
 
 def test_a_swedish_applicants_link_is_as_before():
-    application = Application.objects.create(first_name="Anna", last_name="Ödmark", email="a@example.se")
+    application = ApplicationFactory(language="sv")
     assert "?" not in services.confirm_url(application)
 
 

@@ -22,7 +22,13 @@ from campaigns.services.digest import follow_ups_due_queue
 from network import services
 from network.models import Ambassador, Application, Note, RecruitmentContact, StageChange
 from network.timeline import person_timeline
-from tests.factories import AmbassadorFactory
+from tests.factories import (
+    AmbassadorFactory,
+    DeliveryFactory,
+    NoteFactory,
+    RecruitmentContactFactory,
+    UnsubscribeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +46,7 @@ def at(day: int, hour: int):
 
 def test_an_invited_contact_applies_through_the_link_and_is_approved_and_the_stages_follow(client, coordinator):
     referrer = AmbassadorFactory(email="tipsare@example.se")
-    contact = RecruitmentContact.objects.create(
+    contact = RecruitmentContactFactory(
         name="Vera Ny", email="vera@example.se", referred_by=referrer, source=RecruitmentContact.Source.REFERRAL
     )
 
@@ -83,8 +89,8 @@ def test_an_invited_contact_applies_through_the_link_and_is_approved_and_the_sta
 
 
 def test_an_application_with_the_contacts_address_moves_it_without_a_link():
-    contact = RecruitmentContact.objects.create(name="Per Ek", email="per@example.se", status=Stage.INTERESTED)
-    declined = RecruitmentContact.objects.create(name="Per Ek", email="per@example.se", status=Stage.NOT_INTERESTED)
+    contact = RecruitmentContactFactory(name="Per Ek", email="per@example.se", status=Stage.INTERESTED)
+    declined = RecruitmentContactFactory(name="Per Ek", email="per@example.se", status=Stage.NOT_INTERESTED)
 
     services.application_submit(first_name="Per", last_name="Ek", email_address="PER@example.se")
 
@@ -95,7 +101,7 @@ def test_an_application_with_the_contacts_address_moves_it_without_a_link():
 
 
 def test_a_forged_invitation_prefills_nothing_and_moves_nothing(client):
-    contact = RecruitmentContact.objects.create(name="Ola Ås", email="ola@example.se")
+    contact = RecruitmentContactFactory(name="Ola Ås", email="ola@example.se")
     page = client.get(reverse("signup") + "?inbjudan=forged")
     assert "ola@example.se" not in page.content.decode()
     services.application_submit(first_name="X", last_name="Y", email_address="x@example.se", invitation="forged")
@@ -104,8 +110,8 @@ def test_a_forged_invitation_prefills_nothing_and_moves_nothing(client):
 
 
 def test_the_admin_records_who_changed_a_stage_and_the_list_counts_by_stage(coordinator_client, coordinator):
-    contact = RecruitmentContact.objects.create(name="Lo Berg", contact="070-111 22 33")
-    RecruitmentContact.objects.create(name="Mo Berg", contact="070-111 22 34", status=Stage.INTERESTED)
+    contact = RecruitmentContactFactory(name="Lo Berg", contact="070-111 22 33")
+    RecruitmentContactFactory(name="Mo Berg", contact="070-111 22 34", status=Stage.INTERESTED)
     url = reverse("admin:network_recruitmentcontact_change", args=[contact.pk])
     response = coordinator_client.post(
         url,
@@ -132,9 +138,7 @@ def test_each_owner_gets_exactly_their_due_and_overdue_follow_ups_and_nobody_get
     nobody_due = django_user_model.objects.create_user("mo", email="mo@kramfors.se", is_staff=True)
 
     def contact(name, owner, follow_up_on, status=Stage.NEW):
-        return RecruitmentContact.objects.create(
-            name=name, contact="070-111 22 33", owner=owner, follow_up_on=follow_up_on, status=status
-        )
+        return RecruitmentContactFactory(name=name, owner=owner, follow_up_on=follow_up_on, status=status)
 
     contact("Idag Ek", kim, TODAY)
     contact("Sen Berg", kim, TODAY - dt.timedelta(days=3), Stage.INTERESTED)
@@ -162,7 +166,7 @@ def test_each_owner_gets_exactly_their_due_and_overdue_follow_ups_and_nobody_get
 
 def test_no_follow_up_email_when_nothing_is_due(django_user_model):
     kim = django_user_model.objects.create_user("kim", email="kim@kramfors.se", is_staff=True)
-    RecruitmentContact.objects.create(name="Senare", contact="x@example.se", owner=kim, follow_up_on=TODAY)
+    RecruitmentContactFactory(name="Senare", owner=kim, follow_up_on=TODAY)
     with at(9, 7):
         assert follow_ups_due_queue() == []
     assert not Delivery.objects.filter(template="follow_ups_due").exists()
@@ -176,7 +180,7 @@ def test_the_ambassador_list_sorts_by_recruited_and_the_page_lists_them(coordina
     other = AmbassadorFactory(first_name="Annan")
     AmbassadorFactory.create_batch(2, referred_by=star)
     AmbassadorFactory(referred_by=other, first_name="Rekryt")
-    RecruitmentContact.objects.create(name="Kandidat Ny", contact="k@example.se", referred_by=other)
+    RecruitmentContactFactory(name="Kandidat Ny", referred_by=other)
 
     url = reverse("admin:network_ambassador_changelist")
     index = ["full_name", "email_display", "phone_display", "locality", "status", "member_since", "source"]
@@ -195,19 +199,13 @@ def test_the_timeline_merges_both_apps_newest_first_with_who_did_it(coordinator)
     with at(1, 9):
         person = AmbassadorFactory(email="tid@example.se", source=Ambassador.Source.IMPORT)
     with at(2, 9):
-        Delivery.objects.create(
-            template="campaign",
-            ambassador=person,
-            to_email=person.email,
-            status=Delivery.Status.SENT,
-            sent_at=timezone.now(),
-        )
+        DeliveryFactory(template="campaign", ambassador=person, status=Delivery.Status.SENT, sent_at=timezone.now())
     with at(3, 9):
-        Note.objects.create(ambassador=person, author=coordinator, text="Ringde om träffen")
+        NoteFactory(ambassador=person, author=coordinator, text="Ringde om träffen")
     with at(4, 9):
         Delivery.objects.filter(ambassador=person).update(bounced_at=timezone.now())
     with at(5, 9):
-        Unsubscribe.objects.create(ambassador=person, category="newsletter", source=Unsubscribe.Source.LINK)
+        UnsubscribeFactory(ambassador=person, category="newsletter", source=Unsubscribe.Source.LINK)
 
     entries = person_timeline(person)
 
@@ -254,9 +252,9 @@ def test_adding_a_note_needs_the_permission(client, django_user_model):
 
 
 def test_the_contact_page_shows_its_timeline(coordinator_client, coordinator):
-    contact = RecruitmentContact.objects.create(name="Tid Kontakt", email="tk@example.se")
+    contact = RecruitmentContactFactory(name="Tid Kontakt", email="tk@example.se")
     services.contacts_invite(contacts=RecruitmentContact.objects.all(), by=coordinator)
-    Note.objects.create(contact=contact, author=coordinator, text="<b>fet</b>")
+    NoteFactory(contact=contact, author=coordinator, text="<b>fet</b>")
     page = coordinator_client.get(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
     html = page.content.decode()
     assert page.status_code == 200

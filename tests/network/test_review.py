@@ -60,7 +60,7 @@ def published(monkeypatch):
 
 
 def test_approving_creates_the_ambassador_enrolls_them_and_queues_the_welcome_at_once(
-    coordinator, coordinator_client, published, django_capture_on_commit_callbacks
+    coordinator, coordinator_client, published, django_capture_on_commit_callbacks, seed_data
 ):
     locality = LocalityFactory(name="Bollstabruk")
     interests = [InterestFactory(name="Friluftsliv"), InterestFactory(name="Kultur")]
@@ -94,7 +94,7 @@ def test_approving_creates_the_ambassador_enrolls_them_and_queues_the_welcome_at
     assert enrollment.next_step.delay_days == 7
 
 
-def test_approving_with_a_personal_line_puts_it_in_the_one_welcome(coordinator_client):
+def test_approving_with_a_personal_line_puts_it_in_the_one_welcome(coordinator_client, seed_data):
     application = application_for()
     review(coordinator_client, "approve", [application], personal_line="Välkommen, vi ses på träffen!")
     welcome = Delivery.objects.get(ambassador__email="anna@example.se")  # the onboarding welcome, nothing else
@@ -105,7 +105,7 @@ def test_approving_with_a_personal_line_puts_it_in_the_one_welcome(coordinator_c
     assert not Delivery.objects.filter(template="application_approved").exists()
 
 
-def test_approving_without_an_active_onboarding_sends_the_approval_email_as_the_welcome(coordinator_client):
+def test_approving_without_an_active_onboarding_sends_the_approval_email_as_the_welcome(coordinator_client, seed_data):
     Sequence.objects.filter(slug=Sequence.ONBOARDING).update(is_active=False)
     application = application_for()
     review(coordinator_client, "approve", [application])  # no personal line
@@ -114,7 +114,9 @@ def test_approving_without_an_active_onboarding_sends_the_approval_email_as_the_
     assert "Välkommen som ambassadör för Kramfors" == build_message(welcome).subject
 
 
-def test_approving_someone_who_already_is_an_ambassador_reactivates_them_without_a_duplicate(coordinator_client):
+def test_approving_someone_who_already_is_an_ambassador_reactivates_them_without_a_duplicate(
+    coordinator_client, seed_data
+):
     alumna = AmbassadorFactory(
         email="anna@example.se", status=Ambassador.Status.ALUMNI, source=Ambassador.Source.IMPORT, phone=""
     )
@@ -146,7 +148,7 @@ def test_approving_an_unconfirmed_application_is_refused_with_a_message(coordina
     assert not Enrollment.objects.exists()
 
 
-def test_approving_several_at_once_approves_each(coordinator_client):
+def test_approving_several_at_once_approves_each(coordinator_client, seed_data):
     applications = [application_for(f"person{n}@example.se", first_name=f"Person{n}") for n in range(3)]
 
     response = review(coordinator_client, "approve", applications)

@@ -7,17 +7,15 @@ test needs PostgreSQL's row locks (SELECT ... FOR UPDATE on the event row) and i
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
 from django.test import Client
-from django.utils import timezone
 
 from campaigns.models import Delivery
 from network import events
-from network.models import Event, Registration
-from tests.factories import AmbassadorFactory
+from network.models import Registration
+from tests.factories import AmbassadorFactory, EventFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -54,8 +52,7 @@ def in_parallel(calls) -> list:
 
 
 def test_concurrent_yes_requests_never_exceed_the_capacity():
-    start = timezone.now() + timedelta(days=3)
-    event = Event.objects.create(title="Träff", starts_at=start, ends_at=start + timedelta(hours=2), capacity=CAPACITY)
+    event = EventFactory(capacity=CAPACITY)
     people = [AmbassadorFactory() for _ in range(PEOPLE)]
 
     def post(ambassador):
@@ -71,8 +68,7 @@ def test_concurrent_yes_requests_never_exceed_the_capacity():
 
 
 def test_concurrent_cancellations_move_up_exactly_as_many_as_left():
-    start = timezone.now() + timedelta(days=3)
-    event = Event.objects.create(title="Träff", starts_at=start, ends_at=start + timedelta(hours=2), capacity=5)
+    event = EventFactory(capacity=5)
     people = [AmbassadorFactory() for _ in range(15)]
     for ambassador in people:
         events.registration_answer(event_id=event.pk, ambassador_id=ambassador.pk, answer="yes")

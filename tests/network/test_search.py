@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.sqlite import search_fold
-from network.models import Ambassador, Application, RecruitmentContact
-from tests.factories import AmbassadorFactory
+from network.models import Ambassador
+from tests.factories import AmbassadorFactory, ApplicationFactory, RecruitmentContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +64,8 @@ def test_the_search_finds_names_by_any_part_ignoring_accents_and_addresses_by_do
 
 
 def test_applications_and_recruitment_contacts_are_searched_the_same_way(coordinator_client):
-    Application.objects.create(first_name="Olle", last_name="Åström", email="olle@kramfors.se", status="approved")
-    RecruitmentContact.objects.create(name="Märta Öberg", contact="marta@kramfors.se")
+    ApplicationFactory(first_name="Olle", last_name="Åström", email="olle@kramfors.se", status="approved")
+    RecruitmentContactFactory(name="Märta Öberg", contact="marta@kramfors.se")
     response = coordinator_client.get("/admin/network/application/", {"q": "astrom"})
     assert [a.last_name for a in response.context["cl"].result_list] == ["Åström"]
     response = coordinator_client.get(reverse("admin:network_recruitmentcontact_changelist"), {"q": "oberg"})
