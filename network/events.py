@@ -260,7 +260,7 @@ def capacity_changed(*, event_id: int, now: datetime | None = None) -> int:
 # Reminders and follow-ups (the beat task) --------------------------------------------------------------------
 
 
-def _claim_each(rows: QuerySet[Registration], field: str, now: datetime, send) -> int:
+def registrations_claim_each(rows: QuerySet[Registration], field: str, now: datetime, send) -> int:
     """For each row: set `field` with a conditional UPDATE (only where it is still empty) and queue its email in
     the same transaction. Two runs at once, or one after the other, claim each row once: the second UPDATE
     matches nothing."""
@@ -294,7 +294,7 @@ def event_reminders_send(*, now: datetime | None = None) -> int:
             key=f"event-reminder:{registration.pk}",
         )
 
-    return _claim_each(due, "reminded_at", now, send)
+    return registrations_claim_each(due, "reminded_at", now, send)
 
 
 def event_follow_ups_send(*, now: datetime | None = None) -> int:
@@ -316,7 +316,7 @@ def event_follow_ups_send(*, now: datetime | None = None) -> int:
             follow_up_text=registration.event.follow_up_text,
         )
 
-    return _claim_each(due, "followed_up_at", now, send)
+    return registrations_claim_each(due, "followed_up_at", now, send)
 
 
 # Attendance --------------------------------------------------------------------------------------------------

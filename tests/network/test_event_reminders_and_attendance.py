@@ -52,7 +52,9 @@ def test_a_row_claimed_by_another_run_is_not_reminded_again():
     rows = Registration.objects.filter(pk=registration.pk)
     list(rows)  # the other run read the row as due ...
     Registration.objects.filter(pk=registration.pk).update(reminded_at=timezone.now())  # ... and claimed it
-    assert events._claim_each(rows, "reminded_at", timezone.now(), lambda r: pytest.fail("sent twice")) == 0
+    assert (
+        events.registrations_claim_each(rows, "reminded_at", timezone.now(), lambda r: pytest.fail("sent twice")) == 0
+    )
 
 
 def test_the_follow_up_goes_once_to_attendees_after_the_event():

@@ -22,7 +22,7 @@ from network.forms import NewLinkForm, ReferralForm, SignupForm
 from network.models import Ambassador, Application, Interest, Locality, RecruitmentContact
 from network.normalize import EMAIL_MAX_LENGTH, PHONE_MAX_LENGTH, normalize_phone
 from network.resources import AmbassadorResource
-from tests.campaigns.newsletter_helpers import campaign, segment, start
+from tests.factories import CampaignFactory, SegmentFactory, start_sending
 from tests.network.test_import import HEADER, csv_bytes
 
 # Each public form and the model its fields fill (a form field fills the model field of the same name).
@@ -150,8 +150,8 @@ def test_a_name_of_the_longest_first_and_last_name_gets_a_delivery_with_the_whol
     ambassador = Ambassador.objects.get()
     assert len(ambassador.full_name) == 201
 
-    sending = campaign(segment())
-    ids = start(sending)
+    sending = CampaignFactory(segment=SegmentFactory())
+    ids = start_sending(sending)
 
     delivery = Delivery.objects.get(pk__in=ids)
     assert delivery.to_name == f"{first} {last}"
