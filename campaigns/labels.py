@@ -14,7 +14,7 @@ TEMPLATE_LABELS = {
     "application_approved": _("Application approved"),
     "application_declined": _("Application declined"),
     "coordinator_digest": _("Daily summary to the coordinator"),
-    "tip_received": _("New recommendation, to the coordinator"),
+    "recommendation_received": _("New recommendation, to the coordinator"),
     "recommendation_notice": _("Notice to a recommended person"),
     "recruitment_invitation": _("Invitation to apply"),
     "follow_ups_due": _("Follow-ups due, to their owner"),

@@ -18,7 +18,7 @@ from django.db.models import Q
 from crm.privacy import row
 from crm.pseudonyms import pseudonym, pseudonyms
 from network.models import Ambassador
-from network.selectors import contacts_referred_by
+from network.selectors import contacts_recommended_by
 
 from .models import Delivery, Enrollment, Suppression, TrackingEvent, Unsubscribe
 
@@ -55,17 +55,17 @@ DELIVERY_FIELDS = (
 
 def _about_contacts(contact_ids) -> Q:
     """The emails about recommended people, by the contact's id in their key: the coordinator's notice of a new
-    recommendation ("tip:<id>", which names the recommended person and who recommended them), the notice to the
+    recommendation ("recommendation:<id>", which names the recommended person and who recommended them), the notice to the
     recommended person ("recommended:<id>:<n>") and the invitation to apply ("invitation:<id>:<date>")."""
-    condition = _tip_notices(contact_ids)
+    condition = _recommendation_notices(contact_ids)
     for pk in contact_ids:
         condition |= Q(key__startswith=f"recommended:{pk}:") | Q(key__startswith=f"invitation:{pk}:")
     return condition
 
 
-def _tip_notices(contact_ids) -> Q:
+def _recommendation_notices(contact_ids) -> Q:
     """The coordinator's notices of these recommendations: they name who made them too."""
-    return Q(key__in=[f"tip:{pk}" for pk in contact_ids]) if contact_ids else Q(pk__in=[])
+    return Q(key__in=[f"recommendation:{pk}" for pk in contact_ids]) if contact_ids else Q(pk__in=[])
 
 
 def _deliveries(*, addresses: set[str], ambassador_id: int | None = None, application_ids=()):
@@ -111,8 +111,8 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
 def person_erase(ambassador: Ambassador, scope: Scope) -> None:
     _erase(addresses=scope.addresses, ambassador_id=ambassador.pk, application_ids=scope.application_ids)
     # The emails about recommendations of them, and the coordinator's notices of those they made (which name them).
-    referred = list(contacts_referred_by(ambassador, scope.addresses).values_list("pk", flat=True))
-    _anonymise(Delivery.objects.filter(_about_contacts(scope.contact_ids) | _tip_notices(referred)))
+    recommended = list(contacts_recommended_by(ambassador, scope.addresses).values_list("pk", flat=True))
+    _anonymise(Delivery.objects.filter(_about_contacts(scope.contact_ids) | _recommendation_notices(recommended)))
     Unsubscribe.objects.filter(ambassador=ambassador).update(ambassador=None)
     Enrollment.objects.filter(ambassador=ambassador).delete()
 

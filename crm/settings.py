@@ -254,7 +254,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(VAR_DIR / "mailbox")))
 COORDINATOR_EMAIL = env_str("COORDINATOR_EMAIL", "ambassador@kramfors.se")
 # A recommendation from /tipsa/ is also emailed to COORDINATOR_EMAIL at once (besides the daily digest).
-NOTIFY_COORDINATOR_OF_TIPS = env_bool("NOTIFY_COORDINATOR_OF_TIPS", True)
+NOTIFY_COORDINATOR_OF_RECOMMENDATIONS = env_bool("NOTIFY_COORDINATOR_OF_RECOMMENDATIONS", True)
 # The contact person every email names (with COORDINATOR_EMAIL, also its Reply-To): empty, the emails say "the
 # ambassador coordinator" in their language; the phone in any common way of writing it, shown as Swedes write it.
 COORDINATOR_NAME = env_str("COORDINATOR_NAME", "")

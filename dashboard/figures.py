@@ -38,7 +38,7 @@ DEFAULT_PERIOD = "year"
 SOURCES = [
     (Ambassador.Source.IMPORT, "#00457c"),
     (Ambassador.Source.SIGNUP, "#2e7d32"),
-    (Ambassador.Source.REFERRAL, "#a64d00"),
+    (Ambassador.Source.RECOMMENDATION, "#a64d00"),
     (Ambassador.Source.MANUAL, "#5c5c5c"),
 ]
 BLUE, GREEN, ORANGE, RED = "#00457c", "#2e7d32", "#a64d00", "#b00020"

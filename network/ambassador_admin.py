@@ -109,14 +109,14 @@ class AmbassadorAdmin(
         "an address there), or a phone number in any form."
     )
     show_full_result_count = False
-    autocomplete_fields = ["referred_by"]
+    autocomplete_fields = ["recommended_by"]
     filter_horizontal = ["interests"]
     readonly_fields = ["created_at", "updated_at", "mail_status", "events", "recruited_people", "timeline"]
     actions = ["make_active", "make_paused", "make_alumni", "erase_people", "start_onboarding"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "locality", "interests", "language"]}),
-        (_("Membership"), {"fields": ["status", "member_since", "source", "referred_by", "notes"]}),
+        (_("Membership"), {"fields": ["status", "member_since", "source", "recommended_by", "notes"]}),
         (_("Email from the network"), {"fields": ["wants_newsletters", "wants_invitations", "mail_status"]}),
         (_("Events and trainings"), {"fields": ["events"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),

@@ -171,7 +171,9 @@ class ApplicationAdmin(ErasingDelete, PersonAdminMixin, FoldedSearchMixin, Lists
         if application is not None:
             extra = {
                 # Recommended before (by an ambassador on /tipsa/, or noted by the coordinator): say so, with a link.
-                "recommendations": list(selectors.referrals_of(email=application.email, phone=application.phone)[:10]),
+                "recommendations": list(
+                    selectors.recommendations_of(email=application.email, phone=application.phone)[:10]
+                ),
                 "may_see_recommendations": request.user.has_perm("network.view_recruitmentcontact"),
                 "may_approve": services.application_may_approve(application),
                 "may_decline": services.application_may_decline(application),

@@ -1,4 +1,4 @@
-"""Demo recruitment contacts for `seed_demo`: one in each stage, some referred by a demo ambassador, follow-ups
+"""Demo recruitment contacts for `seed_demo`: one in each stage, some recommended by a demo ambassador, follow-ups
 due, overdue and later, owned by the demo coordinator. Fictional people; running it again adds nothing."""
 
 from __future__ import annotations
@@ -13,39 +13,39 @@ from .models import Ambassador, Locality, RecruitmentContact, StageChange
 Stage = RecruitmentContact.Status
 Source = RecruitmentContact.Source
 
-# name, email, phone, source, stage, follow-up in days (None: none), referred by a demo ambassador
+# name, email, phone, source, stage, follow-up in days (None: none), recommended by a demo ambassador
 DEMO_CONTACTS = [
-    ("Elin Nordström", "elin.nordstrom@example.se", "", Source.REFERRAL, Stage.NEW, 0, True),
+    ("Elin Nordström", "elin.nordstrom@example.se", "", Source.RECOMMENDATION, Stage.NEW, 0, True),
     ("Jonas Lidén", "", "+46701112233", Source.PHONE, Stage.CONTACTED, -3, False),
     ("Sara Holm", "sara.holm@example.se", "", Source.EVENT, Stage.INTERESTED, 2, False),
-    ("Mikael Ström", "mikael.strom@example.se", "", Source.REFERRAL, Stage.APPLIED, None, True),
+    ("Mikael Ström", "mikael.strom@example.se", "", Source.RECOMMENDATION, Stage.APPLIED, None, True),
     ("Ida Berglund", "ida.berglund@example.se", "", Source.EVENT, Stage.JOINED, None, False),
     ("Per Åkesson", "", "+46702223344", Source.MANUAL, Stage.NOT_INTERESTED, None, False),
-    ("Nora Lund", "nora.lund@example.se", "", Source.REFERRAL, Stage.NEW, -1, True),
+    ("Nora Lund", "nora.lund@example.se", "", Source.RECOMMENDATION, Stage.NEW, -1, True),
 ]
 ORDER = [Stage.NEW, Stage.CONTACTED, Stage.INTERESTED, Stage.APPLIED, Stage.JOINED]
 
 
 def demo_recruitment_seed(*, owner=None) -> str:
     today = timezone.localdate()
-    referrer = Ambassador.objects.filter(status=Ambassador.Status.ACTIVE).order_by("pk").first()
+    recommender = Ambassador.objects.filter(status=Ambassador.Status.ACTIVE).order_by("pk").first()
     localities = list(Locality.objects.filter(is_public=True).order_by("pk")[:7])
     created = 0
-    for number, (name, email, phone, source, stage, days, referred) in enumerate(DEMO_CONTACTS):
+    for number, (name, email, phone, source, stage, days, recommended) in enumerate(DEMO_CONTACTS):
         if RecruitmentContact.objects.filter(name=name).exists():
             continue
         contact = RecruitmentContact.objects.create(
             name=name,
             email=email,
             phone=phone,
-            contact=email or phone,
+            contact_details=email or phone,
             source=source,
             status=stage,
             owner=owner,
             locality=localities[number % len(localities)] if localities else None,
             follow_up_on=today + timedelta(days=days) if days is not None else None,
-            referred_by=referrer if referred else None,
-            referrer_name=referrer.full_name if referred and referrer else "",
+            recommended_by=recommender if recommended else None,
+            recommender_name=recommender.full_name if recommended and recommender else "",
         )
         # Their history: each stage on the way to where they are.
         path = ORDER[: ORDER.index(stage) + 1] if stage in ORDER else [Stage.NEW, Stage.CONTACTED, stage]

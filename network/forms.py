@@ -141,11 +141,11 @@ class SignupForm(PublicForm):
         return None if value == OTHER else Locality.objects.get(pk=value)
 
 
-class ReferralForm(PublicForm):
-    referrer_name = LineField(label=_("Your name"), max_length=200)
-    referrer_email = EmailAddressField(label=_("Your email"))
+class RecommendationForm(PublicForm):
+    recommender_name = LineField(label=_("Your name"), max_length=200)
+    recommender_email = EmailAddressField(label=_("Your email"))
     name = LineField(label=_("Their name"), max_length=200)
-    contact = LineField(
+    contact_details = LineField(
         label=_("How can we reach them?"), max_length=200, help_text=_("An email address or a phone number.")
     )
     note = TextField(
@@ -155,7 +155,7 @@ class ReferralForm(PublicForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    field_order = ["referrer_name", "referrer_email", "name", "contact", "note"]
+    field_order = ["recommender_name", "recommender_email", "name", "contact_details", "note"]
 
 
 class NewLinkForm(forms.Form):

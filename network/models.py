@@ -49,7 +49,7 @@ class Ambassador(models.Model):
     class Source(models.TextChoices):
         IMPORT = "import", _("Import")
         SIGNUP = "signup", _("Signup")
-        REFERRAL = "referral", _("Referral")
+        RECOMMENDATION = "recommendation", _("Recommendation")
         MANUAL = "manual", _("Manual")
 
     first_name = models.CharField(_("first name"), max_length=100)
@@ -62,9 +62,9 @@ class Ambassador(models.Model):
     interests = models.ManyToManyField(Interest, verbose_name=_("interests"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     member_since = models.DateField(_("member since"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
-    referred_by = models.ForeignKey(
-        "self", verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    recommended_by = models.ForeignKey(
+        "self", verbose_name=_("recommended by"), null=True, blank=True, on_delete=models.SET_NULL
     )
     language = models.CharField(
         _("language"), max_length=5, default="sv", choices=[("sv", "Svenska"), ("en", "English")]
@@ -207,12 +207,12 @@ class ConsentRecord(models.Model):
 
 
 class RecruitmentContact(models.Model):
-    """A possible ambassador the coordinator should follow up: referred by someone (/tipsa/), met at an event, a
+    """A possible ambassador the coordinator should follow up: recommended by someone (/tipsa/), met at an event, a
     phone call … Its `status` is the recruitment stage: identified → contacted → interested → applied → joined, or
     declined; each change is a StageChange row (network.recruitment)."""
 
     class Source(models.TextChoices):
-        REFERRAL = "referral", _("Recommendation")
+        RECOMMENDATION = "recommendation", _("Recommendation")
         EVENT = "event", _("Event")
         PHONE = "phone", _("Phone call")
         MANUAL = "manual", _("Other")
@@ -227,16 +227,16 @@ class RecruitmentContact(models.Model):
         NOT_INTERESTED = "declined", _("Declined")
 
     name = models.CharField(_("name"), max_length=200)
-    # As the referrer typed it on /tipsa/ (an address, a phone number, or both); `email` and `phone` are what the
-    # coordinator (or the referral, when it holds them) gives in a structured form.
-    contact = models.CharField(_("how to reach them"), max_length=200, blank=True)
+    # As the recommender typed it on /tipsa/ (an address, a phone number, or both); `email` and `phone` are what the
+    # coordinator (or the recommendation, when it holds them) gives in a structured form.
+    contact_details = models.CharField(_("how to reach them"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     locality = models.ForeignKey(
         Locality, verbose_name=_("locality"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField(_("note"), blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
     status = models.CharField(_("stage"), max_length=10, choices=Status.choices, default=Status.NEW)
     owner = models.ForeignKey(
         "auth.User",
@@ -255,10 +255,10 @@ class RecruitmentContact(models.Model):
     ambassador = models.ForeignKey(
         Ambassador, verbose_name=_("ambassador"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    referrer_name = models.CharField(_("recommended by (name)"), max_length=200, blank=True)
-    referrer_email = models.EmailField(_("recommended by (email)"), blank=True)
-    referred_by = models.ForeignKey(
-        Ambassador, verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL
+    recommender_name = models.CharField(_("recommended by (name)"), max_length=200, blank=True)
+    recommender_email = models.EmailField(_("recommended by (email)"), blank=True)
+    recommended_by = models.ForeignKey(
+        Ambassador, verbose_name=_("recommended by"), null=True, blank=True, on_delete=models.SET_NULL
     )
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -273,7 +273,7 @@ class RecruitmentContact(models.Model):
             models.Index(fields=["owner", "follow_up_on"]),
             # A person's contacts by the addresses they have proven (network.privacy.Scope).
             models.Index(fields=["email"], name="contact_email"),
-            models.Index(fields=["referrer_email"], name="contact_referrer_email"),
+            models.Index(fields=["recommender_email"], name="contact_recommender_email"),
         ]
 
     def __str__(self) -> str:
@@ -292,7 +292,7 @@ class RecruitmentContact(models.Model):
             self.phone = normalize_phone(self.phone)
         except ValueError as error:
             raise ValidationError({"phone": str(error)}) from None
-        if not (self.email or self.phone or self.contact.strip()):
+        if not (self.email or self.phone or self.contact_details.strip()):
             raise ValidationError(_("Give an email address or a phone number (or both)."))
 
 

@@ -23,7 +23,7 @@ from crm.pseudonyms import is_pseudonym, pseudonym
 from . import selectors
 from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentContact, Registration, StageChange
 from .normalize import normalize_email, normalize_phone
-from .selectors import contacts_referred_by
+from .selectors import contacts_recommended_by
 
 _ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
 
@@ -88,7 +88,7 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
     about_ids = list(scope.contact_ids)
     return {
         # Who recommended them is someone else's data: `source` says it was a recommendation.
-        "network.ambassador": [row(ambassador, exclude=("referred_by",))],
+        "network.ambassador": [row(ambassador, exclude=("recommended_by",))],
         # Who decided is a member of staff; the ambassador link is the person themself.
         "network.application": [
             row(application, exclude=("ambassador", "decided_by"))
@@ -107,12 +107,12 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
         ],
         "network.recruitmentcontact": [
             *(
-                row(contact, exclude=("referrer_name", "referrer_email", "referred_by", "owner"))
+                row(contact, exclude=("recommender_name", "recommender_email", "recommended_by", "owner"))
                 for contact in about.order_by("created_at", "pk")
             ),
             *(
-                row(contact, only=("id", "referrer_name", "referrer_email", "created_at"))
-                for contact in contacts_referred_by(ambassador, scope.addresses)
+                row(contact, only=("id", "recommender_name", "recommender_email", "created_at"))
+                for contact in contacts_recommended_by(ambassador, scope.addresses)
                 .exclude(pk__in=about_ids)
                 .order_by("created_at", "pk")
             ),
@@ -166,7 +166,9 @@ def person_erase(ambassador: Ambassador, scope: Scope) -> dict[type[models.Model
     consents_pseudonymise(_consents(ambassador, scope))
     # Their stage changes and the notes about them go with the contact rows and the ambassador row (cascade).
     RecruitmentContact.objects.filter(pk__in=scope.contact_ids).delete()
-    contacts_referred_by(ambassador, scope.addresses).update(referrer_name="", referrer_email="", referred_by=None)
+    contacts_recommended_by(ambassador, scope.addresses).update(
+        recommender_name="", recommender_email="", recommended_by=None
+    )
     Registration.objects.filter(ambassador=ambassador).delete()  # the events' counts go down with them
     Application.objects.filter(pk__in=scope.application_ids).delete()
     Ambassador.objects.filter(pk=ambassador.pk).delete()
@@ -211,7 +213,7 @@ def contacts_erase(contact_ids, *, objected: bool = False) -> int:
     ids = list(contacts.values_list("pk", flat=True))
     addresses = set()
     if objected:
-        for text, address in contacts.values_list("contact", "email"):
+        for text, address in contacts.values_list("contact_details", "email"):
             addresses |= contact_addresses(text) | {address}
     contact_emails_erase(ids, objected=addresses)
     RecruitmentContact.objects.filter(pk__in=ids).delete()

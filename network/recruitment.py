@@ -1,4 +1,4 @@
-"""Recruitment: referrals from /tipsa/ (a RecruitmentContact with source REFERRAL), the notice a referred person
+"""Recruitment: recommendations from /tipsa/ (a RecruitmentContact with source RECOMMENDATION), the notice a recommended person
 gets (GDPR art. 14) and their objection; the pipeline's stages (each move a StageChange row), the invitation to
 apply (a personal link to the signup form, filled in), and the moves a contact makes by itself when they apply or
 are approved.
@@ -37,44 +37,44 @@ def _absolute(path: str) -> str:
 
 
 @transaction.atomic
-def referral_submit(
-    *, referrer_name: str, referrer_email: str, name: str, contact: str, note: str = ""
+def recommendation_submit(
+    *, recommender_name: str, recommender_email: str, name: str, contact_details: str, note: str = ""
 ) -> RecruitmentContact | None:
-    """Record the referral for the coordinator's follow-up list, email the coordinator about it at once (unless
-    NOTIFY_COORDINATOR_OF_TIPS is off; queued in the same transaction: both or neither), and tell the referred
+    """Record the recommendation for the coordinator's follow-up list, email the coordinator about it at once (unless
+    NOTIFY_COORDINATOR_OF_RECOMMENDATIONS is off; queued in the same transaction: both or neither), and tell the recommended
     person (GDPR art. 14)."""
-    if referral_unwanted(contact):  # they objected, or were erased: not stored again, nobody told
+    if recommendation_unwanted(contact_details):  # they objected, or were erased: not stored again, nobody told
         return None
     from .privacy import contact_addresses, contact_phones
 
-    referral = RecruitmentContact.objects.create(
+    recommendation = RecruitmentContact.objects.create(
         name=name,
-        contact=contact,
-        email=min(contact_addresses(contact), default=""),
-        phone=min(contact_phones(contact), default=""),
+        contact_details=contact_details,
+        email=min(contact_addresses(contact_details), default=""),
+        phone=min(contact_phones(contact_details), default=""),
         note=note,
-        source=RecruitmentContact.Source.REFERRAL,
-        referrer_name=referrer_name,
-        referrer_email=referrer_email.strip().lower(),
-        referred_by=selectors.ambassador_by_email(referrer_email),
+        source=RecruitmentContact.Source.RECOMMENDATION,
+        recommender_name=recommender_name,
+        recommender_email=recommender_email.strip().lower(),
+        recommended_by=selectors.ambassador_by_email(recommender_email),
     )
-    if settings.NOTIFY_COORDINATOR_OF_TIPS and settings.COORDINATOR_EMAIL:
+    if settings.NOTIFY_COORDINATOR_OF_RECOMMENDATIONS and settings.COORDINATOR_EMAIL:
         email_queue(
-            template="tip_received",
+            template="recommendation_received",
             to_email=settings.COORDINATOR_EMAIL,
-            key=f"tip:{referral.pk}",
+            key=f"recommendation:{recommendation.pk}",
             context={
-                "name": referral.name,
-                "contact": display_phone(referral.contact),
-                "note": referral.note,
-                "referrer_name": referral.referrer_name,
-                "referrer_email": referral.referrer_email,
-                "referred_by": referral.referred_by_id is not None,
-                "admin_url": _absolute(reverse("admin:network_recruitmentcontact_change", args=[referral.pk])),
+                "name": recommendation.name,
+                "contact": display_phone(recommendation.contact_details),
+                "note": recommendation.note,
+                "recommender_name": recommendation.recommender_name,
+                "recommender_email": recommendation.recommender_email,
+                "recommended_by": recommendation.recommended_by_id is not None,
+                "admin_url": _absolute(reverse("admin:network_recruitmentcontact_change", args=[recommendation.pk])),
             },
         )
-    referral_notice_queue(referral, language=translation.get_language() or "sv")
-    return referral
+    recommendation_notice_queue(recommendation, language=translation.get_language() or "sv")
+    return recommendation
 
 
 # Recommended people: told at once (GDPR art. 14), and may object ----------------------------------------------
@@ -87,7 +87,7 @@ def contact_objection_url(contact: RecruitmentContact) -> str:
     return _absolute(reverse("recommendation-objection", args=[token_make(CONTACT_OBJECTION, contact.pk)]))
 
 
-def referral_notice_queue(contact: RecruitmentContact, *, language: str = "sv") -> int:
+def recommendation_notice_queue(contact: RecruitmentContact, *, language: str = "sv") -> int:
     """Tell a recommended person with an email address who we are, why we have their details and how to have
     them deleted (GDPR art. 14), at once. Not someone who is an ambassador already. The email quotes nothing from
     the form (neither their name nor the recommender's), so the form cannot be used to send anybody a message.
@@ -95,7 +95,7 @@ def referral_notice_queue(contact: RecruitmentContact, *, language: str = "sv") 
     from .privacy import contact_addresses
 
     queued = 0
-    for number, address in enumerate(sorted(contact_addresses(contact.contact))):
+    for number, address in enumerate(sorted(contact_addresses(contact.contact_details))):
         if selectors.ambassador_by_email(address) is not None:
             continue
         queued += bool(
@@ -116,11 +116,11 @@ def referral_notice_queue(contact: RecruitmentContact, *, language: str = "sv") 
     return queued
 
 
-def referral_unwanted(contact: str) -> bool:
+def recommendation_unwanted(contact_details: str) -> bool:
     """Whether this "how to reach them" is the address of someone who objected or was erased: not stored again."""
     from .privacy import contact_addresses
 
-    return any(address_erased(address) for address in contact_addresses(contact))
+    return any(address_erased(address) for address in contact_addresses(contact_details))
 
 
 class ObjectionResult(enum.Enum):
@@ -175,8 +175,8 @@ def contact_candidates(contact: RecruitmentContact, *, limit: int = 5) -> list[C
 
     if contact.ambassador_id:
         return []
-    phones = {contact.phone, *contact_phones(contact.contact)} - {""}
-    addresses = {contact.email, *contact_addresses(contact.contact)} - {""}
+    phones = {contact.phone, *contact_phones(contact.contact_details)} - {""}
+    addresses = {contact.email, *contact_addresses(contact.contact_details)} - {""}
     words = contact.name.split()
     named = Q(first_name__iexact=words[0], last_name__iexact=" ".join(words[1:])) if len(words) > 1 else Q(pk__in=[])
     matching = Q(phone__in=phones) | Q(email__in=addresses) | named
@@ -248,7 +248,7 @@ def contact_email(contact: RecruitmentContact) -> str:
     """The address to write to: the one given, else the first in "how to reach them"."""
     from .privacy import contact_addresses
 
-    return contact.email or min(contact_addresses(contact.contact), default="")
+    return contact.email or min(contact_addresses(contact.contact_details), default="")
 
 
 def invitation_url(contact: RecruitmentContact) -> str:
@@ -342,7 +342,7 @@ def contacts_applied(*, application: Application, invitation: str = "", now: dat
 
 def contacts_joined(*, application: Application, ambassador: Ambassador, by=None, now: datetime | None = None) -> int:
     """An application was approved: the contacts it came from (or with its address, not declined) join, point at
-    the ambassador, and whoever referred them is credited (the ambassador's `referred_by`, when not set)."""
+    the ambassador, and whoever recommended them is credited (the ambassador's `recommended_by`, when not set)."""
     contacts = RecruitmentContact.objects.filter(
         Q(application=application) | Q(email=application.email, status__in=[*OPEN_STAGES, Stage.APPLIED])
     ).exclude(status__in=[Stage.JOINED, Stage.NOT_INTERESTED])
@@ -350,8 +350,12 @@ def contacts_joined(*, application: Application, ambassador: Ambassador, by=None
     for contact in contacts:
         RecruitmentContact.objects.filter(pk=contact.pk).update(ambassador=ambassador)
         contact_stage_set(contact=contact, stage=Stage.JOINED, reason=StageChange.Reason.APPROVED, by=by, now=now)
-        if contact.referred_by_id and not ambassador.referred_by_id and contact.referred_by_id != ambassador.pk:
-            Ambassador.objects.filter(pk=ambassador.pk).update(referred_by=contact.referred_by_id)
-            ambassador.referred_by_id = contact.referred_by_id
+        if (
+            contact.recommended_by_id
+            and not ambassador.recommended_by_id
+            and contact.recommended_by_id != ambassador.pk
+        ):
+            Ambassador.objects.filter(pk=ambassador.pk).update(recommended_by=contact.recommended_by_id)
+            ambassador.recommended_by_id = contact.recommended_by_id
         moved += 1
     return moved

@@ -49,7 +49,7 @@ def timeline_html(entries) -> str:
 
 
 def recruited_html(ambassador: Ambassador) -> str:
-    """The ambassadors they recruited, and the contacts they referred who have not joined (yet), with their stage."""
+    """The ambassadors they recruited, and the contacts they recommended who have not joined (yet), with their stage."""
     if ambassador.pk is None:
         return "–"
     people, contacts = selectors.ambassador_recruits(ambassador)
@@ -146,17 +146,27 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on"]
     list_filter = [StageFilter, FollowUpDueFilter, "owner", "source", ("follow_up_on", admin.DateFieldListFilter)]
     list_editable = ["status", "follow_up_on"]
-    list_select_related = ["referred_by", "owner"]
-    search_fields = ["name", "contact", "email", "referrer_name", "referrer_email"]
-    folded_search_fields = ["name", "contact", "referrer_name"]
-    plain_search_fields = ["email", "referrer_email"]
-    autocomplete_fields = ["referred_by"]
+    list_select_related = ["recommended_by", "owner"]
+    search_fields = ["name", "contact_details", "email", "recommender_name", "recommender_email"]
+    folded_search_fields = ["name", "contact_details", "recommender_name"]
+    plain_search_fields = ["email", "recommender_email"]
+    autocomplete_fields = ["recommended_by"]
     readonly_fields = ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]
     fieldsets = [
-        (None, {"fields": ["name", "email", "phone", "contact", "locality", "note"]}),
+        (None, {"fields": ["name", "email", "phone", "contact_details", "locality", "note"]}),
         (
             _("Follow-up"),
-            {"fields": ["status", "owner", "follow_up_on", "source", "referred_by", "referrer_name", "referrer_email"]},
+            {
+                "fields": [
+                    "status",
+                    "owner",
+                    "follow_up_on",
+                    "source",
+                    "recommended_by",
+                    "recommender_name",
+                    "recommender_email",
+                ]
+            },
         ),
         (_("History"), {"fields": ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]}),
     ]
@@ -166,9 +176,9 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["network/admin-lists.css"]}
 
-    @admin.display(description=_("how to reach them"), ordering="contact")
+    @admin.display(description=_("how to reach them"), ordering="contact_details")
     def contact_display(self, obj: RecruitmentContact) -> str:
-        return display_phone(obj.contact or obj.email or obj.phone)
+        return display_phone(obj.contact_details or obj.email or obj.phone)
 
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, obj: RecruitmentContact) -> str:

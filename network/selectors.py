@@ -24,12 +24,12 @@ def applications_confirmed_between(start: datetime, end: datetime) -> QuerySet[A
     ).select_related("locality")
 
 
-def referrals_of(*, email: str, phone: str = "") -> QuerySet[RecruitmentContact]:
+def recommendations_of(*, email: str, phone: str = "") -> QuerySet[RecruitmentContact]:
     """The recruitment contacts whose "how to reach them" is this address or this phone number (E.164), however the
     number was written (070-190 64 48, +46 70 190 64 48, 0046701906448): the person was recommended before."""
-    condition = Q(contact__iexact=email.strip()) if email else Q(pk__in=[])
+    condition = Q(contact_details__iexact=email.strip()) if email else Q(pk__in=[])
     if phone.startswith("+"):
-        compact = F("contact")
+        compact = F("contact_details")
         for separator in " -()./":
             compact = Replace(compact, Value(separator), Value(""))
         forms = [phone, "00" + phone[1:]] + (["0" + phone[3:]] if phone.startswith("+46") else [])
@@ -39,7 +39,7 @@ def referrals_of(*, email: str, phone: str = "") -> QuerySet[RecruitmentContact]
 
 
 def recruitment_contacts_created_between(start: datetime, end: datetime) -> QuerySet[RecruitmentContact]:
-    return RecruitmentContact.objects.filter(created_at__gte=start, created_at__lt=end).select_related("referred_by")
+    return RecruitmentContact.objects.filter(created_at__gte=start, created_at__lt=end).select_related("recommended_by")
 
 
 def ambassadors_matching(
@@ -288,22 +288,22 @@ def training_completion(*, since: datetime | None, now: datetime, limit: int = 1
     return {"trainings": rows[::-1], **counts}
 
 
-def contacts_referred_by(ambassador: Ambassador, addresses) -> QuerySet[RecruitmentContact]:
+def contacts_recommended_by(ambassador: Ambassador, addresses) -> QuerySet[RecruitmentContact]:
     """The recruitment contacts the person recommended (as an ambassador, or with an address they have proven,
     `addresses`)."""
-    return RecruitmentContact.objects.filter(Q(referred_by=ambassador) | Q(referrer_email__in=list(addresses)))
+    return RecruitmentContact.objects.filter(Q(recommended_by=ambassador) | Q(recommender_email__in=list(addresses)))
 
 
 # Who an ambassador has recruited -------------------------------------------------------------------------------
 
 
 def ambassadors_with_recruited_count(ambassadors: QuerySet[Ambassador]) -> QuerySet[Ambassador]:
-    """Annotate `recruited_count`: the ambassadors they referred (on approval a referred contact's ambassador is
-    credited to whoever referred them). One subquery, so the list costs the same number of queries."""
+    """Annotate `recruited_count`: the ambassadors they recommended (on approval a recommended contact's ambassador is
+    credited to whoever recommended them). One subquery, so the list costs the same number of queries."""
     count = (
-        Ambassador.objects.filter(referred_by=OuterRef("pk"))
+        Ambassador.objects.filter(recommended_by=OuterRef("pk"))
         .order_by()
-        .values("referred_by")
+        .values("recommended_by")
         .annotate(n=Count("pk"))
         .values("n")
     )
@@ -313,11 +313,11 @@ def ambassadors_with_recruited_count(ambassadors: QuerySet[Ambassador]) -> Query
 def ambassador_recruits(
     ambassador: Ambassador, *, limit: int = 100
 ) -> tuple[list[Ambassador], list[RecruitmentContact]]:
-    """The ambassadors they recruited (first recruited first), and the contacts they referred who have not joined
+    """The ambassadors they recruited (first recruited first), and the contacts they recommended who have not joined
     (yet), newest first: at most `limit` of each. Two queries."""
-    people = Ambassador.objects.filter(referred_by=ambassador).only("first_name", "last_name").order_by("pk")
+    people = Ambassador.objects.filter(recommended_by=ambassador).only("first_name", "last_name").order_by("pk")
     contacts = (
-        RecruitmentContact.objects.filter(referred_by=ambassador)
+        RecruitmentContact.objects.filter(recommended_by=ambassador)
         .exclude(status=Stage.JOINED)
         .only("name", "status")
         .order_by("-created_at")

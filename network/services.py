@@ -40,9 +40,9 @@ from .recruitment import (
     contacts_joined,
     invitation_initial,
     invitation_url,
-    referral_notice_queue,
-    referral_submit,
-    referral_unwanted,
+    recommendation_notice_queue,
+    recommendation_submit,
+    recommendation_unwanted,
 )
 
 __all__ = [
@@ -78,7 +78,7 @@ __all__ = [
     "invitation_initial",
     "invitation_url",
     "note_add",
-    "referral_notice_queue",
-    "referral_submit",
-    "referral_unwanted",
+    "recommendation_notice_queue",
+    "recommendation_submit",
+    "recommendation_unwanted",
 ]

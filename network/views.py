@@ -1,4 +1,4 @@
-"""Public pages: signup, confirmation, referrals (/tipsa/). Thin: forms validate, services act."""
+"""Public pages: signup, confirmation, recommendations (/tipsa/). Thin: forms validate, services act."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from crm.privacy_notice import notice
 
 from . import abuse, services
-from .forms import NewLinkForm, ReferralForm, SignupForm
+from .forms import NewLinkForm, RecommendationForm, SignupForm
 from .normalize import display_phone
 from .services import ConfirmResult
 
@@ -131,28 +131,28 @@ def new_link(request):
 
 
 @require_http_methods(["GET", "POST"])
-def referral(request):
+def recommend(request):
     def submit(data):
-        services.referral_submit(
-            referrer_name=data["referrer_name"],
-            referrer_email=data["referrer_email"],
+        services.recommendation_submit(
+            recommender_name=data["recommender_name"],
+            recommender_email=data["recommender_email"],
             name=data["name"],
-            contact=data["contact"],
+            contact_details=data["contact_details"],
             note=data["note"],
         )
 
     return _public_form(
         request,
-        ReferralForm,
+        RecommendationForm,
         scope="recommend",
         template="network/recommend.html",
         thanks="recommend-thanks",
-        email_field="referrer_email",
+        email_field="recommender_email",
         submit=submit,
     )
 
 
-def referral_thanks(request):
+def recommend_thanks(request):
     return render(request, "network/recommend_thanks.html")
 
 
@@ -180,7 +180,7 @@ def accessibility(request):
 
 
 @require_http_methods(["GET", "POST"])
-def referral_objection(request, token: str):
+def recommendation_objection(request, token: str):
     """The link in the email telling a recommended person we have their details: GET shows a button, the POST
     deletes the details (GDPR art. 21)."""
     result = services.contact_objection(token=token, act=request.method == "POST")

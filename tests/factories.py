@@ -120,7 +120,7 @@ class ConsentRecordFactory(factory.django.DjangoModelFactory):
 
 
 class RecruitmentContactFactory(factory.django.DjangoModelFactory):
-    """A possible ambassador the coordinator follows up: reached by the address in `contact` unless given an
+    """A possible ambassador the coordinator follows up: reached by the address in `contact_details` unless given an
     `email` or a `phone`."""
 
     class Meta:
@@ -129,7 +129,7 @@ class RecruitmentContactFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Karin{n} Lindqvist")
     email = ""
     phone = ""
-    contact = factory.LazyAttributeSequence(lambda o, n: "" if o.email or o.phone else f"karin{n}@example.se")
+    contact_details = factory.LazyAttributeSequence(lambda o, n: "" if o.email or o.phone else f"karin{n}@example.se")
 
 
 class StageChangeFactory(factory.django.DjangoModelFactory):

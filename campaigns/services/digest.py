@@ -58,8 +58,8 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             "contacts": [
                 {
                     "name": c.name,
-                    "contact": display_phone(c.contact),
-                    "tipper": c.referrer_name,
+                    "contact": display_phone(c.contact_details),
+                    "recommender": c.recommender_name,
                     "url": _admin_url("network_recruitmentcontact_change", c.pk),
                 }
                 for c in contacts
@@ -67,7 +67,7 @@ def coordinator_digest_queue(*, now: datetime | None = None) -> Delivery | None:
             "follow_ups": [
                 {
                     "name": c.name,
-                    "contact": display_phone(c.contact),
+                    "contact": display_phone(c.contact_details),
                     "due": c.follow_up_on.isoformat(),
                     "overdue": c.follow_up_on < today,
                     "url": _admin_url("network_recruitmentcontact_change", c.pk),
@@ -105,7 +105,7 @@ def follow_ups_due_queue(*, now: datetime | None = None) -> list[Delivery]:
                 "follow_ups": [
                     {
                         "name": c.name,
-                        "contact": display_phone(c.contact or c.email or c.phone),
+                        "contact": display_phone(c.contact_details or c.email or c.phone),
                         "due": c.follow_up_on.isoformat(),
                         "overdue": c.follow_up_on < today,
                         "url": _admin_url("network_recruitmentcontact_change", c.pk),

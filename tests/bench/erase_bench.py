@@ -25,12 +25,12 @@ def add_contacts(count: int, start: int) -> None:
         [
             RecruitmentContact(
                 name=f"Kontakt {n}",
-                contact=f"070-{n % 10_000_000:07d}, kontakt{n}@bench.example",
+                contact_details=f"070-{n % 10_000_000:07d}, kontakt{n}@bench.example",
                 email=f"kontakt{n}@bench.example",
                 phone=f"+4670{n % 10_000_000:07d}",
-                source=RecruitmentContact.Source.REFERRAL,
-                referrer_name="Tipsare",
-                referrer_email=f"tipsare{n % 500}@bench.example",
+                source=RecruitmentContact.Source.RECOMMENDATION,
+                recommender_name="Tipsare",
+                recommender_email=f"tipsare{n % 500}@bench.example",
             )
             for n in range(start, start + count)
         ],
@@ -51,13 +51,13 @@ def a_person():
     Application.objects.create(
         first_name="Pia", last_name=f"Bench{n}", email=address, ambassador=person, confirmed_at=timezone.now()
     )
-    about = RecruitmentContact.objects.create(name=f"Pia Bench{n}", contact=address, email=address)
-    made = RecruitmentContact.objects.create(name="Vän", contact="van@bench.example", referred_by=person)
+    about = RecruitmentContact.objects.create(name=f"Pia Bench{n}", contact_details=address, email=address)
+    made = RecruitmentContact.objects.create(name="Vän", contact_details="van@bench.example", recommended_by=person)
     Delivery.objects.bulk_create(
         [
             Delivery(template="welcome", ambassador=person, to_email=address, status=Delivery.Status.SENT),
-            Delivery(template="tip_received", key=f"tip:{about.pk}", to_email="k@bench.example"),
-            Delivery(template="tip_received", key=f"tip:{made.pk}", to_email="k@bench.example"),
+            Delivery(template="recommendation_received", key=f"recommendation:{about.pk}", to_email="k@bench.example"),
+            Delivery(template="recommendation_received", key=f"recommendation:{made.pk}", to_email="k@bench.example"),
         ]
     )
     return person

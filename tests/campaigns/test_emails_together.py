@@ -221,7 +221,7 @@ def test_every_email_names_the_contact_person_and_replies_go_to_them(settings, s
 
 
 # Emails to the coordinator themselves name no contact person.
-TO_THE_COORDINATOR = {"coordinator_digest", "tip_received", "follow_ups_due", "monthly_report"}
+TO_THE_COORDINATOR = {"coordinator_digest", "recommendation_received", "follow_ups_due", "monthly_report"}
 EMAILS = sorted(
     path.name
     for path in (Path(__file__).resolve().parents[2] / "templates" / "emails").iterdir()

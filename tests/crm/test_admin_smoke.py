@@ -126,7 +126,7 @@ def objects_of_every_model() -> dict:
             ApplicationFactory(status="confirmed", confirmed_at=timezone.now()),
         ],
         ConsentRecord: [ConsentRecordFactory(ambassador=ambassador)],
-        RecruitmentContact: [RecruitmentContactFactory(contact="070-111 22 33")],
+        RecruitmentContact: [RecruitmentContactFactory(contact_details="070-111 22 33")],
         Sequence: [sequence],
         Enrollment: [Enrollment.objects.get(ambassador=ambassador, sequence=sequence)],
         Delivery: [

@@ -161,7 +161,7 @@ def objects(django_user_model):
         Ambassador: ambassador,
         Application: application,
         ConsentRecord: ConsentRecordFactory(ambassador=ambassador, text_version="2026-11-01"),
-        RecruitmentContact: RecruitmentContactFactory(name="Cia Lund", contact="070-111 22 33"),
+        RecruitmentContact: RecruitmentContactFactory(name="Cia Lund", contact_details="070-111 22 33"),
         Sequence: sequence,
         Enrollment: EnrollmentFactory(ambassador=ambassador, sequence=sequence, next_step=step),
         Delivery: DeliveryFactory(template="application_declined", application=application, language="sv"),

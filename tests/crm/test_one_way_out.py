@@ -32,7 +32,7 @@ from network.services import (
     application_confirm,
     application_submit,
     contacts_invite,
-    referral_submit,
+    recommendation_submit,
 )
 from tests.crm.test_privacy import NOT_ABOUT_PEOPLE, mentions, models_about_people
 from tests.factories import AmbassadorFactory, EventFactory, RecruitmentContactFactory
@@ -68,7 +68,9 @@ def _signed_up() -> Application:
 
 
 def _recommended_by_a_friend() -> None:
-    referral_submit(referrer_name="Bo Berg", referrer_email="bo@example.se", name=f"{FIRST} {LAST}", contact=ADDRESS)
+    recommendation_submit(
+        recommender_name="Bo Berg", recommender_email="bo@example.se", name=f"{FIRST} {LAST}", contact_details=ADDRESS
+    )
 
 
 def an_ambassador() -> Ambassador:
@@ -76,8 +78,11 @@ def an_ambassador() -> Ambassador:
     an event, asks for a Mina sidor link, and leaves."""
     _recommended_by_a_friend()
     person = application_approve(application=_signed_up())
-    referral_submit(
-        referrer_name=f"{FIRST} {LAST}", referrer_email=ADDRESS, name="Vän Vänsson", contact="van@example.se"
+    recommendation_submit(
+        recommender_name=f"{FIRST} {LAST}",
+        recommender_email=ADDRESS,
+        name="Vän Vänsson",
+        contact_details="van@example.se",
     )
     event = EventFactory(title="Fika", capacity=10)
     registration_answer(event_id=event.pk, ambassador_id=person.pk, answer=Registration.Answer.YES)
@@ -95,11 +100,11 @@ def an_applicant() -> Application:
 
 def a_recommended_person() -> RecruitmentContact:
     """Recommended on /tipsa/ (a notice to them and one to the coordinator), then invited to apply."""
-    contact = referral_submit(
-        referrer_name="Bo Berg",
-        referrer_email="bo@example.se",
+    contact = recommendation_submit(
+        recommender_name="Bo Berg",
+        recommender_email="bo@example.se",
         name=f"{FIRST} {LAST}",
-        contact=f"{ADDRESS}, 070-123 45 67",
+        contact_details=f"{ADDRESS}, 070-123 45 67",
         note=WORDS,
     )
     contacts_invite(contacts=RecruitmentContact.objects.filter(pk=contact.pk))
@@ -213,11 +218,11 @@ class Stranger:
 def a_stranger() -> Stranger:
     """Someone recommended with a phone number, and someone who signed up without confirming: both are about a
     Ylva Yxbacka, not about whoever later types her number, name or address."""
-    contact = referral_submit(
-        referrer_name="Bo Berg",
-        referrer_email="bo@example.se",
+    contact = recommendation_submit(
+        recommender_name="Bo Berg",
+        recommender_email="bo@example.se",
         name="Ylva Yxbacka",
-        contact="070-111 22 33",
+        contact_details="070-111 22 33",
         note="Ylva driver caféet i Bollstabruk",
     )
     application = application_submit(
@@ -261,8 +266,8 @@ def test_erasing_an_unconfirmed_application_with_a_strangers_address_leaves_the_
     application is erased (by the coordinator, or by retention), and the contact about the real owner stays."""
     from network.privacy import applications_erase
 
-    contact = referral_submit(
-        referrer_name="Bo", referrer_email="bo@example.se", name="Ylva", contact="ylva@example.se"
+    contact = recommendation_submit(
+        recommender_name="Bo", recommender_email="bo@example.se", name="Ylva", contact_details="ylva@example.se"
     )
     forged = application_submit(first_name="Hilda", last_name="Hård", email_address="ylva@example.se")
     assert RecruitmentContact.objects.get(pk=contact.pk).application_id == forged.pk
@@ -324,7 +329,7 @@ def test_the_export_and_erasure_take_the_same_number_of_queries_whatever_the_num
 
     def measured(contacts: int) -> tuple[int, int]:
         RecruitmentContact.objects.bulk_create(
-            RecruitmentContact(name=f"Kontakt {n}", contact=f"070-{n:07d}", phone=f"+4670{n:07d}")
+            RecruitmentContact(name=f"Kontakt {n}", contact_details=f"070-{n:07d}", phone=f"+4670{n:07d}")
             for n in range(contacts)
         )
         person = AmbassadorFactory(first_name="Pia", email=f"pia{contacts}@example.se", phone="+46700000001")

@@ -41,7 +41,7 @@ from network.models import (
     Registration,
     StageChange,
 )
-from network.services import referral_submit
+from network.services import recommendation_submit
 from tests.factories import (
     AmbassadorFactory,
     ApplicationFactory,
@@ -169,11 +169,11 @@ def _consent(person: Person, other: Person, world: World) -> ConsentRecord:
 def _contact(person: Person, other: Person, world: World) -> RecruitmentContact:
     """A recommendation of the person, made by the other one (an ambassador too) on /tipsa/, with the person's
     address (which makes it theirs): with whatever emails that sends (to the coordinator, say)."""
-    return referral_submit(
-        referrer_name=f"{other.first_name} {other.last_name}",
-        referrer_email=other.email,
+    return recommendation_submit(
+        recommender_name=f"{other.first_name} {other.last_name}",
+        recommender_email=other.email,
         name=f"{person.first_name} {person.last_name}",
-        contact=f"{person.phone_as_typed}, {person.email}",
+        contact_details=f"{person.phone_as_typed}, {person.email}",
         note=f"{person.first_name} känner alla",
     )
 
@@ -303,7 +303,7 @@ def build(world: World) -> tuple[Person, Person]:
             action_flag=CHANGE,
             change_message="[]",
         )
-    anna.ambassador.referred_by = bo.ambassador
+    anna.ambassador.recommended_by = bo.ambassador
     anna.ambassador.save()
     for label, builder in BUILD.items():
         for person, other in ((anna, bo), (bo, anna)):
@@ -369,12 +369,12 @@ def test_the_export_holds_nothing_of_anybody_else(world):
                 continue
             assert not exported & set(ids), f"{label}: {person.first_name}'s export has {other.first_name}'s row"
     # A recommendation they made shows who they are, not whom they recommended.
-    made = [row for row in person_data(bo.ambassador)["network.recruitmentcontact"] if "referrer_email" in row]
+    made = [row for row in person_data(bo.ambassador)["network.recruitmentcontact"] if "recommender_email" in row]
     assert made == [
         {
             "id": anna.rows["network.recruitmentcontact"][0],
-            "referrer_name": "Ottiliana Vasquezsson",
-            "referrer_email": bo.email,
+            "recommender_name": "Ottiliana Vasquezsson",
+            "recommender_email": bo.email,
             "created_at": made[0]["created_at"],
         }
     ]
@@ -394,7 +394,7 @@ def test_erasing_leaves_nothing_of_the_person_and_everything_of_the_other(world)
     # The other person is untouched, except that the person they recommended is gone from their recommendations.
     bo_after = person_data(bo.ambassador)
     bo_before["network.recruitmentcontact"] = [
-        row for row in bo_before["network.recruitmentcontact"] if "referrer_email" not in row
+        row for row in bo_before["network.recruitmentcontact"] if "recommender_email" not in row
     ]
     assert bo_after == bo_before
     assert all(marker in json.dumps(bo_after, ensure_ascii=False).lower() for marker in bo.markers[:3])

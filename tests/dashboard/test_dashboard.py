@@ -54,7 +54,7 @@ def network():
         # (status, source, member_since, locality)
         ("active", "import", TODAY.replace(day=1), north),
         ("active", "signup", TODAY.replace(day=1), north),
-        ("active", "referral", months_ago(1), south),
+        ("active", "recommendation", months_ago(1), south),
         ("active", "import", months_ago(2), south),
         ("paused", "signup", months_ago(3), east),
         ("alumni", "import", months_ago(14), east),
@@ -123,7 +123,7 @@ def test_each_chart_series_matches_a_count_of_the_known_data(network):
     board = dashboard(period="all")
 
     growth = board.chart("growth").table
-    sources = ["import", "signup", "referral", "manual"]
+    sources = ["import", "signup", "recommendation", "manual"]
     first = min(p.member_since for p in people if p.member_since)
     assert growth.rows[0][0] and len(growth.rows) == (TODAY.year - first.year) * 12 + TODAY.month - first.month + 1
     for row, months in zip(growth.rows, range(len(growth.rows) - 1, -1, -1), strict=True):

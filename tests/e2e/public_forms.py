@@ -33,7 +33,7 @@ def submit_signup_with_errors(page, live_server) -> None:
 def submit_recommend_with_errors(page, live_server) -> None:
     page.goto(f"{live_server.url}/tipsa/")
     loaded_at = time.monotonic()
-    page.fill("#id_referrer_email", "nope")
+    page.fill("#id_recommender_email", "nope")
     wait_min_fill_time(loaded_at)
     page.click(SUBMIT)
     page.wait_for_selector("#error-summary")

@@ -62,7 +62,7 @@ def long_values():
     """The longest values a real register holds: double-barrelled names, long addresses and localities."""
     locality = LocalityFactory(name="Sandöverken-Gålånger")
     interest = InterestFactory(name="Friluftsliv")
-    referrer = AmbassadorFactory(
+    recommender = AmbassadorFactory(
         first_name="Karl-Johan", last_name="Wennerström-Åkerlund", email="k@example.se", phone="", locality=locality
     )
     for number in range(30):
@@ -74,7 +74,7 @@ def long_values():
             locality=locality,
             member_since=timezone.localdate(),
             status=Ambassador.Status.PAUSED,
-            source=Ambassador.Source.REFERRAL,
+            source=Ambassador.Source.RECOMMENDATION,
             interests=[interest],
         )
         ApplicationFactory(
@@ -88,9 +88,9 @@ def long_values():
         )
         RecruitmentContactFactory(
             name=f"Per-Olof Sundqvist-Lindgren {number}",
-            contact=f"per-olof.sundqvist-lindgren{number}@kramforskommun.example.se",
-            source=RecruitmentContact.Source.REFERRAL,
-            referred_by=referrer,
+            contact_details=f"per-olof.sundqvist-lindgren{number}@kramforskommun.example.se",
+            source=RecruitmentContact.Source.RECOMMENDATION,
+            recommended_by=recommender,
             follow_up_on=timezone.localdate(),
         )
 

@@ -162,8 +162,11 @@ def test_the_sign_out_and_the_idle_pages(page, live_server, anna):
 
 
 def test_the_objection_page_of_a_recommended_person(page, live_server):
-    contact = people.referral_submit(
-        referrer_name="Bertil", referrer_email="bertil@example.org", name="Cecilia", contact="cecilia@example.org"
+    contact = people.recommendation_submit(
+        recommender_name="Bertil",
+        recommender_email="bertil@example.org",
+        name="Cecilia",
+        contact_details="cecilia@example.org",
     )
     url = people.contact_objection_url(contact).replace("http://testserver", live_server.url)
     page.goto(url)

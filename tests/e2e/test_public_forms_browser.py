@@ -194,7 +194,7 @@ def test_axe_recommend_empty_and_with_errors(page, live_server):
     page.goto(f"{live_server.url}/tipsa/")
     assert_no_axe_violations(page)
     submit_recommend_with_errors(page, live_server)
-    assert page.get_attribute("#id_referrer_name", "aria-invalid") == "true"
+    assert page.get_attribute("#id_recommender_name", "aria-invalid") == "true"
     assert_no_axe_violations(page)
 
 

@@ -40,10 +40,10 @@ def signup_data(**overrides) -> dict:
 
 def recommend_data(**overrides) -> dict:
     return {
-        "referrer_name": "Bertil Berg",
-        "referrer_email": "bertil@example.se",
+        "recommender_name": "Bertil Berg",
+        "recommender_email": "bertil@example.se",
         "name": "Cecilia Ek",
-        "contact": "070-111 22 33",
+        "contact_details": "070-111 22 33",
         "note": "Hon känner alla i Nyland.",
         "website": "",
         "started": form_started_token(time.time() - 30),

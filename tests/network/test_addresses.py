@@ -137,10 +137,10 @@ def signup_data(**overrides) -> dict:
 
 def recommend_data(**overrides) -> dict:
     return {
-        "referrer_name": "Bertil Berg",
-        "referrer_email": "bertil@example.se",
+        "recommender_name": "Bertil Berg",
+        "recommender_email": "bertil@example.se",
         "name": "Cecilia Ek",
-        "contact": "070-111 22 33",
+        "contact_details": "070-111 22 33",
         "note": "",
         "website": "",
         "started": form_started_token(time.time() - 30),
@@ -156,8 +156,8 @@ def test_a_signup_with_an_international_domain_is_stored_and_confirmed_at_its_as
 
 
 def test_a_recommendation_with_an_international_domain_is_stored_at_its_ascii_form(client):
-    assert client.post(RECOMMEND, recommend_data(referrer_email=IDN)).status_code == 302
-    assert RecruitmentContact.objects.get().referrer_email == PUNYCODE
+    assert client.post(RECOMMEND, recommend_data(recommender_email=IDN)).status_code == 302
+    assert RecruitmentContact.objects.get().recommender_email == PUNYCODE
 
 
 def test_asking_for_a_new_link_finds_the_address_whichever_form_it_is_typed_in():
@@ -175,7 +175,7 @@ SWEDISH = [
 
 @pytest.mark.parametrize(("typed", "message"), SWEDISH)
 @pytest.mark.parametrize(
-    ("path", "field", "data"), [(SIGNUP, "email", signup_data), (RECOMMEND, "referrer_email", recommend_data)]
+    ("path", "field", "data"), [(SIGNUP, "email", signup_data), (RECOMMEND, "recommender_email", recommend_data)]
 )
 def test_a_public_form_refuses_an_address_we_cannot_send_to_with_a_swedish_message(
     client, path, field, data, typed, message
@@ -210,11 +210,13 @@ def test_the_signup_form_stores_names_and_text_without_control_characters(client
 def test_the_recommend_form_stores_names_and_text_without_control_characters(client):
     response = client.post(
         RECOMMEND,
-        recommend_data(referrer_name="Bertil\rBerg", name="Cecilia\nEk", contact="070\t111 22 33", note="a\r\nb\x00"),
+        recommend_data(
+            recommender_name="Bertil\rBerg", name="Cecilia\nEk", contact_details="070\t111 22 33", note="a\r\nb\x00"
+        ),
     )
     assert response.status_code == 302
     contact = RecruitmentContact.objects.get()
-    assert (contact.referrer_name, contact.name, contact.contact, contact.note) == (
+    assert (contact.recommender_name, contact.name, contact.contact_details, contact.note) == (
         "Bertil Berg",
         "Cecilia Ek",
         "070 111 22 33",
@@ -300,10 +302,16 @@ def test_the_admin_refuses_an_address_we_cannot_send_to_with_a_swedish_message(c
 def test_the_admin_refuses_an_address_we_cannot_send_to_in_every_address_field(coordinator_client):
     response = coordinator_client.post(
         reverse("admin:network_recruitmentcontact_add"),
-        {"name": "Cecilia Ek", "contact": "070", "source": "manual", "status": "new", "referrer_email": "a@[10.0.0.1]"},
+        {
+            "name": "Cecilia Ek",
+            "contact_details": "070",
+            "source": "manual",
+            "status": "new",
+            "recommender_email": "a@[10.0.0.1]",
+        },
     )
     assert response.status_code == 200
-    assert "har en IP-adress" in response.context["adminform"].form.errors["referrer_email"][0]
+    assert "har en IP-adress" in response.context["adminform"].form.errors["recommender_email"][0]
 
 
 def test_the_admin_stores_names_and_notes_without_control_characters(coordinator_client):
@@ -321,11 +329,17 @@ def test_the_admin_stores_names_and_notes_without_control_characters(coordinator
 
     response = coordinator_client.post(
         reverse("admin:network_recruitmentcontact_add"),
-        {"name": "Cecilia\nEk", "contact": "070\r111", "source": "manual", "status": "new", "referrer_email": IDN},
+        {
+            "name": "Cecilia\nEk",
+            "contact_details": "070\r111",
+            "source": "manual",
+            "status": "new",
+            "recommender_email": IDN,
+        },
     )
     assert response.status_code == 302
     contact = RecruitmentContact.objects.get()
-    assert (contact.name, contact.contact, contact.referrer_email) == ("Cecilia Ek", "070 111", PUNYCODE)
+    assert (contact.name, contact.contact_details, contact.recommender_email) == ("Cecilia Ek", "070 111", PUNYCODE)
 
 
 # What arrives, over SMTP --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def contact():
-    return RecruitmentContact.objects.create(name="Lo Berg", contact="070-111 22 33, lo@example.se")
+    return RecruitmentContact.objects.create(name="Lo Berg", contact_details="070-111 22 33, lo@example.se")
 
 
 def test_a_suggested_ambassador_is_linked_and_then_no_longer_suggested(contact):

@@ -162,18 +162,21 @@ def test_staff_who_may_only_look_see_no_buttons_and_cannot_decide(django_user_mo
 
 @pytest.mark.parametrize("contact", ["070-190 64 48", "+46 70 190 64 48", "0701906448", "ANNA@example.se"])
 def test_the_page_warns_when_the_applicant_was_already_recommended(coordinator_client, contact):
-    tip = RecruitmentContactFactory(
-        name="Anna Ödmark", contact=contact, referrer_name="Bo Berg", source=RecruitmentContact.Source.REFERRAL
+    recommendation = RecruitmentContactFactory(
+        name="Anna Ödmark",
+        contact_details=contact,
+        recommender_name="Bo Berg",
+        source=RecruitmentContact.Source.RECOMMENDATION,
     )
     content = change_page(coordinator_client, application())
     assert 'id="recommended"' in content
     assert "Redan tipsad: Anna Ödmark tipsades om" in content and "Tipsad av Bo Berg." in content
-    assert reverse("admin:network_recruitmentcontact_change", args=[tip.pk]) in content
+    assert reverse("admin:network_recruitmentcontact_change", args=[recommendation.pk]) in content
 
 
 def test_no_warning_for_someone_nobody_recommended(coordinator_client):
-    RecruitmentContactFactory(name="Cia Lund", contact="070-111 22 33")
-    RecruitmentContactFactory(name="Dan", contact="dan@example.se")
+    RecruitmentContactFactory(name="Cia Lund", contact_details="070-111 22 33")
+    RecruitmentContactFactory(name="Dan", contact_details="dan@example.se")
     assert 'id="recommended"' not in change_page(coordinator_client, application())
 
 
@@ -268,7 +271,7 @@ def test_an_application_page_shows_the_phone_and_language_in_words(coordinator_c
 
 
 def test_recruitment_contacts_show_a_phone_as_swedes_write_it(coordinator_client):
-    RecruitmentContactFactory(contact="+46701112233")
+    RecruitmentContactFactory(contact_details="+46701112233")
     content = coordinator_client.get(reverse("admin:network_recruitmentcontact_changelist")).content.decode()
     assert "070-111 22 33" in content
 

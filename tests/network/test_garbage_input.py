@@ -35,7 +35,7 @@ GARBAGE = [
     {"first_name": "a", "last_name": "b", "email": "a@b.se", "locality": "999999", "interests": ["abc", "999"]},
     {"first_name": "a", "last_name": "b", "phone": "+" + "9" * 25, "locality": "other", "email": "ä@ö.se"},
     {"first_name": "\x00", "last_name": "\r\n", "email": "x@y.se\r\nBcc: z@w.se", "locality": "other", "consent": "on"},
-    {"referrer_name": "a", "referrer_email": "b@c.se", "name": "\x00" * 10, "contact": "y" * 300},
+    {"recommender_name": "a", "recommender_email": "b@c.se", "name": "\x00" * 10, "contact_details": "y" * 300},
 ]
 
 

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from campaigns.models import Delivery
 from network import importing
-from network.forms import NewLinkForm, ReferralForm, SignupForm
+from network.forms import NewLinkForm, RecommendationForm, SignupForm
 from network.models import Ambassador, Application, Interest, Locality, RecruitmentContact
 from network.normalize import EMAIL_MAX_LENGTH, PHONE_MAX_LENGTH, normalize_phone
 from network.resources import AmbassadorResource
@@ -26,7 +26,7 @@ from tests.factories import CampaignFactory, SegmentFactory, start_sending
 from tests.network.test_import import HEADER, csv_bytes
 
 # Each public form and the model its fields fill (a form field fills the model field of the same name).
-PUBLIC_FORMS = [(SignupForm, Application), (ReferralForm, RecruitmentContact)]
+PUBLIC_FORMS = [(SignupForm, Application), (RecommendationForm, RecruitmentContact)]
 # Typed in any form (+46 (0)70-190 64 48) and stored normalised, as E.164: at most PHONE_MAX_LENGTH characters.
 NORMALISED = {"phone"}
 
@@ -54,7 +54,7 @@ def length_pairs(form_fields: dict, model) -> list[tuple[str, int | None, int]]:
 @pytest.mark.parametrize(("form_class", "model"), PUBLIC_FORMS)
 def test_a_public_form_field_is_never_longer_than_the_model_field_it_fills(form_class, model):
     pairs = length_pairs(form_class.base_fields, model)
-    assert {"email", "referrer_email"} & {name for name, _form, _model in pairs}  # the 259-character address
+    assert {"email", "recommender_email"} & {name for name, _form, _model in pairs}  # the 259-character address
     for name, form_length, model_length in pairs:
         assert form_length is not None, f"{form_class.__name__}.{name} has no max_length"
         assert form_length <= model_length, f"{form_class.__name__}.{name}: {form_length} > {model_length}"
@@ -100,7 +100,7 @@ def test_every_address_field_and_form_field_holds_254_characters():
     assert Ambassador._meta.get_field("email") in fields
     for field in fields:
         assert field.max_length == EMAIL_MAX_LENGTH == 254, field
-    for form_class in (SignupForm, ReferralForm, NewLinkForm):
+    for form_class in (SignupForm, RecommendationForm, NewLinkForm):
         email_fields = [f for f in form_class.base_fields.values() if isinstance(f, forms.EmailField)]
         assert email_fields
         for field in email_fields:

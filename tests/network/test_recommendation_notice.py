@@ -25,10 +25,10 @@ RECOMMEND = "/tipsa/"
 
 def recommend(client, **overrides):
     data = {
-        "referrer_name": "Bertil Berg",
-        "referrer_email": "bertil@example.se",
+        "recommender_name": "Bertil Berg",
+        "recommender_email": "bertil@example.se",
         "name": "Cecilia <b>Ek</b>",
-        "contact": "Cecilia.Ek@Example.se",
+        "contact_details": "Cecilia.Ek@Example.se",
         "note": "Besök https://spam.example nu!",
         "website": "",
         "started": form_started_token(time.time() - 30),
@@ -65,13 +65,13 @@ def test_a_recommended_address_is_told_at_once_who_we_are_why_and_how_to_object(
     # Nothing typed into the form reaches the recommended person: /tipsa/ is no way to send anyone a message.
     for typed in ("Cecilia", "Bertil", "spam.example", "<b>"):
         assert typed not in body and typed not in message.alternatives[0][0]
-    assert contact.contact == "Cecilia.Ek@Example.se"
+    assert contact.contact_details == "Cecilia.Ek@Example.se"
 
 
 def test_a_phone_number_or_an_ambassador_gets_no_email(client):
-    recommend(client, contact="070-111 22 33")
+    recommend(client, contact_details="070-111 22 33")
     AmbassadorFactory(email="dora@example.se")
-    recommend(client, contact="dora@example.se", referrer_email="bertil2@example.se")
+    recommend(client, contact_details="dora@example.se", recommender_email="bertil2@example.se")
     assert RecruitmentContact.objects.count() == 2
     assert not notices().exists()
 
@@ -103,12 +103,12 @@ def test_an_address_that_objected_is_not_stored_or_mailed_again(client):
     recommend(client)
     client.post(objection_path(notices().get()))
 
-    response = recommend(client, contact="cecilia.ek@example.se", referrer_email="other@example.se")
+    response = recommend(client, contact_details="cecilia.ek@example.se", recommender_email="other@example.se")
 
     assert response.status_code == 302  # the person recommending sees the usual thank-you
     assert not RecruitmentContact.objects.exists()
     assert notices().count() == 1  # the first one, emptied
-    assert services.referral_unwanted("CECILIA.EK@example.se")
+    assert services.recommendation_unwanted("CECILIA.EK@example.se")
 
 
 def test_a_changed_or_foreign_objection_link_is_refused(client):

@@ -1,4 +1,4 @@
-"""The public recommendation form (/tipsa/): a referral contact, referred by the ambassador who sent it, and the same
+"""The public recommendation form (/tipsa/): a recommendation contact, recommended by the ambassador who sent it, and the same
 protection as the signup form against bots and floods."""
 
 from __future__ import annotations
@@ -24,26 +24,26 @@ from tests.network.public_forms import (
 pytestmark = pytest.mark.django_db
 
 
-def test_a_recommendation_from_an_ambassador_is_a_referral_contact_referred_by_them(client):
+def test_a_recommendation_from_an_ambassador_is_a_recommendation_contact_recommended_by_them(client):
     ambassador = AmbassadorFactory(email="bertil@example.se")
-    response = client.post(RECOMMEND, recommend_data(referrer_email="Bertil@EXAMPLE.se"))
+    response = client.post(RECOMMEND, recommend_data(recommender_email="Bertil@EXAMPLE.se"))
     assert response.status_code == 302
     assert response["Location"] == "/tipsa/tack/"
     contact = RecruitmentContact.objects.get()
-    assert contact.source == RecruitmentContact.Source.REFERRAL
-    assert contact.referred_by == ambassador
+    assert contact.source == RecruitmentContact.Source.RECOMMENDATION
+    assert contact.recommended_by == ambassador
     assert contact.name == "Cecilia Ek"
-    assert contact.contact == "070-111 22 33"
-    assert contact.referrer_name == "Bertil Berg"
-    assert contact.referrer_email == "bertil@example.se"
+    assert contact.contact_details == "070-111 22 33"
+    assert contact.recommender_name == "Bertil Berg"
+    assert contact.recommender_email == "bertil@example.se"
     assert contact.status == RecruitmentContact.Status.NEW
 
 
-def test_a_recommendation_from_someone_unknown_has_no_referrer(client):
-    client.post(RECOMMEND, recommend_data(referrer_email="stranger@example.se"))
+def test_a_recommendation_from_someone_unknown_has_no_recommender(client):
+    client.post(RECOMMEND, recommend_data(recommender_email="stranger@example.se"))
     contact = RecruitmentContact.objects.get()
-    assert contact.source == RecruitmentContact.Source.REFERRAL
-    assert contact.referred_by is None
+    assert contact.source == RecruitmentContact.Source.RECOMMENDATION
+    assert contact.recommended_by is None
     assert not Ambassador.objects.exists()
 
 
@@ -71,17 +71,17 @@ def test_a_recommendation_sent_too_soon_or_from_a_stale_page_is_shown_again_with
 def test_recommendations_over_the_limit_get_a_429_page_with_the_values(client, settings):
     settings.FORM_RATE_LIMIT = 1
     client.post(RECOMMEND, recommend_data(name="First"))
-    response = client.post(RECOMMEND, recommend_data(name="Second", referrer_email="other@example.se"))
+    response = client.post(RECOMMEND, recommend_data(name="Second", recommender_email="other@example.se"))
     assert_too_many(response)
     assert 'value="Second"' in response.content.decode()
     assert list(RecruitmentContact.objects.values_list("name", flat=True)) == ["First"]
 
 
-def test_recommendations_are_limited_per_tipper_address(client, settings):
+def test_recommendations_are_limited_per_recommender_address(client, settings):
     settings.FORM_RATE_LIMIT_PER_ADDRESS = 1
     client.post(RECOMMEND, recommend_data(name="First"), **from_ip("192.0.2.1"))
     response = client.post(
-        RECOMMEND, recommend_data(name="Second", referrer_email="BERTIL@example.se"), **from_ip("192.0.2.2")
+        RECOMMEND, recommend_data(name="Second", recommender_email="BERTIL@example.se"), **from_ip("192.0.2.2")
     )
     assert_too_many(response)
     assert list(RecruitmentContact.objects.values_list("name", flat=True)) == ["First"]

@@ -45,9 +45,12 @@ def at(day: int, hour: int):
 
 
 def test_an_invited_contact_applies_through_the_link_and_is_approved_and_the_stages_follow(client, coordinator):
-    referrer = AmbassadorFactory(email="tipsare@example.se")
+    recommender = AmbassadorFactory(email="tipsare@example.se")
     contact = RecruitmentContactFactory(
-        name="Vera Ny", email="vera@example.se", referred_by=referrer, source=RecruitmentContact.Source.REFERRAL
+        name="Vera Ny",
+        email="vera@example.se",
+        recommended_by=recommender,
+        source=RecruitmentContact.Source.RECOMMENDATION,
     )
 
     invited, skipped = services.contacts_invite(contacts=RecruitmentContact.objects.all(), by=coordinator)
@@ -78,7 +81,7 @@ def test_an_invited_contact_applies_through_the_link_and_is_approved_and_the_sta
     contact.refresh_from_db()
     assert contact.status == Stage.JOINED and contact.ambassador == ambassador
     ambassador.refresh_from_db()
-    assert ambassador.referred_by == referrer  # the referral is credited
+    assert ambassador.recommended_by == recommender  # the recommendation is credited
 
     history = list(contact.stage_changes.order_by("created_at", "pk").values_list("from_status", "to_status", "reason"))
     assert history == [
@@ -110,12 +113,12 @@ def test_a_forged_invitation_prefills_nothing_and_moves_nothing(client):
 
 
 def test_the_admin_records_who_changed_a_stage_and_the_list_counts_by_stage(coordinator_client, coordinator):
-    contact = RecruitmentContactFactory(name="Lo Berg", contact="070-111 22 33")
-    RecruitmentContactFactory(name="Mo Berg", contact="070-111 22 34", status=Stage.INTERESTED)
+    contact = RecruitmentContactFactory(name="Lo Berg", contact_details="070-111 22 33")
+    RecruitmentContactFactory(name="Mo Berg", contact_details="070-111 22 34", status=Stage.INTERESTED)
     url = reverse("admin:network_recruitmentcontact_change", args=[contact.pk])
     response = coordinator_client.post(
         url,
-        {"name": "Lo Berg", "contact": "070-111 22 33", "status": Stage.CONTACTED, "source": "manual"},
+        {"name": "Lo Berg", "contact_details": "070-111 22 33", "status": Stage.CONTACTED, "source": "manual"},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     change = StageChange.objects.get(contact=contact)
@@ -172,15 +175,15 @@ def test_no_follow_up_email_when_nothing_is_due(django_user_model):
     assert not Delivery.objects.filter(template="follow_ups_due").exists()
 
 
-# Referral credit ----------------------------------------------------------------------------------------------
+# Recommendation credit ----------------------------------------------------------------------------------------------
 
 
 def test_the_ambassador_list_sorts_by_recruited_and_the_page_lists_them(coordinator_client):
     star = AmbassadorFactory(first_name="Stjärna")
     other = AmbassadorFactory(first_name="Annan")
-    AmbassadorFactory.create_batch(2, referred_by=star)
-    AmbassadorFactory(referred_by=other, first_name="Rekryt")
-    RecruitmentContactFactory(name="Kandidat Ny", referred_by=other)
+    AmbassadorFactory.create_batch(2, recommended_by=star)
+    AmbassadorFactory(recommended_by=other, first_name="Rekryt")
+    RecruitmentContactFactory(name="Kandidat Ny", recommended_by=other)
 
     url = reverse("admin:network_ambassador_changelist")
     index = ["full_name", "email_display", "phone_display", "locality", "status", "member_since", "source"]

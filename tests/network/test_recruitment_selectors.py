@@ -28,13 +28,13 @@ def person(first_name: str, **fields) -> Ambassador:
 
 
 def contact(name: str, **fields) -> RecruitmentContact:
-    return RecruitmentContact.objects.create(name=name, contact=f"{name.lower()}@example.se", **fields)
+    return RecruitmentContact.objects.create(name=name, contact_details=f"{name.lower()}@example.se", **fields)
 
 
 def test_each_ambassador_is_counted_the_ambassadors_they_recruited(django_assert_num_queries):
     anna, bo = person("anna"), person("bo")
-    person("cia", referred_by=anna)
-    person("dan", referred_by=anna)
+    person("cia", recommended_by=anna)
+    person("dan", recommended_by=anna)
     with django_assert_num_queries(1):
         counts = dict(ambassadors_with_recruited_count(Ambassador.objects.all()).values_list("pk", "recruited_count"))
     assert counts[anna.pk] == 2
@@ -43,10 +43,10 @@ def test_each_ambassador_is_counted_the_ambassadors_they_recruited(django_assert
 
 def test_the_recruits_are_the_ambassadors_and_the_contacts_not_joined_yet_each_at_most_the_limit():
     anna = person("anna")
-    cia, dan = person("cia", referred_by=anna), person("dan", referred_by=anna)
-    contact("Eva", referred_by=anna)
-    contact("Fia", referred_by=anna, status=Stage.INTERESTED)
-    contact("Gun", referred_by=anna, status=Stage.JOINED)
+    cia, dan = person("cia", recommended_by=anna), person("dan", recommended_by=anna)
+    contact("Eva", recommended_by=anna)
+    contact("Fia", recommended_by=anna, status=Stage.INTERESTED)
+    contact("Gun", recommended_by=anna, status=Stage.JOINED)
     contact("Hjalmar")  # nobody's
 
     people, contacts = ambassador_recruits(anna)

@@ -250,8 +250,8 @@ def confirmed_at_now(email_address: str, first_name: str) -> Application:
 
 
 def recommend(name: str) -> RecruitmentContact:
-    return services.referral_submit(
-        referrer_name="Bertil", referrer_email="bertil@example.se", name=name, contact="070-111 22 33"
+    return services.recommendation_submit(
+        recommender_name="Bertil", recommender_email="bertil@example.se", name=name, contact_details="070-111 22 33"
     )
 
 

@@ -65,7 +65,7 @@ def test_the_search_finds_names_by_any_part_ignoring_accents_and_addresses_by_do
 
 def test_applications_and_recruitment_contacts_are_searched_the_same_way(coordinator_client):
     ApplicationFactory(first_name="Olle", last_name="Åström", email="olle@kramfors.se", status="approved")
-    RecruitmentContactFactory(name="Märta Öberg", contact="marta@kramfors.se")
+    RecruitmentContactFactory(name="Märta Öberg", contact_details="marta@kramfors.se")
     response = coordinator_client.get("/admin/network/application/", {"q": "astrom"})
     assert [a.last_name for a in response.context["cl"].result_list] == ["Åström"]
     response = coordinator_client.get(reverse("admin:network_recruitmentcontact_changelist"), {"q": "oberg"})

@@ -20,7 +20,7 @@ def staff(django_user_model):
 
 @pytest.fixture
 def contact():
-    return RecruitmentContact.objects.create(name="Lo Berg", contact="070-111 22 33")
+    return RecruitmentContact.objects.create(name="Lo Berg", contact_details="070-111 22 33")
 
 
 def moves(contact: RecruitmentContact) -> list[tuple]:
@@ -40,7 +40,9 @@ def test_a_stage_set_by_staff_moves_the_contact_and_records_who_moved_it(contact
 
 
 def test_a_new_contacts_first_stage_is_recorded_from_nothing(staff):
-    contact = RecruitmentContact.objects.create(name="Mo Berg", contact="mo@example.se", status=Stage.INTERESTED)
+    contact = RecruitmentContact.objects.create(
+        name="Mo Berg", contact_details="mo@example.se", status=Stage.INTERESTED
+    )
     contact_stage_set(contact=contact, stage=contact.status, previous="", by=staff)
     assert moves(contact) == [("", Stage.INTERESTED, StageChange.Reason.STAFF, "samordnare")]
 

@@ -1,5 +1,5 @@
 """What reaches the coordinator (issue 9): the daily digest also lists the recruitment follow-ups due today or
-overdue, with a link to each item; a tip from /tipsa/ is emailed to the coordinator at once."""
+overdue, with a link to each item; a recommendation from /tipsa/ is emailed to the coordinator at once."""
 
 from __future__ import annotations
 
@@ -66,13 +66,16 @@ def test_each_application_and_recommendation_in_the_digest_links_to_its_page(set
     with at(9, 15):
         application = ApplicationFactory(status="confirmed")
         Application.objects.filter(pk=application.pk).update(confirmed_at=dt.datetime(2026, 3, 9, 15, tzinfo=STOCKHOLM))
-        tip = services.referral_submit(
-            referrer_name="Bertil", referrer_email="bertil@example.se", name="Cecilia Ek", contact="070-111 22 33"
+        recommendation = services.recommendation_submit(
+            recommender_name="Bertil",
+            recommender_email="bertil@example.se",
+            name="Cecilia Ek",
+            contact_details="070-111 22 33",
         )
     with at(10, 7):
         message = build_message(coordinator_digest_queue())
     assert f"{settings.SITE_URL}/admin/network/application/{application.pk}/change/" in message.body
-    assert f"{settings.SITE_URL}/admin/network/recruitmentcontact/{tip.pk}/change/" in message.body
+    assert f"{settings.SITE_URL}/admin/network/recruitmentcontact/{recommendation.pk}/change/" in message.body
 
 
 def test_no_digest_when_nothing_is_new_and_no_follow_up_is_due():
@@ -81,7 +84,7 @@ def test_no_digest_when_nothing_is_new_and_no_follow_up_is_due():
         assert coordinator_digest_queue() is None
 
 
-# A tip is emailed at once -------------------------------------------------------------------------------------
+# A recommendation is emailed at once -------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -91,12 +94,12 @@ def published(monkeypatch):
     return ids
 
 
-def tip(client, **overrides):
+def recommend(client, **overrides):
     data = {
-        "referrer_name": "Bertil Berg",
-        "referrer_email": "bertil@example.se",
+        "recommender_name": "Bertil Berg",
+        "recommender_email": "bertil@example.se",
         "name": "Cecilia <Ek>",
-        "contact": "070-111 22 33",
+        "contact_details": "070-111 22 33",
         "note": "Hon känner alla i Nyland.\nOch spelar i kören.",
         "website": "",
         "started": form_started_token(time.time() - 30),
@@ -105,14 +108,16 @@ def tip(client, **overrides):
     return client.post("/tipsa/", data)
 
 
-def test_a_tip_is_emailed_to_the_coordinator_at_once(client, settings, published, django_capture_on_commit_callbacks):
+def test_a_recommendation_is_emailed_to_the_coordinator_at_once(
+    client, settings, published, django_capture_on_commit_callbacks
+):
     settings.COORDINATOR_EMAIL = "samordnare@kramfors.se"
     AmbassadorFactory(email="bertil@example.se")
     with django_capture_on_commit_callbacks(execute=True):
-        assert tip(client).status_code == 302
+        assert recommend(client).status_code == 302
 
     recommendation = RecruitmentContact.objects.get()
-    delivery = Delivery.objects.get(template="tip_received")
+    delivery = Delivery.objects.get(template="recommendation_received")
     assert delivery.to_email == "samordnare@kramfors.se"
     assert published == [delivery.pk], "handed to the workers when the request commits, not at the next digest"
     message = build_message(delivery)
@@ -124,33 +129,35 @@ def test_a_tip_is_emailed_to_the_coordinator_at_once(client, settings, published
     assert "(en ambassadör)" in message.body
 
 
-def test_the_tip_and_its_email_are_written_together_or_not_at_all(monkeypatch):
+def test_the_recommendation_and_its_email_are_written_together_or_not_at_all(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database gone")
 
     monkeypatch.setattr("network.recruitment.email_queue", broken)
     with pytest.raises(RuntimeError):
-        services.referral_submit(referrer_name="B", referrer_email="b@example.se", name="C", contact="070")
+        services.recommendation_submit(
+            recommender_name="B", recommender_email="b@example.se", name="C", contact_details="070"
+        )
     assert not RecruitmentContact.objects.exists()
 
 
-def test_no_tip_email_when_notifications_are_off(client, settings):
-    settings.NOTIFY_COORDINATOR_OF_TIPS = False
-    assert tip(client).status_code == 302
+def test_no_recommendation_email_when_notifications_are_off(client, settings):
+    settings.NOTIFY_COORDINATOR_OF_RECOMMENDATIONS = False
+    assert recommend(client).status_code == 302
     assert RecruitmentContact.objects.exists()
-    assert not Delivery.objects.filter(template="tip_received").exists()
+    assert not Delivery.objects.filter(template="recommendation_received").exists()
 
 
 def test_the_setting_is_on_by_default(settings):
-    assert settings.NOTIFY_COORDINATOR_OF_TIPS is True
+    assert settings.NOTIFY_COORDINATOR_OF_RECOMMENDATIONS is True
 
 
-def test_a_phone_typed_any_way_is_shown_as_swedes_write_it_in_the_tip_email_and_the_digest(
+def test_a_phone_typed_any_way_is_shown_as_swedes_write_it_in_the_recommendation_email_and_the_digest(
     client, published, django_capture_on_commit_callbacks
 ):
     with at(9, 12), django_capture_on_commit_callbacks(execute=True):
-        assert tip(client, contact="+46701112233").status_code == 302
-    assert "070-111 22 33" in build_message(Delivery.objects.get(template="tip_received")).body
+        assert recommend(client, contact_details="+46701112233").status_code == 302
+    assert "070-111 22 33" in build_message(Delivery.objects.get(template="recommendation_received")).body
 
     with at(10, 7):
         digest = coordinator_digest_queue()
