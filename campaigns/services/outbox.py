@@ -87,13 +87,13 @@ def deliveries_enqueue(ids: list[int]) -> None:
         transaction.on_commit(publish_deliveries, robust=True)
 
 
+SEND_DELIVERIES = "campaigns.tasks.send_deliveries"
+
+
 def deliveries_publish(ids: list[int]) -> None:
     """Hand the ids to the workers now, EMAIL_BATCH_SIZE to a task."""
     size = settings.EMAIL_BATCH_SIZE
     tasks_publish(SEND_DELIVERIES, *[(ids[start : start + size],) for start in range(0, len(ids), size)])
-
-
-SEND_DELIVERIES = "campaigns.tasks.send_deliveries"
 
 
 def tasks_publish(name: str, *calls: tuple) -> None:
