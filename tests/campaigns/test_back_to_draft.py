@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Segment
+from campaigns.models import Campaign
 from campaigns.services.newsletters import campaign_may_unschedule, campaign_unschedule
+from tests.factories import CampaignFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +16,11 @@ Status = Campaign.Status
 
 
 def campaign(status: str, *, started: bool = False) -> Campaign:
-    return Campaign.objects.create(
+    return CampaignFactory(
         name="Vårbrevet",
         subject="Hej",
         body="Hej!",
-        segment=Segment.objects.create(name="Alla"),
+        segment=SegmentFactory(name="Alla"),
         status=status,
         started_at=timezone.now() if started else None,
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Enrollment, Sequence
+from campaigns.models import Enrollment
 from campaigns.selectors import sequence_active, sequences_active
 from campaigns.services.sequences import NotEnrollable, enroll_each, enrollment_refusal
 from network.models import Ambassador
+from tests.factories import AmbassadorFactory, EnrollmentFactory, SequenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,12 @@ Status = Ambassador.Status
 
 @pytest.fixture
 def series():
-    return Sequence.objects.create(slug="test-series", name="Testserien")
+    return SequenceFactory(slug="test-series", name="Testserien")
 
 
 def person(first_name: str, **fields) -> Ambassador:
     fields = {"email": f"{first_name.lower()}@example.se", "status": Status.ACTIVE, **fields}
-    return Ambassador.objects.create(first_name=first_name, last_name="Berg", **fields)
+    return AmbassadorFactory(first_name=first_name, last_name="Berg", **fields)
 
 
 def test_an_active_ambassador_with_an_address_not_in_the_series_may_be_enrolled(series):
@@ -45,8 +46,8 @@ def test_only_active_ambassadors_with_an_address_may_be_enrolled(series, fields,
 
 def test_nobody_is_enrolled_in_the_same_series_twice(series):
     anna = person("Anna")
-    Enrollment.objects.create(ambassador=anna, sequence=series, enrolled_at=timezone.now())
-    other = Sequence.objects.create(slug="other-series", name="Annan serie")
+    EnrollmentFactory(ambassador=anna, sequence=series, enrolled_at=timezone.now())
+    other = SequenceFactory(slug="other-series", name="Annan serie")
     assert enrollment_refusal(ambassador=anna, sequence=series) == NotEnrollable.ALREADY
     assert enrollment_refusal(ambassador=anna, sequence=other) is None
 
@@ -61,7 +62,7 @@ def test_a_selection_is_enrolled_by_the_same_rules(series):
 
 
 def test_only_the_sequences_switched_on_may_be_chosen(series):
-    off = Sequence.objects.create(slug="switched-off", name="Avstängd", is_active=False)
+    off = SequenceFactory(slug="switched-off", name="Avstängd", is_active=False)
     assert series in sequences_active() and off not in sequences_active()
     assert sequence_active("test-series") == series
     assert sequence_active("switched-off") is None

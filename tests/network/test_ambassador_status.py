@@ -8,6 +8,7 @@ import pytest
 from crm.models import AuditEntry
 from network.models import Ambassador
 from network.services import ambassadors_status_set
+from tests.factories import AmbassadorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def staff(django_user_model):
 
 
 def person(first_name: str, status: str = Status.ACTIVE) -> Ambassador:
-    return Ambassador.objects.create(
+    return AmbassadorFactory(
         first_name=first_name, last_name="Berg", email=f"{first_name.lower()}@example.se", status=status
     )
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from network.models import Ambassador, Application, RecruitmentContact
 from network.recruitment import contact_candidates, contact_link_suggested
+from tests.factories import AmbassadorFactory, ApplicationFactory, RecruitmentContactFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def contact():
-    return RecruitmentContact.objects.create(name="Lo Berg", contact_details="070-111 22 33, lo@example.se")
+    return RecruitmentContactFactory(name="Lo Berg", contact_details="070-111 22 33, lo@example.se")
 
 
 def test_a_suggested_ambassador_is_linked_and_then_no_longer_suggested(contact):
-    lo = Ambassador.objects.create(first_name="Lo", last_name="Berg", phone="+46701112233")
+    lo = AmbassadorFactory(first_name="Lo", last_name="Berg", phone="+46701112233")
     [candidate] = contact_candidates(contact)
     assert candidate.key == f"ambassador:{lo.pk}"
 
@@ -28,14 +28,14 @@ def test_a_suggested_ambassador_is_linked_and_then_no_longer_suggested(contact):
 
 
 def test_a_suggested_applicant_is_linked_to_their_application(contact):
-    applied = Application.objects.create(first_name="Lotta", last_name="Berg", email="lo@example.se")
+    applied = ApplicationFactory(first_name="Lotta", last_name="Berg", email="lo@example.se")
     assert contact_link_suggested(contact=contact, key=f"application:{applied.pk}") == applied
     contact.refresh_from_db()
     assert (contact.application, contact.ambassador) == (applied, None)
 
 
 def test_someone_not_suggested_is_not_linked_whatever_id_is_sent(contact):
-    stranger = Ambassador.objects.create(first_name="Mo", last_name="Ek", email="mo@example.se")
+    stranger = AmbassadorFactory(first_name="Mo", last_name="Ek", email="mo@example.se")
     assert contact_link_suggested(contact=contact, key=f"ambassador:{stranger.pk}") is None
     assert contact_link_suggested(contact=contact, key="") is None
     contact.refresh_from_db()

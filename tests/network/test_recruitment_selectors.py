@@ -14,6 +14,7 @@ from network.selectors import (
     recruitment_contacts_follow_up_due,
     recruitment_stage_counts,
 )
+from tests.factories import AmbassadorFactory, RecruitmentContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +23,11 @@ TODAY = dt.date(2026, 3, 10)
 
 
 def person(first_name: str, **fields) -> Ambassador:
-    return Ambassador.objects.create(
-        first_name=first_name, last_name="Berg", email=f"{first_name}@example.se", **fields
-    )
+    return AmbassadorFactory(first_name=first_name, last_name="Berg", email=f"{first_name}@example.se", **fields)
 
 
 def contact(name: str, **fields) -> RecruitmentContact:
-    return RecruitmentContact.objects.create(name=name, contact_details=f"{name.lower()}@example.se", **fields)
+    return RecruitmentContactFactory(name=name, contact_details=f"{name.lower()}@example.se", **fields)
 
 
 def test_each_ambassador_is_counted_the_ambassadors_they_recruited(django_assert_num_queries):

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from network.models import Application
 from network.services import ReviewError, application_approve, application_may_approve, application_may_decline
+from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ Status = Application.Status
 
 
 def application(status: str) -> Application:
-    return Application.objects.create(first_name="Anna", last_name="Ödmark", email="anna@example.se", status=status)
+    return ApplicationFactory(first_name="Anna", last_name="Ödmark", email="anna@example.se", status=status)
 
 
 @pytest.mark.parametrize(

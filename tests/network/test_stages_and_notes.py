@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from network.models import Ambassador, Note, RecruitmentContact, StageChange
+from network.models import Note, RecruitmentContact, StageChange
 from network.services import contact_stage_set, note_add
+from tests.factories import AmbassadorFactory, RecruitmentContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def staff(django_user_model):
 
 @pytest.fixture
 def contact():
-    return RecruitmentContact.objects.create(name="Lo Berg", contact_details="070-111 22 33")
+    return RecruitmentContactFactory(name="Lo Berg", contact_details="070-111 22 33")
 
 
 def moves(contact: RecruitmentContact) -> list[tuple]:
@@ -40,9 +41,7 @@ def test_a_stage_set_by_staff_moves_the_contact_and_records_who_moved_it(contact
 
 
 def test_a_new_contacts_first_stage_is_recorded_from_nothing(staff):
-    contact = RecruitmentContact.objects.create(
-        name="Mo Berg", contact_details="mo@example.se", status=Stage.INTERESTED
-    )
+    contact = RecruitmentContactFactory(name="Mo Berg", contact_details="mo@example.se", status=Stage.INTERESTED)
     contact_stage_set(contact=contact, stage=contact.status, previous="", by=staff)
     assert moves(contact) == [("", Stage.INTERESTED, StageChange.Reason.STAFF, "samordnare")]
 
@@ -63,7 +62,7 @@ def test_setting_the_stage_a_contact_is_in_records_nothing(contact, staff):
 
 
 def test_a_note_goes_on_the_ambassadors_or_the_contacts_timeline_with_its_author(contact, staff):
-    person = Ambassador.objects.create(first_name="Anna", last_name="Ödmark", email="anna@example.se")
+    person = AmbassadorFactory(first_name="Anna", last_name="Ödmark", email="anna@example.se")
     on_person = note_add(person=person, author=staff, text="  Ringde om träffen  ")
     on_contact = note_add(person=contact, author=staff, text="Vill veta mer")
     assert (on_person.ambassador, on_person.contact, on_person.text) == (person, None, "Ringde om träffen")
