@@ -9,7 +9,6 @@ other control character on the way in (network.normalize.clean_text). Sent over 
 from __future__ import annotations
 
 import re
-import time
 from email.header import decode_header, make_header
 
 import pytest
@@ -18,12 +17,12 @@ from django.utils import translation
 
 from campaigns.models import Campaign, Delivery
 from campaigns.services.outbox import deliveries_send
-from network.abuse import form_started_token
 from network.forms import EmailAddressField, LineField, NewLinkForm, TextField
 from network.models import Ambassador, Application, RecruitmentContact
 from network.normalize import clean_text, normalize_email
 from network.resources import AmbassadorResource
 from tests.factories import CampaignFactory, DeliveryFactory, start_sending
+from tests.network import public_forms
 from tests.network.test_import import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -120,32 +119,14 @@ SIGNUP, RECOMMEND = "/bli-ambassador/", "/tipsa/"
 
 
 def signup_data(**overrides) -> dict:
-    return {
-        "first_name": "Anna",
-        "last_name": "Ödmark",
-        "email": "anna@example.se",
-        "phone": "",
-        "locality": "other",
-        "motivation": "",
-        "heard_about": "",
-        "consent": "on",
-        "website": "",
-        "started": form_started_token(time.time() - 30),
-        **overrides,
-    }
+    """The signup form with nothing optional filled in."""
+    return public_forms.signup_data(
+        **{"email": "anna@example.se", "phone": "", "motivation": "", "heard_about": "", **overrides}
+    )
 
 
 def recommend_data(**overrides) -> dict:
-    return {
-        "recommender_name": "Bertil Berg",
-        "recommender_email": "bertil@example.se",
-        "name": "Cecilia Ek",
-        "contact_details": "070-111 22 33",
-        "note": "",
-        "website": "",
-        "started": form_started_token(time.time() - 30),
-        **overrides,
-    }
+    return public_forms.recommend_data(**{"note": "", **overrides})
 
 
 def test_a_signup_with_an_international_domain_is_stored_and_confirmed_at_its_ascii_form(client):
