@@ -40,6 +40,7 @@ def configure_environment() -> None:
     os.environ["VAR_DIR"] = str(BENCH_DIR)  # everything the app writes (database, broker, mailbox) stays here
     os.environ.setdefault("SITE_URL", "http://testserver")  # required with DEBUG off
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+    os.environ.setdefault("EMAIL_ALLOW_TEST_SINK", "1")  # a mail sink on purpose: the production check allows it
     os.environ.setdefault("IMPORT_MAX_ROWS", "200000")  # the import benchmarks read 100k-row files
     os.environ.setdefault("ADMIN_REQUIRE_2FA", "0")  # the admin benchmarks measure pages, not the second factor
     hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
