@@ -55,8 +55,8 @@ DELIVERY_FIELDS = (
 
 def _about_contacts(contact_ids) -> Q:
     """The emails about recommended people, by the contact's id in their key: the coordinator's notice of a new
-    recommendation ("recommendation:<id>", which names the recommended person and who recommended them), the notice to the
-    recommended person ("recommended:<id>:<n>") and the invitation to apply ("invitation:<id>:<date>")."""
+    recommendation ("recommendation:<id>", which names the recommended person and who recommended them), the notice
+    to the recommended person ("recommended:<id>:<n>") and the invitation to apply ("invitation:<id>:<date>")."""
     condition = _recommendation_notices(contact_ids)
     for pk in contact_ids:
         condition |= Q(key__startswith=f"recommended:{pk}:") | Q(key__startswith=f"invitation:{pk}:")

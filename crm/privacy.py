@@ -22,11 +22,11 @@ The rules, for whoever checks them:
    nowhere else.
 
 This is the loop and the bookkeeping, and it imports none of the apps (they are above it). Which apps take part
-comes from settings, as pretix registers its data shredders: PRIVACY_SCOPE reads rule 2 once per person (the
-app that holds the people: network.privacy.Scope, read by its `of(ambassador)`), and every module in PRIVACY_PROVIDERS offers
-`person_data(ambassador, scope)` and `person_erase(ambassador, scope)` for its own rows; `person_erase` returns
-the ids by model of rows it removed that the admin's log names, and this module clears what that log keeps of
-them (the name in "Anna Ödmark was changed").
+comes from settings, as pretix registers its data shredders: PRIVACY_SCOPE reads rule 2 once per person (the app
+that holds the people: network.privacy.Scope, read by its `of(ambassador)`), and every module in PRIVACY_PROVIDERS
+offers `person_data(ambassador, scope)` and `person_erase(ambassador, scope)` for its own rows; `person_erase`
+returns the ids by model of rows it removed that the admin's log names, and this module clears what that log keeps
+of them (the name in "Anna Ödmark was changed").
 tests/crm/test_privacy.py walks every model with a link to a person, or a field holding an address, a name or a
 phone number, and fails when a model is missing here; tests/crm/test_one_way_out.py removes a person by every
 delete path the admin offers and searches every table for them.

@@ -23,7 +23,6 @@ from crm.pseudonyms import is_pseudonym, pseudonym
 from . import selectors
 from .models import Ambassador, Application, ConsentRecord, Note, RecruitmentContact, Registration, StageChange
 from .normalize import normalize_email, normalize_phone
-from .selectors import contacts_recommended_by
 
 _ADDRESS = re.compile(r"[^\s,;:<>()\[\]\"']+@[^\s,;:<>()\[\]\"']+")
 
@@ -112,7 +111,7 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
             ),
             *(
                 row(contact, only=("id", "recommender_name", "recommender_email", "created_at"))
-                for contact in contacts_recommended_by(ambassador, scope.addresses)
+                for contact in selectors.contacts_recommended_by(ambassador, scope.addresses)
                 .exclude(pk__in=about_ids)
                 .order_by("created_at", "pk")
             ),
@@ -135,16 +134,6 @@ def person_data(ambassador: Ambassador, scope: Scope) -> dict[str, list[dict]]:
 # Erasing ---------------------------------------------------------------------------------------------------
 
 
-def person_object_ids(ambassador: Ambassador, scope: Scope) -> dict[type[models.Model], list[int]]:
-    """The rows that are the person, by model: for whoever else keeps their ids (the admin's log, the emails about
-    a recommendation)."""
-    return {
-        Ambassador: [ambassador.pk],
-        Application: list(scope.application_ids),
-        RecruitmentContact: list(scope.contact_ids),
-    }
-
-
 def consents_pseudonymise(records) -> int:
     """Keep the proof of consent (what, when, which text), with the address replaced by its pseudonym and no link
     to the person or application: a person who shows their address can still be told what they agreed to."""
@@ -162,17 +151,20 @@ def person_erase(ambassador: Ambassador, scope: Scope) -> dict[type[models.Model
     proof under a pseudonym; take their name and address off the recommendations they made (the contact stays: it
     is someone else's). Called last by crm.privacy.person_erase, after the other apps have let go of the person.
     Returns the removed rows' ids by model, for the admin's log."""
-    removed = person_object_ids(ambassador, scope)
     consents_pseudonymise(_consents(ambassador, scope))
     # Their stage changes and the notes about them go with the contact rows and the ambassador row (cascade).
     RecruitmentContact.objects.filter(pk__in=scope.contact_ids).delete()
-    contacts_recommended_by(ambassador, scope.addresses).update(
+    selectors.contacts_recommended_by(ambassador, scope.addresses).update(
         recommender_name="", recommender_email="", recommended_by=None
     )
     Registration.objects.filter(ambassador=ambassador).delete()  # the events' counts go down with them
     Application.objects.filter(pk__in=scope.application_ids).delete()
     Ambassador.objects.filter(pk=ambassador.pk).delete()
-    return removed
+    return {
+        Ambassador: [ambassador.pk],
+        Application: list(scope.application_ids),
+        RecruitmentContact: list(scope.contact_ids),
+    }
 
 
 def applicant_contact_ids(application_ids) -> list[int]:

@@ -1,7 +1,7 @@
-"""Recruitment: recommendations from /tipsa/ (a RecruitmentContact with source RECOMMENDATION), the notice a recommended person
-gets (GDPR art. 14) and their objection; the pipeline's stages (each move a StageChange row), the invitation to
-apply (a personal link to the signup form, filled in), and the moves a contact makes by itself when they apply or
-are approved.
+"""Recruitment: recommendations from /tipsa/ (a RecruitmentContact with source RECOMMENDATION), the notice a
+recommended person gets (GDPR art. 14) and their objection; the pipeline's stages (each move a StageChange row), the
+invitation to apply (a personal link to the signup form, filled in), and the moves a contact makes by itself when
+they apply or are approved.
 
 Emails are queued through `campaigns.services` in the same transaction as the change that causes them.
 """
@@ -27,7 +27,6 @@ from .models import Ambassador, Application, RecruitmentContact, StageChange
 from .normalize import display_phone
 
 Stage = RecruitmentContact.Status
-OPEN_STAGES = selectors.OPEN_STAGES  # the stages a contact is still being worked on in
 INVITATION = "recruitment-invitation"
 INVITATION_MAX_AGE = timedelta(days=60)
 
@@ -40,9 +39,9 @@ def _absolute(path: str) -> str:
 def recommendation_submit(
     *, recommender_name: str, recommender_email: str, name: str, contact_details: str, note: str = ""
 ) -> RecruitmentContact | None:
-    """Record the recommendation for the coordinator's follow-up list, email the coordinator about it at once (unless
-    NOTIFY_COORDINATOR_OF_RECOMMENDATIONS is off; queued in the same transaction: both or neither), and tell the recommended
-    person (GDPR art. 14)."""
+    """Record the recommendation for the coordinator's follow-up list, email the coordinator about it at once
+    (unless NOTIFY_COORDINATOR_OF_RECOMMENDATIONS is off; queued in the same transaction: both or neither), and tell
+    the recommended person (GDPR art. 14)."""
     if recommendation_unwanted(contact_details):  # they objected, or were erased: not stored again, nobody told
         return None
     from .privacy import contact_addresses, contact_phones
@@ -291,7 +290,11 @@ def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[
     invited = skipped = 0
     for contact in contacts.select_for_update(of=("self",)):  # the admin list joins nullable relations
         address = contact_email(contact)
-        if not address or contact.status not in OPEN_STAGES or selectors.ambassador_by_email(address) is not None:
+        if (
+            not address
+            or contact.status not in selectors.OPEN_STAGES
+            or selectors.ambassador_by_email(address) is not None
+        ):
             skipped += 1
             continue
         first_name = contact.name.strip().partition(" ")[0]
@@ -331,8 +334,10 @@ def contacts_applied(*, application: Application, invitation: str = "", now: dat
     """Someone applied: the contact their invitation link was for, and the open contacts with their address, move
     to "applied" and point at the application. Returns how many moved."""
     invited = contact_from_invitation(invitation)
-    contacts = {c.pk: c for c in RecruitmentContact.objects.filter(email=application.email, status__in=OPEN_STAGES)}
-    if invited is not None and invited.status in OPEN_STAGES:
+    contacts = {
+        c.pk: c for c in RecruitmentContact.objects.filter(email=application.email, status__in=selectors.OPEN_STAGES)
+    }
+    if invited is not None and invited.status in selectors.OPEN_STAGES:
         contacts[invited.pk] = invited
     for contact in contacts.values():
         RecruitmentContact.objects.filter(pk=contact.pk).update(application=application)
@@ -344,7 +349,7 @@ def contacts_joined(*, application: Application, ambassador: Ambassador, by=None
     """An application was approved: the contacts it came from (or with its address, not declined) join, point at
     the ambassador, and whoever recommended them is credited (the ambassador's `recommended_by`, when not set)."""
     contacts = RecruitmentContact.objects.filter(
-        Q(application=application) | Q(email=application.email, status__in=[*OPEN_STAGES, Stage.APPLIED])
+        Q(application=application) | Q(email=application.email, status__in=[*selectors.OPEN_STAGES, Stage.APPLIED])
     ).exclude(status__in=[Stage.JOINED, Stage.NOT_INTERESTED])
     moved = 0
     for contact in contacts:

@@ -29,7 +29,6 @@ from .members import (
 from .notes import note_add
 from .recruitment import (
     CONTACT_OBJECTION,
-    OPEN_STAGES,
     ObjectionResult,
     contact_from_invitation,
     contact_objection,
@@ -49,7 +48,6 @@ __all__ = [
     "CONFIRM_MAX_AGE",
     "CONSENT_VERSION",
     "CONTACT_OBJECTION",
-    "OPEN_STAGES",
     "RESEND_INTERVAL",
     "ConfirmResult",
     "ObjectionResult",
