@@ -138,6 +138,12 @@ class EventAdmin(admin.ModelAdmin):
         event = get_object_or_404(Event, pk=pk)
         if not self.has_change_permission(request, event):
             raise PermissionDenied
+        if not events.attendance_open(event):
+            when = formats.date_format(timezone.localtime(event.starts_at), "j F Y H:i")
+            self.message_user(
+                request, _("Attendance can be marked once the event has started (%(when)s).") % {"when": when}
+            )
+            return HttpResponseRedirect(reverse("admin:network_event_change", args=[event.pk]))
         if request.method == "POST":
             chosen = {int(value) for value in request.POST.getlist("attended") if value.isdigit()}
             walk_ins = {int(value) for value in request.POST.getlist("walk_in") if value.isdigit()}

@@ -33,7 +33,12 @@ REMINDER_BEFORE = timedelta(hours=24)
 # A follow-up goes to those marked as attended, once the event has ended, for this long after it (attendance is
 # ticked afterwards; an event older than this gets no follow-up however late attendance is marked).
 FOLLOW_UP_WITHIN = timedelta(days=14)
-YES, NO, WAITLIST = Registration.Answer.YES, Registration.Answer.NO, Registration.Answer.WAITLIST
+YES, NO, WAITLIST, WALK_IN = (
+    Registration.Answer.YES,
+    Registration.Answer.NO,
+    Registration.Answer.WAITLIST,
+    Registration.Answer.WALK_IN,
+)
 
 
 # Links -------------------------------------------------------------------------------------------------------
@@ -353,16 +358,30 @@ def walk_in_choices(event: Event) -> QuerySet[Ambassador]:
     )
 
 
+def attendance_open(event: Event, *, now: datetime | None = None) -> bool:
+    """Attendance can be marked once the event has started, not before (nobody has come yet)."""
+    return event.starts_at <= (now or timezone.now())
+
+
+class AttendanceTooEarly(Exception):
+    """Attendance was saved for an event that has not started."""
+
+
 @transaction.atomic
 def attendance_save(*, event: Event, registration_ids: set[int], walk_in_ids: set[int] = frozenset()) -> int:
     """Exactly the registrations given attended, every other of the event not; ambassadors who came without
-    answering (walk_in_ids, among walk_in_choices) get a yes marked attended. Returns how many attended."""
+    answering (walk_in_ids, among walk_in_choices) are recorded as having come without answering, not as a yes (a
+    walk-in unticked again is forgotten). Raises AttendanceTooEarly before the event has started. Returns how many
+    attended."""
+    if not attendance_open(event):
+        raise AttendanceTooEarly
     registrations = Registration.objects.filter(event=event)
+    registrations.filter(answer=WALK_IN).exclude(pk__in=registration_ids).delete()
     registrations.exclude(pk__in=registration_ids).update(attended=False)
     registrations.filter(pk__in=registration_ids).update(attended=True)
     now = timezone.now()
     Registration.objects.bulk_create(
-        Registration(event=event, ambassador=ambassador, answer=YES, answered_at=now, attended=True)
+        Registration(event=event, ambassador=ambassador, answer=WALK_IN, answered_at=now, attended=True)
         for ambassador in walk_in_choices(event).filter(pk__in=walk_in_ids)
     )
     return registrations.filter(attended=True).count()

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -103,8 +104,6 @@ class Ambassador(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         from .normalize import normalize_email, normalize_phone
 
         try:
@@ -280,8 +279,6 @@ class RecruitmentContact(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         from .normalize import normalize_email, normalize_phone
 
         try:
@@ -392,7 +389,12 @@ class Event(models.Model):
         _("answer by"), null=True, blank=True, help_text=_("Empty: answers can be changed until the event starts.")
     )
     is_training = models.BooleanField(
-        _("counts as a training"), default=False, help_text=_("Those who attended have completed this training.")
+        _("counts as a training"),
+        default=False,
+        help_text=_(
+            "Those who attended have completed this training. A training always counts; tick it for another kind "
+            "of event that should."
+        ),
     )
     follow_up_text = models.TextField(
         _("follow-up after the event"),
@@ -406,14 +408,24 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         indexes = [models.Index(fields=["starts_at"])]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after"),
+            models.CheckConstraint(condition=~Q(kind="training") | Q(is_training=True), name="training_counts"),
+        ]
 
-    def __str__(self) -> str:
-        return self.title
+    def __str__(self) -> str:  # with the day: two events of one name are told apart in every choice
+        if not self.starts_at:
+            return self.title
+        return f"{self.title} ({formats.date_format(timezone.localtime(self.starts_at), 'j F Y')})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.kind == self.Kind.TRAINING:
+            self.is_training = True  # a training always counts (the constraint training_counts)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "is_training"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The event must end after it starts.")})
 
@@ -430,6 +442,7 @@ class Registration(models.Model):
         YES = "yes", _("Yes")
         NO = "no", _("No")
         WAITLIST = "waitlist", _("Waiting list")
+        WALK_IN = "walk_in", _("Came without answering")
 
     event = models.ForeignKey(Event, verbose_name=_("event"), related_name="registrations", on_delete=models.CASCADE)
     ambassador = models.ForeignKey(

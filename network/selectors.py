@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Replace, TruncMonth
+from django.utils import timezone
 
 from .models import Ambassador, Application, Event, Locality, RecruitmentContact, Registration
 
@@ -68,11 +69,18 @@ def ambassadors_matching(
     return people
 
 
-def completed_training(event_id: int) -> QuerySet:
-    """The ids of the ambassadors who attended this training (an event that counts as one)."""
-    return Registration.objects.filter(event_id=event_id, event__is_training=True, attended=True).values(
-        "ambassador_id"
+def trained(*, now: datetime | None = None) -> QuerySet[Registration]:
+    """The one answer to "who has completed which training": a registration marked attended, of an event that
+    counts as a training (a training always does) and has started. The dashboard, its chart, the list filter, the
+    segment, Mina sidor and the timeline all ask this."""
+    return Registration.objects.filter(
+        attended=True, event__is_training=True, event__starts_at__lte=now or timezone.now()
     )
+
+
+def completed_training(event_id: int) -> QuerySet:
+    """The ids of the ambassadors who completed this training."""
+    return trained().filter(event_id=event_id).values("ambassador_id")
 
 
 def recruitment_contacts_follow_up(
@@ -138,9 +146,9 @@ def person_events(ambassador: Ambassador, *, invited: set[int], now: datetime) -
         Registration.objects.filter(ambassador=ambassador, event__ends_at__gte=now).values_list("event_id", "answer")
     )
     upcoming = Event.objects.filter(pk__in=set(answers) | invited, ends_at__gte=now).order_by("starts_at")
-    completed = Event.objects.filter(
-        is_training=True, registrations__ambassador=ambassador, registrations__attended=True
-    ).order_by("-starts_at")
+    completed = Event.objects.filter(pk__in=trained(now=now).filter(ambassador=ambassador).values("event_id")).order_by(
+        "-starts_at"
+    )
     return [(event, answers.get(event.pk)) for event in upcoming], list(completed)
 
 
@@ -172,7 +180,8 @@ def ambassador_registrations(ambassador: Ambassador, *, limit: int) -> tuple[lis
 def ambassador_trainings_completed(ambassador: Ambassador) -> list[str]:
     """The titles of every training they attended, the earliest first. One query."""
     return list(
-        Registration.objects.filter(ambassador=ambassador, attended=True, event__is_training=True)
+        trained()
+        .filter(ambassador=ambassador)
         .order_by("event__starts_at", "pk")
         .values_list("event__title", flat=True)
     )
@@ -281,7 +290,7 @@ def training_completion(*, since: datetime | None, now: datetime, limit: int = 1
         .order_by("-starts_at", "-pk")
         .values("pk", "title", "starts_at", "registered", "attended")[:limit]
     )
-    completed = Registration.objects.filter(event__is_training=True, attended=True).values("ambassador_id")
+    completed = trained(now=now).values("ambassador_id")
     counts = Ambassador.objects.filter(status=Ambassador.Status.ACTIVE).aggregate(
         active=Count("pk"), trained=Count("pk", filter=Q(pk__in=completed))
     )

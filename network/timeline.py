@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.selectors import person_email_events
@@ -105,14 +106,19 @@ def _registrations(ambassador: Ambassador, limit: int) -> list[Entry]:
     registrations = (
         Registration.objects.filter(ambassador=ambassador)
         .select_related("event")
-        .only("answer", "answered_at", "attended", "event__title", "event__ends_at")
+        .only("answer", "answered_at", "attended", "event__title", "event__starts_at", "event__ends_at")
         .order_by("-answered_at", "-pk")[:limit]
     )
+    now = timezone.now()
     for registration in registrations:
         title = registration.event.title
-        entries.append(Entry(registration.answered_at, "rsvp", answers.get(registration.answer, "") % {"event": title}))
-        if registration.attended:
-            entries.append(Entry(registration.event.ends_at, "attended", _("Attended %(event)s") % {"event": title}))
+        walk_in = registration.answer == Registration.Answer.WALK_IN
+        if not walk_in:
+            text = answers.get(registration.answer, "") % {"event": title}
+            entries.append(Entry(registration.answered_at, "rsvp", text))
+        if registration.attended and registration.event.starts_at <= now:  # as selectors.trained has it
+            came = _("Came to %(event)s without answering") if walk_in else _("Attended %(event)s")
+            entries.append(Entry(registration.event.ends_at, "attended", came % {"event": title}))
     return entries
 
 

@@ -210,7 +210,7 @@ def test_someone_who_came_without_answering_is_added_on_the_attendance_page(coor
     assert response.status_code == 302
     came = dict(Registration.objects.filter(event=event).values_list("ambassador_id", "attended"))
     assert came == {anna.pk: True, dagny.pk: True}  # tampered and ineligible ids are ignored
-    assert Registration.objects.get(ambassador=dagny).answer == YES
+    assert Registration.objects.get(ambassador=dagny).answer == Registration.Answer.WALK_IN  # not a yes
     assert not Delivery.objects.filter(ambassador=dagny).exists()  # nobody is emailed for it
 
     coordinator_client.post(f"/admin/network/event/{event.pk}/attendance/", form)  # saved twice: still one each
