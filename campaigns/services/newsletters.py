@@ -230,6 +230,14 @@ def campaign_may_unschedule(campaign: Campaign) -> bool:
     return campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED) and campaign.started_at is None
 
 
+def campaign_may_delete(campaign: Campaign) -> bool:
+    """Whether the campaign may be deleted: a draft, or one cancelled before it started. One that has been (or is
+    being, or is scheduled to be) sent is a record of what people got; a scheduled one goes back to draft first."""
+    if campaign.status == Campaign.Status.DRAFT:
+        return True
+    return campaign.status == Campaign.Status.CANCELLED and campaign.started_at is None
+
+
 def campaign_unschedule(*, campaign: Campaign) -> bool:
     """A scheduled campaign (or one paused before it started) back to draft, to be edited and scheduled again.
     Nothing has been fanned out yet; the conditional update loses to the beat task if that has started it."""
