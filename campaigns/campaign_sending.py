@@ -105,7 +105,11 @@ def send_page(model_admin, request, campaign: Campaign):
     """The send page (GET), a test (POST "test"), the confirmation (POST "mode") and the send (POST "confirm")."""
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     if campaign.status != Campaign.Status.DRAFT:
-        model_admin.message_user(request, _not_a_draft(campaign), messages.WARNING)
+        if request.method == "POST":  # a second click, a refresh, or a send from a tab left open
+            model_admin.message_user(request, _not_a_draft(campaign), messages.WARNING)
+        else:
+            status = {"status": campaign.get_status_display()}
+            model_admin.message_user(request, gettext("The campaign is already “%(status)s”.") % status)
         return HttpResponseRedirect(change_url)
     is_test = request.method == "POST" and "test" in request.POST
     form = SendForm(request.POST if request.method == "POST" and not is_test else None, now=timezone.now())

@@ -108,6 +108,21 @@ def test_the_send_page_of_a_campaign_already_on_its_way_sends_nothing_and_says_s
     assert target.status == Campaign.Status.SCHEDULED
 
 
+def test_the_send_page_of_a_scheduled_campaign_leads_back_to_its_page(admin):
+    AmbassadorFactory()
+    target = CampaignFactory()
+    campaign_schedule(campaign=target, at=timezone.now() + timedelta(days=1))
+    response = admin.get(url(target, "send"), follow=True)
+    assert response.redirect_chain == [(url(target), 302)]
+    assert "Utskicket har redan status ”Schemalagd”." in text(response)
+
+
+def test_the_checklist_counts_one_recipient_in_the_singular(admin):
+    AmbassadorFactory()
+    admin.cookies["django_language"] = "en"
+    assert "1 recipient<" in text(admin.get(url(CampaignFactory(), "send")))
+
+
 def test_the_send_confirm_and_cancel_pages_wear_the_admins_dress(admin):
     AmbassadorFactory.create_batch(2)
     target = CampaignFactory()
