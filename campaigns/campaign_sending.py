@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import CharField, ChoiceField, DateTimeField, DateTimeInput, Form
+from django.forms import CharField, ChoiceField, DateTimeField, DateTimeInput, Form, HiddenInput
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -71,6 +71,7 @@ class SendForm(Form):
 
     mode = ChoiceField(
         choices=[(NOW, _("Send now")), (SCHEDULE, _("Schedule"))],
+        widget=HiddenInput,
         error_messages={"required": _("Choose “Send now” or “Schedule”.")},
     )
     send_at = DateTimeField(
@@ -112,7 +113,7 @@ def send_page(model_admin, request, campaign: Campaign):
             model_admin.message_user(request, gettext("The campaign is already “%(status)s”.") % status)
         return HttpResponseRedirect(change_url)
     is_test = request.method == "POST" and "test" in request.POST
-    form = SendForm(request.POST if request.method == "POST" and not is_test else None, now=timezone.now())
+    form = SendForm(_send_data(request) if request.method == "POST" and not is_test else None, now=timezone.now())
     last = request.session.get(TEST_RECIPIENTS) or request.user.email
     test_form = TestRecipientsForm(request.POST if is_test else None, initial={"recipients": last})
     if is_test and test_form.is_valid():
@@ -139,6 +140,15 @@ def send_page(model_admin, request, campaign: Campaign):
             "test_form": test_form,
         },
     )
+
+
+def _send_data(request):
+    """The posted form, with "mode" from the button pressed ("now" or "schedule"; the confirmation posts "mode")."""
+    data = request.POST.copy()
+    for mode in (NOW, SCHEDULE):
+        if mode in data:
+            data["mode"] = mode
+    return data
 
 
 def _page_context(model_admin, request, campaign: Campaign, title: str) -> dict:

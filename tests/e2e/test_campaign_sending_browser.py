@@ -92,3 +92,23 @@ def test_skicka_nu_asks_before_anything_is_queued(coordinator_page, live_server)
     expect(page.get_by_text("Utskicket skickas nu till 3 personer.").first).to_be_visible()
     target.refresh_from_db()
     assert target.status in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING)
+
+
+def test_a_scheduled_campaign_says_when_and_its_back_to_draft_button_works(coordinator_page, live_server):
+    page = coordinator_page
+    AmbassadorFactory.create_batch(2)
+    target = CampaignFactory()
+
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{target.pk}/send/")
+    page.get_by_label("Skicka (svensk tid)").fill("2030-12-12T09:00")
+    page.get_by_role("button", name="Schemalägg…").click()
+    expect(page.locator("#content h1")).to_have_text("Schemalägg till 2 personer den 12 dec 2030 kl. 09.00?")
+    page.get_by_role("button", name="Ja, schemalägg").click()
+
+    expect(page.locator("#campaign-scheduled")).to_have_text("Skickas den 12 dec 2030 kl. 09.00.")
+    expect(page.locator("input[name=_save]")).to_have_count(0)
+    # The button's form is outside the change form now, so the browser keeps it and the click posts.
+    page.get_by_role("button", name="Tillbaka till utkast (för att redigera)").click()
+    expect(page.locator("input[name=_save]")).to_have_count(1)
+    target.refresh_from_db()
+    assert (target.status, target.scheduled_at) == (Campaign.Status.DRAFT, None)
