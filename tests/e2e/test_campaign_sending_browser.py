@@ -112,3 +112,12 @@ def test_a_scheduled_campaign_says_when_and_its_back_to_draft_button_works(coord
     expect(page.locator("input[name=_save]")).to_have_count(1)
     target.refresh_from_db()
     assert (target.status, target.scheduled_at) == (Campaign.Status.DRAFT, None)
+
+
+def test_the_duplicate_button_makes_a_copy(coordinator_page, live_server):
+    page = coordinator_page
+    target = CampaignFactory(name="Vårbrevet")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{target.pk}/change/")
+    page.get_by_role("button", name="Duplicera").click()
+    expect(page.get_by_text("En kopia har skapats som ett nytt utkast").first).to_be_visible()
+    assert Campaign.objects.filter(name="Kopia av Vårbrevet").exists()
