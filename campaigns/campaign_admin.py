@@ -6,38 +6,40 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import CharField, DateTimeField, Form, ModelForm
+from django.forms import ModelForm
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from network.models import Ambassador
-from network.normalize import normalize_email
 
+from .campaign_preview_page import chosen_id, preview_page
+from .campaign_sending import send_page, send_time_text
 from .emails import campaign_preview
 from .merge import markdown_html, merge_fields_unknown
 from .models import Campaign
 from .selectors import (
     campaign_failed_rows,
     campaign_progress,
+    campaign_recipient_count,
     campaign_report,
-    campaign_sample_recipients,
     campaign_status_text,
     campaigns_with_row_counts,
 )
 from .services.newsletters import (
-    CampaignError,
     campaign_cancel,
-    campaign_checklist,
     campaign_duplicate,
+    campaign_may_delete,
     campaign_may_unschedule,
     campaign_pause,
     campaign_resume,
-    campaign_schedule,
-    campaign_send_test,
     campaign_unschedule,
 )
 
@@ -56,43 +58,6 @@ class CampaignForm(ModelForm):
                 % {"fields": ", ".join(unknown)}
             )
         return cleaned
-
-
-class TestRecipientsForm(Form):
-    """Where "Send a test to me" sends: typed by the coordinator, so a login without an address can test too."""
-
-    MAX = 10
-
-    recipients = CharField(
-        label=_("Send a test to"),
-        max_length=2000,
-        help_text=_("One or more email addresses, separated by commas."),
-    )
-
-    def clean_recipients(self) -> list[str]:
-        addresses = []
-        for part in self.cleaned_data["recipients"].replace(";", ",").split(","):
-            if not part.strip():
-                continue
-            try:
-                address = normalize_email(part)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-            if address not in addresses:
-                addresses.append(address)
-        if not addresses:
-            raise ValidationError(_("Give at least one email address."))
-        if len(addresses) > self.MAX:
-            raise ValidationError(_("At most %(max)d addresses at a time.") % {"max": self.MAX})
-        return addresses
-
-
-class ScheduleForm(Form):
-    send_at = DateTimeField(
-        label=_("Send at (Swedish time)"),
-        required=False,
-        help_text=_("Empty: send now. Format: 2026-12-01 08:00"),
-    )
 
 
 @admin.register(Campaign)
@@ -115,11 +80,38 @@ class CampaignAdmin(admin.ModelAdmin):
             return ["name", "kind", "event", "subject", "preheader", "body", "sender_name", "segment"]
         return []
 
+    def has_change_permission(self, request, obj=None):
+        """Only a draft is edited: once scheduled, sending or sent its page shows it (no Save) and the buttons of
+        its state (which need the model permission, see `may_control`)."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == Campaign.Status.DRAFT)
+
+    def has_delete_permission(self, request, obj=None):
+        """A campaign that has been (or is being) sent is a record of what people got: it is never deleted."""
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or campaign_may_delete(obj))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_unsent, name, description)
+        return actions
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, deletable(queryset))
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/progress/", view(self.progress_view), name="campaigns_campaign_progress"),
-            path("<int:pk>/preview/", view(self.preview_view), name="campaigns_campaign_preview"),
+            # The email alone, framed by the preview page (same origin only) and sandboxed by its own policy.
+            path(
+                "<int:pk>/preview/",
+                view(xframe_options_sameorigin(self.preview_view)),
+                name="campaigns_campaign_preview",
+            ),
+            path("<int:pk>/preview-as/", view(self.preview_page_view), name="campaigns_campaign_preview_as"),
             path("<int:pk>/send/", view(self.send_view), name="campaigns_campaign_send"),
             path("<int:pk>/control/", view(self.control_view), name="campaigns_campaign_control"),
             path("<int:pk>/duplicate/", view(self.duplicate_view), name="campaigns_campaign_duplicate"),
@@ -143,10 +135,12 @@ class CampaignAdmin(admin.ModelAdmin):
                 # The body as the email shows it, in every state (the live preview needs the editable field).
                 "body_preview": mark_safe(markdown_html(campaign.body)),  # noqa: S308 - sanitised by markdown_html
                 "may_duplicate": self.has_add_permission(request),
+                "may_control": self.has_change_permission(request),
                 "may_unschedule": campaign_may_unschedule(campaign),
+                "scheduled_text": _scheduled_text(campaign),
                 "failed": campaign_failed_rows(campaign) if may_see_deliveries else [],
                 "tracking": settings.EMAIL_TRACKING,
-                "recipients": campaign_sample_recipients(campaign) if may_see_people else None,
+                "recipients": campaign_recipient_count(campaign) if may_see_people else None,
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
@@ -167,17 +161,22 @@ class CampaignAdmin(admin.ModelAdmin):
         return JsonResponse({**vars(progress), "status": status, "percent": progress.percent})
 
     def preview_view(self, request, pk: int):
-        """The message as a chosen recipient would see it (HTML part); its unsubscribe link unsubscribes nobody."""
+        """The message as a chosen recipient would see it (HTML part); its unsubscribe link unsubscribes nobody.
+        Framed by the preview page; without a chosen recipient it is the viewer's own copy."""
         campaign = self._campaign(request, pk)
         ambassador = None
         if request.GET.get("ambassador"):
             if not request.user.has_perm("network.view_ambassador"):
                 raise PermissionDenied
-            ambassador = Ambassador.objects.filter(pk=request.GET["ambassador"]).first()
+            asked = chosen_id(request)
+            ambassador = Ambassador.objects.filter(pk=asked).first() if asked is not None else None
         html = campaign_preview(campaign=campaign, ambassador=ambassador, viewer_name=request.user.get_full_name())
         response = HttpResponse(html)
-        response["Content-Security-Policy"] = "sandbox"
+        response["Content-Security-Policy"] = "sandbox; frame-ancestors 'self'"
         return response
+
+    def preview_page_view(self, request, pk: int):
+        return preview_page(self, request, self._campaign(request, pk))
 
     def markdown_view(self, request):
         """Live preview while writing: the body's Markdown as the email will show it."""
@@ -187,44 +186,8 @@ class CampaignAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         return HttpResponse(markdown_html(request.POST.get("body", "")))
 
-    TEST_RECIPIENTS = "campaigns.test_recipients"  # the session remembers where the last test went
-
     def send_view(self, request, pk: int):
-        campaign = self._campaign(request, pk, "change")
-        form = ScheduleForm(None if "test" in request.POST else request.POST or None)
-        last = request.session.get(self.TEST_RECIPIENTS) or request.user.email
-        test_form = TestRecipientsForm(request.POST if "test" in request.POST else None, initial={"recipients": last})
-        checklist = campaign_checklist(campaign)
-        if request.method == "POST" and "test" in request.POST:
-            if test_form.is_valid():
-                addresses = test_form.cleaned_data["recipients"]
-                for address in addresses:
-                    campaign_send_test(campaign=campaign, to_email=address, to_name=request.user.get_full_name())
-                request.session[self.TEST_RECIPIENTS] = ", ".join(addresses)
-                self.message_user(request, _("A test was sent to %s.") % ", ".join(addresses))
-                return HttpResponseRedirect(request.path)
-        elif request.method == "POST" and form.is_valid():
-            try:
-                campaign_schedule(campaign=campaign, at=form.cleaned_data["send_at"])
-            except CampaignError:
-                self.message_user(request, _("The campaign cannot be sent: see the checklist."), messages.ERROR)
-            else:
-                self.message_user(request, _("The campaign is scheduled."))
-                return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
-        return TemplateResponse(
-            request,
-            "admin/campaigns/campaign/send.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": _("Send %s") % campaign,
-                "campaign": campaign,
-                "checklist": checklist,
-                "ready": all(ok for _label, ok in checklist),
-                "form": form,
-                "test_form": test_form,
-            },
-        )
+        return send_page(self, request, self._campaign(request, pk, "change"))
 
     def control_view(self, request, pk: int):
         campaign = self._campaign(request, pk, "change")
@@ -272,3 +235,37 @@ class CampaignAdmin(admin.ModelAdmin):
         self.log_addition(request, copy, [{"added": {}}])
         self.message_user(request, _("A copy was made as a new draft: %s.") % copy)
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[copy.pk]))
+
+
+def _scheduled_text(campaign: Campaign) -> str:
+    """When a scheduled campaign goes out, for its page."""
+    if campaign.status != Campaign.Status.SCHEDULED or campaign.scheduled_at is None:
+        return ""
+    if campaign.scheduled_at <= timezone.now():
+        return gettext("Going out now: the first emails leave within a minute or two.")
+    return gettext("Goes out on %(when)s.") % {"when": send_time_text(campaign.scheduled_at)}
+
+
+def deletable(queryset):
+    """The campaigns of `queryset` that may be deleted (campaign_may_delete): never one that has been sent."""
+    return queryset.filter(pk__in=[campaign.pk for campaign in queryset if campaign_may_delete(campaign)])
+
+
+def delete_unsent(model_admin, request, queryset):
+    """Django's "delete selected", for the campaigns that were never sent; the others are kept, and it says so."""
+    allowed = deletable(queryset)
+    kept = queryset.count() - allowed.count()
+    if kept:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(count)d campaign has been sent (or is being sent) and is kept.",
+                "%(count)d campaigns have been sent (or are being sent) and are kept.",
+                kept,
+            )
+            % {"count": kept},
+            messages.WARNING,
+        )
+    if not allowed.exists():
+        return None
+    return delete_selected(model_admin, request, allowed)

@@ -248,6 +248,13 @@ def campaign_preview(*, campaign: Campaign, ambassador: Ambassador | None = None
     """The campaign's HTML part as `ambassador` would get it (their merge fields, their language), or, without one,
     as the coordinator's copy (`viewer_name` in the merge fields, in Swedish). Its unsubscribe and RSVP links are
     the inert ones of a test copy; nothing is saved or sent."""
+    return campaign_preview_content(campaign=campaign, ambassador=ambassador, viewer_name=viewer_name).html
+
+
+def campaign_preview_content(
+    *, campaign: Campaign, ambassador: Ambassador | None = None, viewer_name: str = ""
+) -> CampaignContent:
+    """The whole message of campaign_preview (subject, sender, recipient, text and HTML), for the preview page."""
     delivery = Delivery(
         pk=0,
         template="campaign",
@@ -257,7 +264,7 @@ def campaign_preview(*, campaign: Campaign, ambassador: Ambassador | None = None
         to_name=ambassador.full_name if ambassador else viewer_name,
         language=ambassador.language if ambassador else "sv",
     )
-    return campaign_content(delivery, preview=True).html
+    return campaign_content(delivery, preview=True)
 
 
 def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:

@@ -324,12 +324,36 @@ def campaign_failed_rows(campaign: Campaign, limit: int = 200) -> QuerySet[Deliv
     return campaign.deliveries.filter(status=Delivery.Status.FAILED).order_by("to_email")[:limit]
 
 
-def campaign_sample_recipients(campaign: Campaign, limit: int = 50) -> QuerySet[Ambassador]:
-    """Whom the preview can show the campaign as: its recipients once fanned out, else its audience now."""
-    return (
-        Ambassador.objects.filter(delivery__campaign=campaign).order_by("pk")[:limit]
-        or audience(campaign.segment, campaign.kind).recipients[:limit]
-    )
+def campaign_recipients(campaign: Campaign) -> QuerySet[Ambassador]:
+    """Whom the campaign goes to: the people of its rows once fanned out, else everyone its audience reaches now."""
+    if campaign.fanned_out_at is not None:
+        rows = Delivery.objects.filter(campaign=campaign, is_test=False, ambassador__isnull=False)
+        return Ambassador.objects.filter(pk__in=rows.values("ambassador_id"))
+    return audience(campaign.segment, campaign.kind).recipients
+
+
+def campaign_recipient_count(campaign: Campaign) -> int:
+    return campaign_recipients(campaign).count()
+
+
+@dataclass
+class RecipientMatches:
+    """A page of the campaign's recipients that match a search, and how many match in all."""
+
+    people: list[Ambassador]
+    total: int
+
+
+def campaign_recipients_matching(campaign: Campaign, *, query: str = "", limit: int = 20) -> RecipientMatches:
+    """The campaign's recipients whose name or email address holds every word of `query` (all of them without
+    one), in name order, at most `limit`; for the preview as a chosen recipient."""
+    matching = campaign_recipients(campaign)
+    for word in query.split()[:5]:
+        matching = matching.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    matching = matching.order_by("first_name", "last_name", "pk")
+    return RecipientMatches(people=list(matching[:limit]), total=matching.count())
 
 
 def sequences_active() -> QuerySet[Sequence]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from network.models import Ambassador
 
@@ -39,7 +40,7 @@ def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
             not unknown,
         ),
         *(_invitation_checks(campaign, text, html) if campaign.kind == Campaign.Kind.INVITATION else []),
-        (_("%(count)d recipients") % {"count": count}, count > 0),
+        (ngettext("%(count)d recipient", "%(count)d recipients", count) % {"count": count}, count > 0),
         (_("Sender address configured: %s") % settings.DEFAULT_FROM_EMAIL, "@" in settings.DEFAULT_FROM_EMAIL),
     ]
 
@@ -228,6 +229,14 @@ def preferences_set(*, ambassador: Ambassador, newsletters: bool, invitations: b
 def campaign_may_unschedule(campaign: Campaign) -> bool:
     """Whether the campaign can go back to draft (campaign_unschedule): scheduled, or paused before it started."""
     return campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED) and campaign.started_at is None
+
+
+def campaign_may_delete(campaign: Campaign) -> bool:
+    """Whether the campaign may be deleted: a draft, or one cancelled before it started. One that has been (or is
+    being, or is scheduled to be) sent is a record of what people got; a scheduled one goes back to draft first."""
+    if campaign.status == Campaign.Status.DRAFT:
+        return True
+    return campaign.status == Campaign.Status.CANCELLED and campaign.started_at is None
 
 
 def campaign_unschedule(*, campaign: Campaign) -> bool:

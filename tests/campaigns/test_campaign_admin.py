@@ -80,16 +80,17 @@ def test_the_send_page_shows_the_checklist(admin):
     assert response.status_code == 200
     assert [label for label, _ok in response.context["checklist"]]
     assert all(ok for _label, ok in response.context["checklist"])
-    assert "3 recipients" in page and page.count("✅") == 5
-    assert "Send (or schedule) the campaign" in page
+    assert "3 recipients" in page and page.count("icon-yes.svg") == 5  # a mark every font shows, not an emoji
+    assert "Send now…" in page and "Schedule…" in page
 
 
 def test_the_send_page_offers_no_send_button_while_the_checklist_fails(admin):
     response = admin.get(url(CampaignFactory(), "send"))  # nobody in the audience
     page = response.content.decode()
-    assert "❌" in page and "0 recipients" in page
-    assert "Send (or schedule) the campaign" not in page
-    assert admin.post(url(CampaignFactory(name="Annan"), "send"), {"send_at": ""}).status_code == 200
+    assert "icon-no.svg" in page and "0 recipients" in page
+    assert "Send now…" not in page
+    response = admin.post(url(CampaignFactory(name="Annan"), "send"), {"mode": "now", "confirm": "yes"})
+    assert response.status_code == 200
     assert not Campaign.objects.exclude(status=Campaign.Status.DRAFT).exists()
 
 
@@ -107,20 +108,29 @@ def test_send_a_test_to_me_queues_a_delivery_to_the_users_email(admin, django_ca
     assert target.status == Campaign.Status.DRAFT
 
 
-def test_sending_from_the_send_page_schedules_once(admin, django_capture_on_commit_callbacks):
+def test_sending_from_the_send_page_asks_first_then_schedules_once(admin, django_capture_on_commit_callbacks):
     AmbassadorFactory.create_batch(3)
     target = CampaignFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        asked = admin.post(url(target, "send"), {"mode": "now", "send_at": ""})
+    assert asked.status_code == 200
+    assert "Send to 3 people now?" in asked.content.decode()
+    assert "Hej [first name], nytt från Kramfors" in asked.content.decode()  # the subject
+    assert not callbacks
+    target.refresh_from_db()
+    assert target.status == Campaign.Status.DRAFT
+
     with django_capture_on_commit_callbacks(execute=False):
-        response = admin.post(url(target, "send"), {"send_at": ""})
-    assert response.status_code == 302
+        response = admin.post(url(target, "send"), {"mode": "now", "send_at": "", "confirm": "yes"}, follow=True)
+    assert "The campaign is being sent now, to 3 people." in response.content.decode()
     target.refresh_from_db()
     assert target.status in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING)
 
     campaigns_start_due()
     assert Delivery.objects.filter(campaign=target).count() == 3
 
-    second = admin.post(url(target, "send"), {"send_at": ""})
-    assert second.status_code == 200  # the page again, with an error
+    second = admin.post(url(target, "send"), {"mode": "now", "send_at": "", "confirm": "yes"}, follow=True)
+    assert "Nothing was sent again" in second.content.decode()
     assert campaigns_start_due() == 0
     assert Delivery.objects.filter(campaign=target).count() == 3
 
@@ -128,7 +138,10 @@ def test_sending_from_the_send_page_schedules_once(admin, django_capture_on_comm
 def test_a_send_time_is_read_as_swedish_time(admin):
     AmbassadorFactory()
     target = CampaignFactory()
-    admin.post(url(target, "send"), {"send_at": "2030-06-01 08:00"})
+    asked = admin.post(url(target, "send"), {"mode": "schedule", "send_at": "2030-06-01T08:00"})
+    assert "Schedule for 1 person on 1 jun 2030 at 08:00?" in asked.content.decode()
+    response = admin.post(url(target, "send"), {"mode": "schedule", "send_at": "2030-06-01T08:00", "confirm": "yes"})
+    assert response.status_code == 302
     target.refresh_from_db()
     assert target.status == Campaign.Status.SCHEDULED
     assert target.scheduled_at == datetime(2030, 6, 1, 8, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
@@ -178,11 +191,15 @@ def test_preview_escapes_a_recipients_name(admin):
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-def test_the_change_page_offers_the_campaigns_recipients_to_preview_as(admin):
+def test_the_change_page_offers_to_search_the_campaigns_recipients_to_preview_as(admin):
     AmbassadorFactory.create_batch(3)
     target = CampaignFactory()
     start_sending(target)
-    assert len(admin.get(url(target)).context["recipients"]) == 3
+    response = admin.get(url(target))
+    assert response.context["recipients"] == 3
+    page = response.content.decode()
+    # The search form comes after the change form's end: inside it, the browser would drop it.
+    assert page.index('id="preview-as"') > page.index("</form>")
 
 
 def test_the_markdown_preview_sanitises(admin):

@@ -198,7 +198,8 @@ def test_a_scheduled_campaign_goes_back_to_draft_is_edited_and_scheduled_again(a
         "segment": target.segment_id,
     }
     assert admin.post(url(target), edited).status_code == 302
-    assert admin.post(url(target, "send"), {"send_at": "2030-06-01 08:00"}).status_code == 302
+    confirmed = {"mode": "schedule", "send_at": "2030-06-01 08:00", "confirm": "yes"}
+    assert admin.post(url(target, "send"), confirmed).status_code == 302
     target.refresh_from_db()
     assert (target.status, target.subject) == (Campaign.Status.SCHEDULED, "Rättad rubrik")
 
