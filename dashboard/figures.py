@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, npgettext, pgettext
 
 from campaigns.selectors import newsletter_results
 from network.models import Ambassador
@@ -213,13 +213,13 @@ def _next_event_number(now: datetime, link: dict) -> Number:
     if event is None:
         return Number("next_event", _("Next event"), _("none planned"), _admin("network_event_changelist", **link))
     places = (
-        ngettext("%(count)d place", "%(count)d places", event.capacity) % {"count": event.capacity}
+        npgettext("dashboard", "%(count)d place", "%(count)d places", event.capacity) % {"count": event.capacity}
         if event.capacity
-        else _("no limit on places")
+        else pgettext("dashboard", "no limit on places")
     )
-    waiting = ngettext("%(count)d on the waiting list", "%(count)d on the waiting list", event.waitlist) % {
-        "count": event.waitlist
-    }
+    waiting = npgettext(
+        "dashboard", "%(count)d on the waiting list", "%(count)d on the waiting list", event.waitlist
+    ) % {"count": event.waitlist}
     return Number(
         "next_event",
         _("Next event"),
@@ -233,7 +233,7 @@ def _next_event_number(now: datetime, link: dict) -> Number:
             "places": places,
             "waiting": waiting,
         },
-        unit=ngettext("registered", "registered", event.yes),
+        unit=npgettext("dashboard", "registered", "registered", event.yes),
     )
 
 
@@ -283,8 +283,8 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
         "%(new)s in %(months)s; %(total)d in all by the end of the period. Counted by the month they became "
         "ambassadors (%(unknown)d without a date are not in the chart)."
     ) % {
-        "new": ngettext("%(count)d new ambassador", "%(count)d new ambassadors", new) % {"count": new},
-        "months": ngettext("%(count)d month", "%(count)d months", len(months)) % {"count": len(months)},
+        "new": npgettext("dashboard", "%(count)d new ambassador", "%(count)d new ambassadors", new) % {"count": new},
+        "months": npgettext("dashboard", "%(count)d month", "%(count)d months", len(months)) % {"count": len(months)},
         "total": total,
         "unknown": counts["since_unknown"],
     }

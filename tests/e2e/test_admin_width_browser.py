@@ -92,8 +92,6 @@ def _too_wide(page, url: str, tmp_path) -> str | None:
     response = page.goto(url)
     assert response is not None and response.status == 200, (url, response and response.status)
     sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    if __import__("os").environ.get("SHOTS"):
-        page.screenshot(path=f"/tmp/scr/{url.strip('/').replace('/', '-')[-60:]}.png", full_page=True)
     if sizes[0] <= sizes[1]:
         return None
     page.screenshot(path=str(tmp_path / f"{url.strip('/').replace('/', '-')[-60:]}.png"), full_page=True)
