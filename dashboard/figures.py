@@ -366,7 +366,11 @@ def _trainings(since_at: datetime | None, now: datetime) -> Chart:
     trainings = data["trainings"]
     labels = [f"{row['title']} ({day_label(row['starts_at'])})" for row in trainings]
     title = _("Training completion")
-    description = _("%(trained)d of %(active)d active ambassadors have completed a training (%(percent)s).") % {
+    description = ngettext(
+        "%(trained)d of %(active)d active ambassador has completed a training (%(percent)s).",
+        "%(trained)d of %(active)d active ambassadors have completed a training (%(percent)s).",
+        data["active"],
+    ) % {
         "trained": data["trained"],
         "active": data["active"],
         "percent": _percent(data["trained"], data["active"]),
