@@ -340,3 +340,18 @@ def sequences_active() -> QuerySet[Sequence]:
 def sequence_active(slug: str) -> Sequence | None:
     """The sequence with this key ("onboarding"), when it is switched on."""
     return sequences_active().filter(slug=slug).first()
+
+
+def segments_for_choice() -> QuerySet[Segment]:
+    """The saved audiences, by name, for the coordinator to choose among."""
+    return Segment.objects.order_by("name", "pk")
+
+
+def event_invited_ids(event_id: int) -> set[int]:
+    """The ambassadors sent an invitation to the event (its campaigns' messages that went out; not the
+    coordinator's test copies): one query."""
+    return set(
+        Delivery.objects.filter(
+            campaign__event_id=event_id, is_test=False, status=Delivery.Status.SENT, ambassador__isnull=False
+        ).values_list("ambassador_id", flat=True)
+    )
