@@ -200,7 +200,7 @@ def event_block(campaign: Campaign, language: str) -> dict | None:
     }
 
 
-RSVP_FIELD = re.compile(r"\{\{\s*rsvp_url\b")
+RSVP_FIELD = re.compile(r"\{\{\s*(?:rsvp_url|svarslänk)\b", re.IGNORECASE)  # the merge field, either name
 
 
 class CampaignContent(NamedTuple):

@@ -47,8 +47,6 @@ def _body(event: Event) -> str:
         "",
         gettext("Please answer by %(date)s with the button below, so that we know how many we will be.")
         % {"date": formats.date_format(deadline, "j F")},
-        "",
-        gettext("Welcome!"),
     ]
     return "\n".join(lines)
 
@@ -58,7 +56,7 @@ def invitation_draft(*, event: Event, segment: Segment | None = None) -> Campaig
     """A draft invitation campaign for `event` to `segment` (None: every active ambassador), written in Swedish,
     for the coordinator to read through and send from the campaign's page."""
     with translation.override("sv"):
-        day = formats.date_format(timezone.localtime(event.starts_at), "j M Y")
+        day = formats.date_format(timezone.localtime(event.starts_at), "j b Y")
         return Campaign.objects.create(
             name=(gettext("Invitation: %(title)s (%(date)s)") % {"title": event.title, "date": day})[:LENGTH],
             kind=Campaign.Kind.INVITATION,

@@ -95,6 +95,7 @@ def test_the_draft_invitation_passes_the_checklist_and_shows_the_event_by_itself
         rsvp_deadline=start - timedelta(days=3),
     )
     campaign = invitation_draft(event=event)
+    assert campaign.subject == "Inbjudan: Höstträff, 23 nov 2026"
     assert all(ok for _label, ok in campaign_checklist(campaign)), campaign_checklist(campaign)
     message = build_message(DeliveryFactory(campaign=campaign, ambassador=anna))
     html, link = message.alternatives[0][0], events.rsvp_url(event.pk, anna.pk)
@@ -106,11 +107,12 @@ def test_the_draft_invitation_passes_the_checklist_and_shows_the_event_by_itself
     assert "Hej Anna!" in message.body and "{{" not in message.body + html
 
 
-def test_an_old_invitation_with_its_own_link_shows_no_second_button():
+@pytest.mark.parametrize("field", ["{{ rsvp_url }}", "{{svarslänk}}", "{{ Svarslänk }}"])
+def test_an_old_invitation_with_its_own_link_shows_no_second_button(field):
     anna = AmbassadorFactory()
     event = EventFactory(place="Folkets hus")
     campaign = CampaignFactory(
-        kind=Campaign.Kind.INVITATION, event=event, body="Hej! [Svara här]({{ rsvp_url }})", segment=SegmentFactory()
+        kind=Campaign.Kind.INVITATION, event=event, body=f"Hej! [Svara här]({field})", segment=SegmentFactory()
     )
     message = build_message(DeliveryFactory(campaign=campaign, ambassador=anna))
     link = events.rsvp_url(event.pk, anna.pk)
