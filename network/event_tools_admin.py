@@ -76,7 +76,7 @@ class EventToolsMixin:
     def invite_view(self, request, pk: int):
         """GET: choose who is invited; POST: a draft invitation campaign, and on to its page to read and send."""
         event = self._event(request, pk, self._may_invite)
-        form = InviteForm(request.POST or None)
+        form = InviteForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             choice = form.cleaned_data["audience"]
             segment = None if choice == EVERYONE else segments_for_choice().filter(pk=int(choice)).first()

@@ -63,6 +63,7 @@ def test_invite_makes_a_draft_invitation_to_every_active_ambassador(coordinator_
     campaign = Campaign.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/admin/campaigns/campaign/{campaign.pk}/change/"
+    assert coordinator_client.get(response["Location"]).status_code == 200
     assert (campaign.kind, campaign.status, campaign.event) == (Campaign.Kind.INVITATION, Campaign.Status.DRAFT, event)
     assert "Vårträff" in campaign.subject and campaign.subject.startswith("Inbjudan")
     assert "Hej {{ first_name }}!" in campaign.body and "Vi planerar sommaren." in campaign.body
@@ -79,6 +80,7 @@ def test_invite_to_a_saved_audience_and_garbage_choices(coordinator_client):
     for garbage in ["999999", "x", "", "99999999999999999999999"]:
         page = coordinator_client.post(f"/admin/network/event/{event.pk}/invite/", {"audience": garbage})
         assert page.status_code == 200 and "Välj vilka som bjuds in" in page.text
+    assert coordinator_client.post(f"/admin/network/event/{event.pk}/invite/").status_code == 200  # nothing posted
     assert Campaign.objects.count() == 1
     assert coordinator_client.get("/admin/network/event/999999/invite/").status_code == 404
 
@@ -244,6 +246,8 @@ def test_without_the_right_to_change_events_nothing_is_made_or_sent(viewer_clien
     assert not Campaign.objects.filter(event=event, status=Campaign.Status.DRAFT).exists()
     assert not Delivery.objects.filter(template="event_invitation_reminder").exists()
     assert viewer_client.get(f"/admin/network/event/add/?copy_from={event.pk}").status_code == 403
+    page = viewer_client.get(f"/admin/network/event/{event.pk}/change/")
+    assert "/invite/" not in page.text and "copy_from" not in page.text  # no links to what they may not do
     # Looking at the list for the door is allowed to who may see events and ambassadors.
     assert viewer_client.get(f"/admin/network/event/{event.pk}/participants/").status_code == 200
 
