@@ -35,11 +35,16 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.segments = {str(segment.pk): segment for segment in segments_for_choice()}
         self.fields["audience"].choices = [
             (EVERYONE, _("All active ambassadors")),
-            *((str(segment.pk), segment.name) for segment in segments_for_choice()),
+            *((key, segment.name) for key, segment in self.segments.items()),
         ]
         self.fields["audience"].initial = EVERYONE
+
+    def clean_audience(self):
+        """The saved audience chosen, or None for every active ambassador."""
+        return self.segments.get(self.cleaned_data["audience"])
 
 
 class EventToolsMixin:
@@ -78,9 +83,7 @@ class EventToolsMixin:
         event = self._event(request, pk, self._may_invite)
         form = InviteForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            choice = form.cleaned_data["audience"]
-            segment = None if choice == EVERYONE else segments_for_choice().filter(pk=int(choice)).first()
-            campaign = invitation_draft(event=event, segment=segment)
+            campaign = invitation_draft(event=event, segment=form.cleaned_data["audience"])
             self.message_user(
                 request,
                 _("A draft invitation is ready. Read it through, send yourself a test, then send it."),

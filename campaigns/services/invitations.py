@@ -11,29 +11,15 @@ from django.utils.translation import gettext
 from network.models import Event
 
 from ..models import Campaign, Segment
+from ..selectors import ALL_ACTIVE_NAME, segment_is_everyone
 
-ALL_ACTIVE_NAME = "Alla aktiva ambassadörer"
 LENGTH = 200  # a campaign's name and subject at most (an event's title may be as long)
-
-
-def _is_everyone(segment: Segment) -> bool:
-    """A segment without any choice reaches every active ambassador (see selectors.segment_members)."""
-    return not (
-        segment.statuses
-        or segment.member_since_from
-        or segment.member_since_to
-        or segment.received_id
-        or segment.not_received_id
-        or segment.completed_training_id
-        or segment.localities.exists()
-        or segment.interests.exists()
-    )
 
 
 def segment_everyone() -> Segment:
     """The audience "every active ambassador": the one of that name, while nobody has narrowed it; else a new one."""
     for segment in Segment.objects.filter(name=ALL_ACTIVE_NAME).order_by("pk"):
-        if _is_everyone(segment):
+        if segment_is_everyone(segment):
             return segment
     return Segment.objects.create(name=ALL_ACTIVE_NAME)
 

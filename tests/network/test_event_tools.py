@@ -71,6 +71,16 @@ def test_invite_makes_a_draft_invitation_to_every_active_ambassador(coordinator_
     # A second invitation reuses the same untouched audience.
     coordinator_client.post(f"/admin/network/event/{event.pk}/invite/", {"audience": "all"})
     assert Segment.objects.count() == 1
+    # ... and does not offer it twice; once narrowed it is a saved audience like any other.
+    assert (
+        coordinator_client.get(f"/admin/network/event/{event.pk}/invite/").text.count("Alla aktiva ambassadörer") == 1
+    )
+    campaign.segment.localities.add(LocalityFactory(name="Nyland"))
+    assert (
+        coordinator_client.get(f"/admin/network/event/{event.pk}/invite/").text.count("Alla aktiva ambassadörer") == 2
+    )
+    coordinator_client.post(f"/admin/network/event/{event.pk}/invite/", {"audience": "all"})
+    assert Segment.objects.count() == 2 and Campaign.objects.latest("pk").segment.localities.count() == 0
 
 
 def test_invite_to_a_saved_audience_and_garbage_choices(coordinator_client):
