@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
@@ -160,7 +160,7 @@ def inert_unsubscribe_url() -> str:
 def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str, str, str]:
     """The campaign rendered once (per process, language and edit) with merge fields left as placeholders:
     rendering the layout per recipient is the known bottleneck of bulk mail."""
-    campaign = Campaign.objects.get(pk=campaign_id)
+    campaign = Campaign.objects.select_related("event").get(pk=campaign_id)
     return render_email(
         "campaign",
         {
@@ -169,9 +169,38 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
             "body_text": markdown_text(campaign.body),
             "body_html": markdown_html(campaign.body),
             "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+            "event": event_block(campaign, language),
         },
         language,
     )
+
+
+RSVP_PLACEHOLDER = "{{ rsvp_url }}"
+
+
+def event_block(campaign: Campaign, language: str) -> dict | None:
+    """What an invitation shows of its event by itself, under the body: the title, when (in words, in the
+    recipient's language), where, the answer deadline, and the answer button (its link the merge field
+    {{ rsvp_url }}, filled in per recipient). No button when the body already has the link (older invitations
+    were written with it)."""
+    event = campaign.event
+    if event is None:
+        return None
+    from network.events import event_when, event_where  # here: network.events imports campaigns.services
+
+    with translation.override(language):
+        deadline = event.rsvp_deadline and formats.date_format(timezone.localtime(event.rsvp_deadline), "j F")
+    return {
+        "title": event.title,
+        "when": event_when(event, language),
+        "where": event_where(event),
+        "deadline": deadline or "",
+        "rsvp_url": RSVP_PLACEHOLDER,
+        "button": not RSVP_FIELD.search(campaign.body),
+    }
+
+
+RSVP_FIELD = re.compile(r"\{\{\s*(?:rsvp_url|svarslänk)\b", re.IGNORECASE)  # the merge field, either name
 
 
 class CampaignContent(NamedTuple):

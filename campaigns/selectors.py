@@ -364,3 +364,40 @@ def sequences_active() -> QuerySet[Sequence]:
 def sequence_active(slug: str) -> Sequence | None:
     """The sequence with this key ("onboarding"), when it is switched on."""
     return sequences_active().filter(slug=slug).first()
+
+
+ALL_ACTIVE_NAME = "Alla aktiva ambassadörer"  # the audience an event's "Invite" makes for everyone
+
+
+def segment_is_everyone(segment: Segment) -> bool:
+    """A segment without any choice reaches every active ambassador (see segment_members)."""
+    return not (
+        segment.statuses
+        or segment.member_since_from
+        or segment.member_since_to
+        or segment.received_id
+        or segment.not_received_id
+        or segment.completed_training_id
+        or segment.localities.exists()
+        or segment.interests.exists()
+    )
+
+
+def segments_for_choice() -> list[Segment]:
+    """The saved audiences, by name, for the coordinator to choose among; not the one "Invite" makes for every
+    active ambassador (offered as a choice of its own)."""
+    return [
+        segment
+        for segment in Segment.objects.order_by("name", "pk")
+        if segment.name != ALL_ACTIVE_NAME or not segment_is_everyone(segment)
+    ]
+
+
+def event_invited_ids(event_id: int) -> set[int]:
+    """The ambassadors sent an invitation to the event (its campaigns' messages that went out; not the
+    coordinator's test copies): one query."""
+    return set(
+        Delivery.objects.filter(
+            campaign__event_id=event_id, is_test=False, status=Delivery.Status.SENT, ambassador__isnull=False
+        ).values_list("ambassador_id", flat=True)
+    )

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from . import events, selectors
 from .attendees import event_attendees_export
+from .event_tools_admin import EventToolsMixin
 from .models import Ambassador, Event
 
 
@@ -40,7 +41,7 @@ class UpcomingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EventToolsMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "kind",
@@ -55,11 +56,11 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = [UpcomingFilter, "kind", "is_training"]
     search_fields = ["title", "place"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["answers"]
+    readonly_fields = ["answers", "invitation_answers"]
     fieldsets = [
         (None, {"fields": ["title", "kind", "is_training", "description"]}),
         (_("Time and place"), {"fields": ["starts_at", "ends_at", "place", "address"]}),
-        (_("Answers"), {"fields": ["capacity", "rsvp_deadline", "answers"]}),
+        (_("Answers"), {"fields": ["capacity", "rsvp_deadline", "answers", "invitation_answers"]}),
         (_("After the event"), {"fields": ["follow_up_text"]}),
     ]
 
@@ -120,6 +121,7 @@ class EventAdmin(admin.ModelAdmin):
             (reverse("admin:network_event_attendance", args=[event.pk]), _("Mark attendance")),
             (reverse("admin:network_event_attendees_csv", args=[event.pk]), _("Attendee list (CSV for Excel)")),
             (reverse("admin:network_event_attendees_xlsx", args=[event.pk]), _("Attendee list (Excel)")),
+            (reverse("admin:network_event_participants", args=[event.pk]), _("Participant list to print")),
         ]
         return format_html("<p>{}</p><ul>{}</ul>", counts, format_html_join("", '<li><a href="{}">{}</a></li>', links))
 
@@ -129,6 +131,7 @@ class EventAdmin(admin.ModelAdmin):
             path("<int:pk>/attendance/", view(self.attendance_view), name="network_event_attendance"),
             path("<int:pk>/attendees.csv", view(self.attendees_csv_view), name="network_event_attendees_csv"),
             path("<int:pk>/attendees.xlsx", view(self.attendees_xlsx_view), name="network_event_attendees_xlsx"),
+            *self.tools_urls(),
             *super().get_urls(),
         ]
 
