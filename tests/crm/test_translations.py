@@ -74,11 +74,15 @@ def test_the_compiled_catalogue_matches_the_po_file():
     for entry in po_entries():
         if not entry["msgid"]:
             continue
+        context = entry.get("msgctxt")
         if "msgid_plural" in entry:
-            assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1) == entry["msgstr[0]"], entry["msgid"]
-            assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2) == entry["msgstr[1]"], entry["msgid"]
+            for count, key in ((1, "msgstr[0]"), (2, "msgstr[1]")):
+                words = (entry["msgid"], entry["msgid_plural"], count)
+                got = compiled.npgettext(context, *words) if context else compiled.ngettext(*words)
+                assert got == entry[key], entry["msgid"]
         else:
-            assert compiled.gettext(entry["msgid"]) == entry["msgstr"], "django.mo is stale: run compilemessages"
+            got = compiled.pgettext(context, entry["msgid"]) if context else compiled.gettext(entry["msgid"])
+            assert got == entry["msgstr"], "django.mo is stale: run compilemessages"
 
 
 def test_the_swedish_status_labels_are_read_back_by_the_importer():
