@@ -17,6 +17,7 @@ from . import selectors, services
 from .forms import CLEAN_INPUT_OVERRIDES
 from .models import Ambassador, RecruitmentContact
 from .normalize import display_phone
+from .person_admin import PersonForm
 from .privacy import contacts_erase
 from .recruitment import contact_candidates, contact_link_suggested
 from .search import FoldedSearchMixin
@@ -141,6 +142,7 @@ class FollowUpDueFilter(admin.SimpleListFilter):
 
 @admin.register(RecruitmentContact)
 class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
+    form = PersonForm  # the phone as Swedes write it (stored as E.164), as on an ambassador's page
     formfield_overrides = CLEAN_INPUT_OVERRIDES
     # What fits a 1280-pixel screen: who, how to reach them, where they are and the follow-up (the rest on the page).
     list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on"]

@@ -203,3 +203,20 @@ def test_the_recommendation_page_and_its_thanks_say_what_happens_next(client):
     thanks = client.get("/tipsa/tack/").content.decode()
     assert "får personen du tipsade om ett mejl från oss nu" in thanks
     assert "kontaktar ambassadörssamordnaren hen inom några dagar" in thanks
+
+
+# The phone on the contact's page ----------------------------------------------------------------------------------
+
+
+def test_the_contacts_page_shows_the_phone_as_swedes_write_it_and_saves_it_as_e164(coordinator_client):
+    contact = RecruitmentContactFactory(name="Lo Berg", phone="+46703653498")
+    page = reverse("admin:network_recruitmentcontact_change", args=[contact.pk])
+    assert 'value="070-365 34 98"' in coordinator_client.get(page).content.decode()
+
+    response = coordinator_client.post(
+        page, {"name": "Lo Berg", "phone": "070-365 34 99", "status": Stage.NEW, "source": "manual"}
+    )
+
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.phone == "+46703653499"
