@@ -8,8 +8,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .labels import label_lines
+
 WIDTH = 720
-LABEL_WIDTH = 190  # the names of horizontal bars
+LABEL_WIDTH = 200  # the names of horizontal bars
+LABEL_CHARS = 28  # what fits in LABEL_WIDTH at 12 pixels; a longer name wraps onto a second line
+LINE = 14
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 TEXT = "#1a1a1a"
 HIGHLIGHT = "#b00020"
@@ -40,7 +44,8 @@ def _frame(chart_id: str, title: str, description: str, height: int, body: SafeS
 
 
 def columns(chart_id: str, title: str, description: str, labels: list[str], series: list[tuple]) -> SafeString:
-    """Stacked columns, one per label (a month), one colour per series: [(name, values, colour)]."""
+    """Stacked columns, one per label (a month), one colour per series: [(name, values, colour)]. A label may
+    have two lines ("jan\n2026")."""
     top, plot_height, left = 34, 200, 40
     totals = [sum(values[index] for _name, values, _colour in series) for index in range(len(labels))]
     peak = max(totals, default=0) or 1
@@ -87,15 +92,26 @@ def columns(chart_id: str, title: str, description: str, labels: list[str], seri
                 )
             )
         if index % label_every == 0:
-            parts.append(
-                format_html(
-                    '<text x="{}" y="{}" text-anchor="middle" fill="' + TEXT + '">{}</text>',
-                    round(x + width / 2, 1),
-                    top + plot_height + 16,
-                    label,
-                )
+            spans = format_html_join(
+                "",
+                '<tspan x="{}" y="{}">{}</tspan>',
+                (
+                    (round(x + width / 2, 1), top + plot_height + 16 + i * LINE, line)
+                    for i, line in enumerate(label.split("\n"))
+                ),
             )
-    return _frame(chart_id, title, description, top + plot_height + 24, _join(parts), series)
+            parts.append(format_html('<text text-anchor="middle" fill="' + TEXT + '">{}</text>', spans))
+    return _frame(chart_id, title, description, top + plot_height + 24 + LINE, _join(parts), series)
+
+
+def _label(x: int, y: float, lines: list[str], fill: str, bold: bool) -> SafeString:
+    """A bar's name, right-aligned, one <tspan> per line, centred on `y`."""
+    first = y - (len(lines) - 1) * LINE / 2
+    spans = format_html_join(
+        "", '<tspan x="{}" y="{}">{}</tspan>', ((x, round(first + i * LINE, 1), line) for i, line in enumerate(lines))
+    )
+    weight = mark_safe(' font-weight="bold"') if bold else ""
+    return format_html('<text text-anchor="end" fill="{}"{}>{}</text>', fill, weight, spans)
 
 
 def bars(
@@ -112,22 +128,16 @@ def bars(
     name is drawn in red and bold and marked "none"; `notes` are written after a row's bars (a conversion rate)."""
     top = 30 if len(series) > 1 else 8
     bar, gap = 14, 10
-    group = bar * len(series) + gap
+    names = [label_lines(label, LABEL_CHARS) for label in labels]
+    group = max(bar * len(series), LINE * max((len(lines) for lines in names), default=1)) + gap
     peak = max((value for _name, values, _colour in series for value in values), default=0) or 1
     plot = WIDTH - LABEL_WIDTH - 90
     parts = []
-    for index, label in enumerate(labels):
+    for index, lines in enumerate(names):
         y = top + index * group
         marked = bool(highlight and highlight[index])
         parts.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="end" fill="{}"{}>{}</text>',
-                LABEL_WIDTH - 6,
-                y + bar * len(series) / 2 + 4,
-                HIGHLIGHT if marked else TEXT,
-                mark_safe(' font-weight="bold"') if marked else "",
-                label[:32],
-            )
+            _label(LABEL_WIDTH - 6, y + bar * len(series) / 2 + 4, lines, HIGHLIGHT if marked else TEXT, marked)
         )
         for position, (name, values, colour) in enumerate(series):
             value = values[index]

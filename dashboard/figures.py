@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, npgettext, pgettext
 
 from campaigns.selectors import newsletter_results
 from network.models import Ambassador
@@ -28,6 +28,7 @@ from network.selectors import (
 )
 
 from . import charts
+from .labels import column_labels, day_label, month_label, time_label
 
 PERIODS = {
     "year": gettext_lazy("This year"),
@@ -53,6 +54,7 @@ class Number:
     value: object
     url: str = ""
     detail: str = ""
+    unit: str = ""  # what the value counts, shown after it: "7 anmälda"
 
 
 @dataclass
@@ -113,10 +115,6 @@ def _month_after(day: date) -> date:
 
 def _percent(part: int, whole: int) -> str:
     return f"{round(part * 100 / whole)} %" if whole else "–"
-
-
-def _month_label(day: date) -> str:
-    return formats.date_format(day, "M Y")
 
 
 def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None = None, base_url: str = "") -> Dashboard:
@@ -214,18 +212,28 @@ def _next_event_number(now: datetime, link: dict) -> Number:
     event = next_event(now=now)
     if event is None:
         return Number("next_event", _("Next event"), _("none planned"), _admin("network_event_changelist", **link))
+    places = (
+        npgettext("dashboard", "%(count)d place", "%(count)d places", event.capacity) % {"count": event.capacity}
+        if event.capacity
+        else pgettext("dashboard", "no limit on places")
+    )
+    waiting = npgettext(
+        "dashboard", "%(count)d on the waiting list", "%(count)d on the waiting list", event.waitlist
+    ) % {"count": event.waitlist}
     return Number(
         "next_event",
         _("Next event"),
         event.yes,
         _admin("network_event_change", event.pk, **link),
-        _("%(title)s, %(date)s: %(yes)d coming, %(waitlist)d on the waiting list")
+        _("%(title)s, %(date)s at %(time)s: %(places)s, %(waiting)s")
         % {
             "title": event.title,
-            "date": formats.date_format(timezone.localtime(event.starts_at), "j F"),
-            "yes": event.yes,
-            "waitlist": event.waitlist,
+            "date": day_label(event.starts_at),
+            "time": time_label(event.starts_at),
+            "places": places,
+            "waiting": waiting,
         },
+        unit=npgettext("dashboard", "registered", "registered", event.yes),
     )
 
 
@@ -268,14 +276,15 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
     for index, m in enumerate(months):
         new = sum(values[index] for _name, values, _colour in series)
         total += new
-        table_rows.append([_month_label(m), *(values[index] for _name, values, _colour in series), new, total])
+        table_rows.append([month_label(m), *(values[index] for _name, values, _colour in series), new, total])
     title = _("Growth of the network: new ambassadors per month, by source")
+    new = sum(row[-2] for row in table_rows)
     description = _(
-        "%(new)d new ambassadors in %(months)d months; %(total)d in all by the end of the period. Counted by the "
-        "month they became ambassadors (%(unknown)d without a date are not in the chart)."
+        "%(new)s in %(months)s; %(total)d in all by the end of the period. Counted by the month they became "
+        "ambassadors (%(unknown)d without a date are not in the chart)."
     ) % {
-        "new": sum(row[-2] for row in table_rows),
-        "months": len(months),
+        "new": npgettext("dashboard", "%(count)d new ambassador", "%(count)d new ambassadors", new) % {"count": new},
+        "months": npgettext("dashboard", "%(count)d month", "%(count)d months", len(months)) % {"count": len(months)},
         "total": total,
         "unknown": counts["since_unknown"],
     }
@@ -285,7 +294,7 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
         title,
         description,
         table,
-        charts.columns("chart-growth", title, description, [_month_label(m) for m in months], series),
+        charts.columns("chart-growth", title, description, column_labels(months), series),
     )
 
 
@@ -329,7 +338,12 @@ def _coverage(counts: dict) -> Chart:
         _("%(covered)d of %(all)d localities have an active ambassador. Without any: %(names)s.")
         % {"covered": len(names) - len(without), "all": len(names), "names": ", ".join(without) or "–"}
         + " "
-        + _("%(count)d active ambassadors have no locality.") % {"count": counts["active_without_locality"]}
+        + ngettext(
+            "%(count)d active ambassador has no locality.",
+            "%(count)d active ambassadors have no locality.",
+            counts["active_without_locality"],
+        )
+        % {"count": counts["active_without_locality"]}
     )
     table = Table(
         [_("Locality"), _("Active ambassadors")],
@@ -350,11 +364,13 @@ def _coverage(counts: dict) -> Chart:
 def _trainings(since_at: datetime | None, now: datetime) -> Chart:
     data = training_completion(since=since_at, now=now, limit=TRAININGS_SHOWN)
     trainings = data["trainings"]
-    labels = [
-        f"{row['title']} ({formats.date_format(timezone.localtime(row['starts_at']), 'j M Y')})" for row in trainings
-    ]
+    labels = [f"{row['title']} ({day_label(row['starts_at'])})" for row in trainings]
     title = _("Training completion")
-    description = _("%(trained)d of %(active)d active ambassadors have completed a training (%(percent)s).") % {
+    description = ngettext(
+        "%(trained)d of %(active)d active ambassador has completed a training (%(percent)s).",
+        "%(trained)d of %(active)d active ambassadors have completed a training (%(percent)s).",
+        data["active"],
+    ) % {
         "trained": data["trained"],
         "active": data["active"],
         "percent": _percent(data["trained"], data["active"]),

@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from campaigns.services import email_queue
 
 from .export import figures_csv
-from .figures import dashboard
+from .figures import Dashboard, dashboard
 
 PERIOD = "12m"
 
@@ -26,6 +26,29 @@ def first_weekday(year: int, month: int) -> date:
     return day
 
 
+def report_context(board: Dashboard, *, base_url: str = "") -> dict:
+    """The report's figures (the emailed one and the page to print): the numbers, and each chart as a table."""
+    return {
+        "month": formats.date_format(board.today, "F Y"),
+        "period": board.period_label,
+        "numbers": [
+            {"label": n.label, "value": f"{n.value} {n.unit}".strip(), "detail": n.detail, "url": n.url}
+            for n in board.numbers
+        ],
+        "tables": [
+            {
+                "title": chart.title,
+                "description": chart.description,
+                "headers": chart.table.headers,
+                "rows": [[str(cell) for cell in row] for row in chart.table.rows],
+            }
+            for chart in board.charts
+        ],
+        "dashboard_url": f"{base_url}{reverse('admin:index')}?period={board.period}",
+        "export_url": f"{base_url}{reverse('dashboard-export')}?period={board.period}",
+    }
+
+
 def monthly_report_queue(*, now: datetime | None = None):
     """Queue the report if today is the first weekday of the month; None otherwise, or if it is queued already."""
     now = now or timezone.now()
@@ -34,29 +57,12 @@ def monthly_report_queue(*, now: datetime | None = None):
         return None
     with translation.override("sv"):
         board = dashboard(None, period=PERIOD, now=now, base_url=settings.SITE_URL)
-        context = {
-            "month": formats.date_format(today, "F Y"),
-            "period": board.period_label,
-            "numbers": [
-                {"label": n.label, "value": str(n.value), "detail": n.detail, "url": n.url} for n in board.numbers
-            ],
-            "tables": [
-                {
-                    "title": chart.title,
-                    "description": chart.description,
-                    "headers": chart.table.headers,
-                    "rows": [[str(cell) for cell in row] for row in chart.table.rows],
-                }
-                for chart in board.charts
-            ],
-            "dashboard_url": f"{settings.SITE_URL}{reverse('admin:index')}?period={PERIOD}",
-            "export_url": f"{settings.SITE_URL}{reverse('dashboard-export')}?period={PERIOD}",
-            # The same figures as a spreadsheet and the charts as images, ready to forward to the steering group.
-            "attachments": [
-                [f"ambassadorsnatverket-{today:%Y-%m}.csv", figures_csv(board), "text/csv"],
-                *([f"{chart.key}.svg", str(chart.svg), "image/svg+xml"] for chart in board.charts if chart.svg),
-            ],
-        }
+        context = report_context(board, base_url=settings.SITE_URL)
+        # The same figures as a spreadsheet and the charts as images, ready to forward to the steering group.
+        context["attachments"] = [
+            [f"ambassadorsnatverket-{today:%Y-%m}.csv", figures_csv(board), "text/csv"],
+            *([f"{chart.key}.svg", str(chart.svg), "image/svg+xml"] for chart in board.charts if chart.svg),
+        ]
     return email_queue(
         template="monthly_report",
         to_email=settings.COORDINATOR_EMAIL,

@@ -1,6 +1,7 @@
 from django import template
 
 from ..figures import DEFAULT_PERIOD, PERIODS, dashboard
+from ..views import REPORT_PERMISSION
 
 register = template.Library()
 
@@ -13,4 +14,5 @@ def dashboard_panel(context):
     return {
         "dashboard": dashboard(request.user, period=period),
         "periods": [(key, label) for key, label in PERIODS.items()],
+        "may_see_report": request.user.has_perm(REPORT_PERMISSION),
     }

@@ -112,3 +112,10 @@ def test_events_are_told_apart_by_their_day_wherever_they_are_chosen():
         ]
     with translation.override("en"):
         assert str(first) == "Dialog och värdskap (23 November 2026)"
+
+
+def test_the_dashboard_says_it_in_the_singular_for_one(coordinator_client):
+    training = EventFactory(kind=Event.Kind.TRAINING, starts_at=timezone.now() - timedelta(days=1))
+    RegistrationFactory(event=training, ambassador=AmbassadorFactory(), attended=True)
+    page = coordinator_client.get("/admin/").text
+    assert "1 av 1 aktiv ambassadör har gått en utbildning" in page
