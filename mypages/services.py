@@ -198,8 +198,9 @@ def details_change_record(*, ambassador: Ambassador, before: dict) -> None:
     note_add(person=ambassador, author=None, text=text)
 
 
-def mailings_change_record(*, ambassador: Ambassador, before: tuple[bool, bool]) -> None:
-    """A line on the coordinator's timeline of the person when they chose other mailings on Mina sidor."""
+def mailings_change_record(*, ambassador: Ambassador, before: tuple[bool, bool], by_email_link: bool = False) -> None:
+    """A line on the coordinator's timeline of the person when they chose other mailings on Mina sidor (or on the
+    preferences page an email's unsubscribe link leads to: `by_email_link`)."""
     after = (ambassador.wants_newsletters, ambassador.wants_invitations)
     if after == before:
         return
@@ -210,5 +211,9 @@ def mailings_change_record(*, ambassador: Ambassador, before: tuple[bool, bool])
             for kind, wanted, was in zip(kinds, after, before, strict=True)
             if wanted != was
         ]
-        text = _("Changed their mailings on Mina sidor: %(choices)s") % {"choices": ", ".join(choices)}
+        text = (
+            _("Changed their mailings via the link in an email: %(choices)s")
+            if by_email_link
+            else _("Changed their mailings on Mina sidor: %(choices)s")
+        ) % {"choices": ", ".join(choices)}
     note_add(person=ambassador, author=None, text=text)

@@ -265,12 +265,14 @@ def preferences(request, token: str):
     if request.method == "POST":
         form = MailingsForm(request.POST)
         if form.is_valid():
+            before = (ambassador.wants_newsletters, ambassador.wants_invitations)
             ambassador_mailings_choose(
                 ambassador=ambassador,
                 newsletters=form.cleaned_data["newsletters"],
                 invitations=form.cleaned_data["invitations"],
                 source=ConsentRecord.Source.PREFERENCES,
             )
+            services.mailings_change_record(ambassador=ambassador, before=before, by_email_link=True)
             saved = True
     else:
         form = MailingsForm(

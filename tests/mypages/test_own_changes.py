@@ -105,3 +105,13 @@ def test_changed_mailings_are_on_the_coordinators_timeline_and_the_admin_page(cl
 
     client_of.post(MAILINGS, {"newsletters": "on"})  # the same again: nothing new
     assert Note.objects.filter(ambassador=anna).count() == 1
+
+
+def test_mailings_changed_on_an_emails_preferences_page_are_on_the_timeline_too(client, anna):
+    from campaigns.emails import unsubscribe_url
+    from campaigns.models import Campaign
+
+    path = unsubscribe_url(anna.pk, Campaign.Kind.NEWSLETTER).removeprefix("http://testserver")
+    client.post(f"{path}installningar/", {"invitations": "on"})  # newsletters off
+
+    assert person_timeline(anna)[0].text == "Ändrade sina utskick via länken i ett mejl: nyhetsbrev av"
