@@ -259,6 +259,10 @@ NOTIFY_COORDINATOR_OF_RECOMMENDATIONS = env_bool("NOTIFY_COORDINATOR_OF_RECOMMEN
 # ambassador coordinator" in their language; the phone in any common way of writing it, shown as Swedes write it.
 COORDINATOR_NAME = env_str("COORDINATOR_NAME", "")
 COORDINATOR_PHONE = env_str("COORDINATOR_PHONE", "0612-800 00")
+# A recommendation from /tipsa/ is followed up by the duty coordinator (a member of staff's username or email;
+# empty: the first active member of staff) RECRUITMENT_FOLLOW_UP_DAYS after it came in ("Uppföljningar").
+RECRUITMENT_DUTY_COORDINATOR = env_str("RECRUITMENT_DUTY_COORDINATOR", "")
+RECRUITMENT_FOLLOW_UP_DAYS = env_int("RECRUITMENT_FOLLOW_UP_DAYS", 3)
 # The outbox: batches per Celery task, retries with exponential backoff and jitter, the lease on "sending".
 EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)

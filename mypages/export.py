@@ -12,6 +12,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from network.normalize import display_phone
+
 HIDDEN = {"id"}
 # Where a model has no translated names of its own (the webhook events are a technical table).
 TITLES = {"campaigns.trackingevent": _lazy("Reports from the email service")}
@@ -37,6 +39,8 @@ def _display(field: models.Field | None, value) -> str:
         return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
     if isinstance(field, models.DateField) and (day := parse_date(str(value))):
         return formats.date_format(day, "SHORT_DATE_FORMAT")
+    if field is not None and field.name == "phone":
+        return display_phone(str(value))
     if isinstance(value, dict):
         return ", ".join(f"{key}: {item}" for key, item in value.items())
     return str(value)

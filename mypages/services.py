@@ -21,12 +21,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from campaigns.services import email_queue
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 from network import selectors
 from network.models import Ambassador
+from network.services import note_add
 
 from .models import SignInLink
 
@@ -155,3 +157,63 @@ def session_ambassador(request) -> Ambassador | None:
 def session_ended(request) -> bool:
     """True once after an idle session ended: the page says why they have to sign in again."""
     return bool(request.session.pop(ENDED_KEY, False))
+
+
+# What the person changed, on their timeline ------------------------------------------------------------------
+
+
+def _details_labels() -> dict:
+    return {
+        "first_name": _("first name"),
+        "last_name": _("last name"),
+        "phone": _("phone"),
+        "locality": _("locality"),
+        "interests": _("interests"),
+    }
+
+
+def details_snapshot(ambassador: Ambassador) -> dict:
+    """The details the person can change on Mina sidor, as the details form gives them back."""
+    return {
+        "first_name": ambassador.first_name,
+        "last_name": ambassador.last_name,
+        "phone": ambassador.phone,
+        "locality": ambassador.locality_id,
+        "interests": set(ambassador.interests.values_list("pk", flat=True)),
+    }
+
+
+def details_change_record(*, ambassador: Ambassador, before: dict) -> None:
+    """A line on the coordinator's timeline of the person naming what they changed on Mina sidor (no values:
+    those are on the page); nothing when nothing changed. In the coordinator's language, whatever the person's."""
+    after = details_snapshot(ambassador)
+    changed = [field for field in after if after[field] != before.get(field)]
+    if not changed:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = _details_labels()
+        text = _("Changed their details on Mina sidor: %(fields)s") % {
+            "fields": ", ".join(labels[field] for field in changed)
+        }
+    note_add(person=ambassador, author=None, text=text)
+
+
+def mailings_change_record(*, ambassador: Ambassador, before: tuple[bool, bool], by_email_link: bool = False) -> None:
+    """A line on the coordinator's timeline of the person when they chose other mailings on Mina sidor (or on the
+    preferences page an email's unsubscribe link leads to: `by_email_link`)."""
+    after = (ambassador.wants_newsletters, ambassador.wants_invitations)
+    if after == before:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        kinds = [_("newsletters"), _("invitations")]
+        choices = [
+            (_("%(kind)s on") if wanted else _("%(kind)s off")) % {"kind": kind}
+            for kind, wanted, was in zip(kinds, after, before, strict=True)
+            if wanted != was
+        ]
+        text = (
+            _("Changed their mailings via the link in an email: %(choices)s")
+            if by_email_link
+            else _("Changed their mailings on Mina sidor: %(choices)s")
+        ) % {"choices": ", ".join(choices)}
+    note_add(person=ambassador, author=None, text=text)

@@ -25,6 +25,7 @@ from crm.privacy_notice import notice
 from crm.tokens import TokenExpired, TokenInvalid, token_read
 from network import abuse, events
 from network.models import Ambassador, ConsentRecord, Registration
+from network.normalize import display_phone
 from network.selectors import person_events
 from network.services import ambassador_details_update, ambassador_leave, ambassador_mailings_choose
 
@@ -165,7 +166,9 @@ def details(request, ambassador: Ambassador):
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
+            before = services.details_snapshot(ambassador)
             ambassador_details_update(ambassador=ambassador, **form.cleaned_data)
+            services.details_change_record(ambassador=ambassador, before=before)
             _audit(AuditAction.CHANGE, ambassador)
             return redirect(f"{reverse('mypages')}?saved=details")
     else:
@@ -173,7 +176,7 @@ def details(request, ambassador: Ambassador):
             initial={
                 "first_name": ambassador.first_name,
                 "last_name": ambassador.last_name,
-                "phone": ambassador.phone,
+                "phone": display_phone(ambassador.phone),  # as the hint writes it; saved as E.164 again
                 "locality": str(ambassador.locality_id) if ambassador.locality_id else OTHER,
                 "interests": list(ambassador.interests.all()),
             }
@@ -187,12 +190,14 @@ def mailings(request, ambassador: Ambassador):
     if request.method == "POST":
         form = MailingsForm(request.POST)
         if form.is_valid():
+            before = (ambassador.wants_newsletters, ambassador.wants_invitations)
             ambassador_mailings_choose(
                 ambassador=ambassador,
                 newsletters=form.cleaned_data["newsletters"],
                 invitations=form.cleaned_data["invitations"],
                 source=ConsentRecord.Source.MY_PAGES,
             )
+            services.mailings_change_record(ambassador=ambassador, before=before)
             _audit(AuditAction.CHANGE, ambassador)
             return redirect(f"{reverse('mypages')}?saved=mailings")
     else:
@@ -260,12 +265,14 @@ def preferences(request, token: str):
     if request.method == "POST":
         form = MailingsForm(request.POST)
         if form.is_valid():
+            before = (ambassador.wants_newsletters, ambassador.wants_invitations)
             ambassador_mailings_choose(
                 ambassador=ambassador,
                 newsletters=form.cleaned_data["newsletters"],
                 invitations=form.cleaned_data["invitations"],
                 source=ConsentRecord.Source.PREFERENCES,
             )
+            services.mailings_change_record(ambassador=ambassador, before=before, by_email_link=True)
             saved = True
     else:
         form = MailingsForm(

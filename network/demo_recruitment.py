@@ -22,6 +22,7 @@ DEMO_CONTACTS = [
     ("Ida Berglund", "ida.berglund@example.se", "", Source.EVENT, Stage.JOINED, None, False),
     ("Per Åkesson", "", "+46702223344", Source.MANUAL, Stage.NOT_INTERESTED, None, False),
     ("Nora Lund", "nora.lund@example.se", "", Source.RECOMMENDATION, Stage.NEW, -1, True),
+    ("Tove Sjö", "tove.sjo@example.se", "", Source.EVENT, Stage.CLOSED, None, False),
 ]
 ORDER = [Stage.NEW, Stage.CONTACTED, Stage.INTERESTED, Stage.APPLIED, Stage.JOINED]
 

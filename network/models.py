@@ -208,7 +208,7 @@ class ConsentRecord(models.Model):
 class RecruitmentContact(models.Model):
     """A possible ambassador the coordinator should follow up: recommended by someone (/tipsa/), met at an event, a
     phone call … Its `status` is the recruitment stage: identified → contacted → interested → applied → joined, or
-    declined; each change is a StageChange row (network.recruitment)."""
+    ended by who said no (the contact, or we); each change is a StageChange row (network.recruitment)."""
 
     class Source(models.TextChoices):
         RECOMMENDATION = "recommendation", _("Recommendation")
@@ -223,7 +223,8 @@ class RecruitmentContact(models.Model):
         INTERESTED = "interested", _("Interested")
         APPLIED = "applied", _("Applied")
         JOINED = "joined", _("Joined")
-        NOT_INTERESTED = "declined", _("Declined")
+        NOT_INTERESTED = "declined", _("Said no")  # the contact did
+        CLOSED = "closed", _("Closed by us")  # we decided not to go on
 
     name = models.CharField(_("name"), max_length=200)
     # As the recommender typed it on /tipsa/ (an address, a phone number, or both); `email` and `phone` are what the

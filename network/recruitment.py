@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.services import address_erased, email_queue
@@ -56,6 +58,8 @@ def recommendation_submit(
         recommender_name=recommender_name,
         recommender_email=recommender_email.strip().lower(),
         recommended_by=selectors.ambassador_by_email(recommender_email),
+        owner=duty_coordinator(),
+        follow_up_on=timezone.localdate() + timedelta(days=settings.RECRUITMENT_FOLLOW_UP_DAYS),
     )
     if settings.NOTIFY_COORDINATOR_OF_RECOMMENDATIONS and settings.COORDINATOR_EMAIL:
         email_queue(
@@ -74,6 +78,18 @@ def recommendation_submit(
         )
     recommendation_notice_queue(recommendation, language=translation.get_language() or "sv")
     return recommendation
+
+
+def duty_coordinator():
+    """Who follows up a new recommendation: the active member of staff named by RECRUITMENT_DUTY_COORDINATOR (a
+    username or an email address), else the first active member of staff; None when there is none."""
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("pk")
+    named = settings.RECRUITMENT_DUTY_COORDINATOR.strip()
+    if named:
+        duty = staff.filter(Q(username=named) | Q(email__iexact=named)).first()
+        if duty is not None:
+            return duty
+    return staff.first()
 
 
 # Recommended people: told at once (GDPR art. 14), and may object ----------------------------------------------
@@ -282,21 +298,29 @@ def invitation_initial(token: str) -> dict:
     }
 
 
+def contact_invite_blocker(contact: RecruitmentContact) -> str:
+    """Why this contact cannot be invited to apply, in words for the coordinator; "" when they can."""
+    address = contact_email(contact)
+    if not address:
+        return gettext("There is no email address to send the invitation to.")
+    if contact.status not in selectors.OPEN_STAGES:
+        return gettext("The contact has already applied, joined or said no, or was closed by us.")
+    if selectors.ambassador_by_email(address) is not None:
+        return gettext("The contact is already an ambassador.")
+    return ""
+
+
 @transaction.atomic
 def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[int, int]:
-    """Send each contact with an address (and not already applied, joined or declined) a personal link to the
+    """Send each contact with an address (and not already applied, joined, said no or closed) a personal link to the
     signup form; a contact still "identified" moves to "contacted". Returns (invited, skipped)."""
     now = now or timezone.now()
     invited = skipped = 0
     for contact in contacts.select_for_update(of=("self",)):  # the admin list joins nullable relations
-        address = contact_email(contact)
-        if (
-            not address
-            or contact.status not in selectors.OPEN_STAGES
-            or selectors.ambassador_by_email(address) is not None
-        ):
+        if contact_invite_blocker(contact):
             skipped += 1
             continue
+        address = contact_email(contact)
         first_name = contact.name.strip().partition(" ")[0]
         email_queue(
             template="recruitment_invitation",
@@ -350,7 +374,7 @@ def contacts_joined(*, application: Application, ambassador: Ambassador, by=None
     the ambassador, and whoever recommended them is credited (the ambassador's `recommended_by`, when not set)."""
     contacts = RecruitmentContact.objects.filter(
         Q(application=application) | Q(email=application.email, status__in=[*selectors.OPEN_STAGES, Stage.APPLIED])
-    ).exclude(status__in=[Stage.JOINED, Stage.NOT_INTERESTED])
+    ).exclude(status__in=[Stage.JOINED, Stage.NOT_INTERESTED, Stage.CLOSED])
     moved = 0
     for contact in contacts:
         RecruitmentContact.objects.filter(pk=contact.pk).update(ambassador=ambassador)

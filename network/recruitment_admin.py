@@ -17,6 +17,7 @@ from . import selectors, services
 from .forms import CLEAN_INPUT_OVERRIDES
 from .models import Ambassador, RecruitmentContact
 from .normalize import display_phone
+from .person_admin import PersonForm
 from .privacy import contacts_erase
 from .recruitment import contact_candidates, contact_link_suggested
 from .search import FoldedSearchMixin
@@ -141,6 +142,7 @@ class FollowUpDueFilter(admin.SimpleListFilter):
 
 @admin.register(RecruitmentContact)
 class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
+    form = PersonForm  # the phone as Swedes write it (stored as E.164), as on an ambassador's page
     formfield_overrides = CLEAN_INPUT_OVERRIDES
     # What fits a 1280-pixel screen: who, how to reach them, where they are and the follow-up (the rest on the page).
     list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on"]
@@ -192,13 +194,21 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.link_view)
-        return [path("<path:object_id>/link/", view, name="network_recruitmentcontact_link"), *super().get_urls()]
+        invite = self.admin_site.admin_view(self.invite_view)
+        return [
+            path("<path:object_id>/link/", view, name="network_recruitmentcontact_link"),
+            path("<path:object_id>/invite/", invite, name="network_recruitmentcontact_invite"),
+            *super().get_urls(),
+        ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         may_link = obj is not None and self.has_change_permission(request, obj)
         context["candidates"] = contact_candidates(obj) if may_link else []
         if obj is not None:
             context["link_url"] = reverse("admin:network_recruitmentcontact_link", args=[obj.pk])
+        if may_link:  # the same right as the list's action: changing the contact
+            context["invite_url"] = reverse("admin:network_recruitmentcontact_invite", args=[obj.pk])
+            context["invite_blocker"] = services.contact_invite_blocker(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def link_view(self, request, object_id):
@@ -213,6 +223,24 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
         else:
             name = f"{person.first_name} {person.last_name}"
             self.message_user(request, _("The contact is linked to %(person)s.") % {"person": name}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
+
+    def invite_view(self, request, object_id):
+        """The button on the contact's page: the list's "invite to apply" for this one contact."""
+        contact = self.get_object(request, unquote(object_id))
+        if contact is None or not self.has_change_permission(request, contact):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        invited, _skipped = services.contacts_invite(
+            contacts=RecruitmentContact.objects.filter(pk=contact.pk), by=request.user
+        )
+        if invited:
+            message = _("%(name)s was sent an invitation to apply, with a personal link to the signup form.")
+            self.message_user(request, message % {"name": contact.name}, messages.SUCCESS)
+        else:  # the button is off then, unless the contact changed meanwhile (another tab, an application)
+            reason = services.contact_invite_blocker(contact)
+            self.message_user(request, _("Nobody was invited: %(reason)s") % {"reason": reason}, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:network_recruitmentcontact_change", args=[contact.pk]))
 
     # Removing contacts erases them (network.privacy): with them go the emails about them and the admin's log of them.
@@ -243,10 +271,10 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d contact was not invited (no email address, already applied, joined or declined, "
-                    "or already an ambassador).",
-                    "%(count)d contacts were not invited (no email address, already applied, joined or declined, "
-                    "or already an ambassador).",
+                    "%(count)d contact was not invited (no email address, already applied, joined, said no or "
+                    "closed, or already an ambassador).",
+                    "%(count)d contacts were not invited (no email address, already applied, joined, said no or "
+                    "closed, or already an ambassador).",
                     skipped,
                 )
                 % {"count": skipped},

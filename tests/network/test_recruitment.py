@@ -273,5 +273,5 @@ def test_the_demo_data_has_contacts_in_several_stages_with_their_history(coordin
 
     stages = set(RecruitmentContact.objects.values_list("status", flat=True))
     assert len(stages) == len(Stage.choices)
-    assert RecruitmentContact.objects.count() == 7
+    assert RecruitmentContact.objects.count() == 8
     assert StageChange.objects.filter(contact__status=Stage.JOINED).count() == 5
