@@ -10,6 +10,7 @@ from django.forms import CheckboxSelectMultiple, ModelForm, ModelMultipleChoiceF
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crm.admin import NotDeletedAlone
 from crm.languages import language_name
@@ -220,15 +221,19 @@ class SegmentAdmin(admin.ModelAdmin):
 
     @staticmethod
     def describe(reached) -> str:
-        return _(
-            "%(count)d recipients. Left out: %(no_email)d without an email address, %(unsubscribed)d unsubscribed, "
-            "%(suppressed)d blocked addresses (bounces or complaints)."
-        ) % {
-            "count": reached.recipients.count(),
+        count = reached.recipients.count()
+        left_out = _("Left out: %(no_email)d without an email address, %(unsubscribed)s, %(suppressed)s.") % {
             "no_email": reached.no_email,
-            "unsubscribed": reached.unsubscribed,
-            "suppressed": reached.suppressed,
+            "unsubscribed": ngettext("%(count)d unsubscribed", "%(count)d unsubscribed", reached.unsubscribed)
+            % {"count": reached.unsubscribed},
+            "suppressed": ngettext(
+                "%(count)d blocked address (bounce or complaint)",
+                "%(count)d blocked addresses (bounces or complaints)",
+                reached.suppressed,
+            )
+            % {"count": reached.suppressed},
         }
+        return ngettext("%(count)d recipient.", "%(count)d recipients.", count) % {"count": count} + " " + left_out
 
     @admin.display(description=_("Recipients now"))
     def recipients(self, segment: Segment) -> str:

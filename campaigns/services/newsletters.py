@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from network.models import Ambassador
 
@@ -39,7 +40,7 @@ def campaign_checklist(campaign: Campaign) -> list[tuple[str, bool]]:
             not unknown,
         ),
         *(_invitation_checks(campaign, text, html) if campaign.kind == Campaign.Kind.INVITATION else []),
-        (_("%(count)d recipients") % {"count": count}, count > 0),
+        (ngettext("%(count)d recipient", "%(count)d recipients", count) % {"count": count}, count > 0),
         (_("Sender address configured: %s") % settings.DEFAULT_FROM_EMAIL, "@" in settings.DEFAULT_FROM_EMAIL),
     ]
 
