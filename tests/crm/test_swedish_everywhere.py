@@ -25,7 +25,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+import mypages.urls
 import tests.factories
+from campaigns.emails import unsubscribe_url
 from campaigns.labels import template_label
 from campaigns.models import Delivery
 from crm.privacy import person_data
@@ -186,16 +188,27 @@ def anna_client(anna_with_data):
     return client
 
 
-MYPAGES = ["/mina-sidor/", "/mina-sidor/uppgifter/", "/mina-sidor/utskick/", "/mina-sidor/mina-data/"]
+def mypages_pages(ambassador) -> list[str]:
+    """Every page of Mina sidor a signed-in person opens (from its URL patterns, so a page added later is checked
+    too), the unsubscribe links' preferences page, and, last, the signed-out page (sign-out is a POST)."""
+    pages = [
+        reverse(pattern.name)
+        for pattern in mypages.urls.urlpatterns
+        if not pattern.pattern.converters and pattern.name not in ("mypages-sign-out", "mypages-data-json")
+    ]
+    return [*pages, reverse("preferences", args=[unsubscribe_url(ambassador.pk, "newsletter").split("/")[-2]])]
 
 
-def test_every_page_of_mina_sidor_is_swedish(anna_client, swedish):
+def test_every_page_of_mina_sidor_is_swedish(anna_client, anna_with_data, swedish):
     found = []
-    pages = MYPAGES + ["/mina-sidor/lamna/"]
+    pages = mypages_pages(anna_with_data)
+    assert {"/mina-sidor/mina-data/", "/mina-sidor/lamna/"} <= set(pages)
     for url in pages:
         response = anna_client.get(url)
         assert response.status_code == 200, url
         found += [f"{url}: {problem}" for problem in problems_in(response.content.decode(), swedish, OWN_LANGUAGE)]
+    signed_out = anna_client.post(reverse("mypages-sign-out"))
+    found += [f"(signed out): {problem}" for problem in problems_in(signed_out.content.decode(), swedish, OWN_LANGUAGE)]
     assert not found, "English or internal words on Mina sidor:\n" + "\n".join(found)
 
 
