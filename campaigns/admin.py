@@ -138,10 +138,13 @@ class DeliveryAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_filter = ["status", DeliveryTemplateFilter]
     list_select_related = ["campaign", "step__sequence"]
     search_fields = ["to_email"]
-    # Every field read-only, the template and the language shown by name (the change page lists them all).
+    # Every field read-only, the template and the language shown by name (the change page lists them all), but the
+    # outbox's machinery: the one-off key and the sending mark are codes, and the context holds the email's values
+    # under code names, sign-in and confirmation links among them.
     readonly_fields = [
         {"template": "email", "language": "language_name"}.get(field.name, field.name)
         for field in Delivery._meta.fields
+        if field.name not in ("key", "context", "claim_token")
     ]
 
     def get_fields(self, request, obj=None):

@@ -161,6 +161,18 @@ def test_every_admin_page_of_the_registry_is_swedish(superuser_client, objects, 
     assert not found, "English or internal words on admin pages:\n" + "\n".join(found)
 
 
+def test_the_email_log_shows_no_machinery(superuser_client, swedish):  # noqa: F811 - the shared fixture
+    """A delivery's page: no code-named values, no sign-in link of someone else's (its context), no internal key."""
+    delivery = DeliveryFactory(
+        template="mypages_link",
+        key="mypages_link:7:2026-12-07",
+        context={"sign_in_url": "http://testserver/mina-sidor/logga-in/hemlig/", "event_id": 3},
+    )
+    page = superuser_client.get(reverse("admin:campaigns_delivery_change", args=[delivery.pk])).content.decode()
+    assert "hemlig" not in page and "sign_in_url" not in page and "mypages_link:7" not in page
+    assert not problems_in(page, swedish, set())
+
+
 @pytest.fixture
 def anna_with_data():
     """An ambassador with something in every section of her data: a consent, emails of several kinds, event
