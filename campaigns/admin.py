@@ -10,6 +10,7 @@ from django.forms import CheckboxSelectMultiple, ModelForm, ModelMultipleChoiceF
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crm.admin import NotDeletedAlone
 from crm.languages import language_name
@@ -137,10 +138,13 @@ class DeliveryAdmin(NotDeletedAlone, admin.ModelAdmin):
     list_filter = ["status", DeliveryTemplateFilter]
     list_select_related = ["campaign", "step__sequence"]
     search_fields = ["to_email"]
-    # Every field read-only, the template and the language shown by name (the change page lists them all).
+    # Every field read-only, the template and the language shown by name (the change page lists them all), but the
+    # outbox's machinery: the one-off key and the sending mark are codes, and the context holds the email's values
+    # under code names, sign-in and confirmation links among them.
     readonly_fields = [
         {"template": "email", "language": "language_name"}.get(field.name, field.name)
         for field in Delivery._meta.fields
+        if field.name not in ("key", "context", "claim_token")
     ]
 
     def get_fields(self, request, obj=None):
@@ -220,15 +224,19 @@ class SegmentAdmin(admin.ModelAdmin):
 
     @staticmethod
     def describe(reached) -> str:
-        return _(
-            "%(count)d recipients. Left out: %(no_email)d without an email address, %(unsubscribed)d unsubscribed, "
-            "%(suppressed)d blocked addresses (bounces or complaints)."
-        ) % {
-            "count": reached.recipients.count(),
+        count = reached.recipients.count()
+        left_out = _("Left out: %(no_email)d without an email address, %(unsubscribed)s, %(suppressed)s.") % {
             "no_email": reached.no_email,
-            "unsubscribed": reached.unsubscribed,
-            "suppressed": reached.suppressed,
+            "unsubscribed": ngettext("%(count)d unsubscribed", "%(count)d unsubscribed", reached.unsubscribed)
+            % {"count": reached.unsubscribed},
+            "suppressed": ngettext(
+                "%(count)d blocked address (bounce or complaint)",
+                "%(count)d blocked addresses (bounces or complaints)",
+                reached.suppressed,
+            )
+            % {"count": reached.suppressed},
         }
+        return ngettext("%(count)d recipient.", "%(count)d recipients.", count) % {"count": count} + " " + left_out
 
     @admin.display(description=_("Recipients now"))
     def recipients(self, segment: Segment) -> str:

@@ -108,7 +108,12 @@ def _list_id(kind: str, _language: str | None, site_url: str) -> str:
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
     with translation.override(language):
-        context = {"site_url": settings.SITE_URL, "contact": contact(), **context}
+        context = {
+            "site_url": settings.SITE_URL,
+            "contact": contact(),
+            "sender_name": settings.EMAIL_SENDER_NAME,
+            **context,
+        }
         # Subjects are one line whatever the data holds: no header injection through a name.
         subject = collapse_spaces(render_to_string(f"emails/{template}/subject.txt", context))
         text = render_to_string(f"emails/{template}/body.txt", context)

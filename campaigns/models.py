@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -8,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from network.models import Ambassador, Application, Event, Interest, Locality
 
 from .labels import readable_subject, template_label
+
+
+def default_sender_name() -> str:
+    """A new campaign's From name: the network's one name (settings.EMAIL_SENDER_NAME)."""
+    return settings.EMAIL_SENDER_NAME
+
 
 MERGE_HELP = _(
     "Markdown. Merge fields: {{ first_name }}, {{ last_name }}, {{ full_name }}, {{ locality }}. A fallback for an "
@@ -135,7 +142,9 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Skipped")
 
     template = models.CharField(_("email"), max_length=50)
-    key = models.CharField(max_length=100, null=True, blank=True, help_text="Deduplicates one-off mail.")  # noqa: DJ001
+    key = models.CharField(  # noqa: DJ001
+        _("one-off mark"), max_length=100, null=True, blank=True, help_text=_("Keeps a one-off email from going twice.")
+    )
     # Indexed by the constraints and indexes below: every index on this table is rewritten on each status change
     # (twice per email), so there are as few as the queries need, and partial where most rows need no entry.
     step = models.ForeignKey(
@@ -167,8 +176,10 @@ class Delivery(models.Model):
     # a test copy (auth.User: 150 + 1 + 150).
     to_name = models.CharField(_("name"), max_length=301, blank=True)
     language = models.CharField(_("language"), max_length=5, default="sv")
-    context = models.JSONField(default=dict, blank=True)
-    is_test = models.BooleanField(_("test copy"), default=False, help_text="A campaign sent to the coordinator.")
+    context = models.JSONField(_("contents"), default=dict, blank=True)
+    is_test = models.BooleanField(
+        _("test copy"), default=False, help_text=_("A copy of a campaign sent to the coordinator.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -179,7 +190,7 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # Who holds the row while it is "sending": each claim writes a fresh token, so a worker recognises its own
     # rows, and loses them when the sweeper takes them back after the lease.
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claim_token = models.UUIDField(_("sending mark"), null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # What the ESP reported afterwards (webhooks).
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
@@ -282,7 +293,7 @@ class Campaign(models.Model):
         help_text=_("The preview text shown after the subject in the inbox."),
     )
     body = models.TextField(_("body"), help_text=MERGE_HELP)
-    sender_name = models.CharField(_("sender name"), max_length=100, default="Kramfors ambassadörer")
+    sender_name = models.CharField(_("sender name"), max_length=100, default=default_sender_name)
     segment = models.ForeignKey(Segment, verbose_name=_("audience"), on_delete=models.PROTECT)
     # An invitation's event: its body's {{ rsvp_url }} is each recipient's personal link to answer.
     event = models.ForeignKey(

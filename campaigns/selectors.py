@@ -226,7 +226,7 @@ class EmailEvent:
 def person_email_events(*, ambassador_id: int | None, application_ids=(), limit: int = 50) -> list[EmailEvent]:
     """The latest `limit` emails to a person (by their ambassador row or applications) as sent / failed / bounced /
     complained events, and their unsubscribes, newest first. Two queries, whatever the person's history."""
-    from .labels import template_label
+    from .labels import readable_subject, template_label
 
     who = Q(application_id__in=list(application_ids))
     if ambassador_id:
@@ -234,13 +234,24 @@ def person_email_events(*, ambassador_id: int | None, application_ids=(), limit:
     deliveries = (
         Delivery.objects.filter(who)
         .exclude(status__in=[Delivery.Status.QUEUED, Delivery.Status.SKIPPED])
-        .select_related("campaign")
-        .only("template", "status", "created_at", "sent_at", "bounced_at", "complained_at", "campaign__name")
+        .select_related("campaign", "step")
+        .only(
+            "template",
+            "status",
+            "created_at",
+            "sent_at",
+            "bounced_at",
+            "complained_at",
+            "campaign__name",
+            "step__subject",
+        )
         .order_by("-created_at", "-pk")[:limit]
     )
     events = []
     for delivery in deliveries:
         what = delivery.campaign.name if delivery.campaign_id else template_label(delivery.template)
+        if delivery.step_id:  # which email of the series: its subject ("Välkommen, [förnamn]! (e-postserie)")
+            what = f"{readable_subject(delivery.step.subject)} ({what.lower()})"
         if delivery.sent_at:
             events.append(EmailEvent(delivery.sent_at, "sent", what))
         elif delivery.status == Delivery.Status.FAILED:

@@ -137,7 +137,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "crm.health.admin_banner",  # "email is not going out" for staff in the admin
+                "crm.health.admin_banner",
+                "crm.context_processors.sender_name",  # the network's one name, in every page's title  # "email is not going out" for staff in the admin
             ],
         },
     },
@@ -249,7 +250,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_ALLOW_TEST_SINK = env_bool("EMAIL_ALLOW_TEST_SINK", False)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ambassadörsnätverket <ambassador@kramfors.se>")
+# The network's one name towards people: the From name of every email (a campaign's sender name starts as it), the
+# emails' top line and the public pages' titles. DEFAULT_FROM_EMAIL, when not set, is this name and EMAIL_FROM_ADDRESS.
+EMAIL_SENDER_NAME = env_str("EMAIL_SENDER_NAME", "Kramfors ambassadörer")
+EMAIL_FROM_ADDRESS = env_str("EMAIL_FROM_ADDRESS", "ambassador@kramfors.se")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f'"{EMAIL_SENDER_NAME}" <{EMAIL_FROM_ADDRESS}>')
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(VAR_DIR / "mailbox")))
 COORDINATOR_EMAIL = env_str("COORDINATOR_EMAIL", "ambassador@kramfors.se")

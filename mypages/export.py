@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from campaigns.labels import template_label
 from network.normalize import display_phone
 
 HIDDEN = {"id"}
@@ -23,7 +24,12 @@ LABELS = {
     ("campaigns.trackingevent", "recipient"): _lazy("to"),
     ("campaigns.trackingevent", "description"): _lazy("description"),
     ("campaigns.trackingevent", "occurred_at"): _lazy("time"),
+    # "from" and "to" are also an email's sender and recipient ("Mottagare"): here they are stages.
+    ("network.stagechange", "from_status"): _lazy("previous stage"),
+    ("network.stagechange", "to_status"): _lazy("new stage"),
 }
+# Values stored as codes, shown as words ("Bekräftelse på anmälan", not "event_confirmation").
+VALUES = {("campaigns.delivery", "template"): template_label}
 
 
 def _display(field: models.Field | None, value) -> str:
@@ -63,8 +69,18 @@ def sections(data: dict[str, list[dict]]) -> list[dict]:
                     field = None
                 title = LABELS.get((label, name)) or (field.verbose_name if field is not None else name)
                 title = capfirst(str(title))
-                items.append((title, _display(field, value)))
+                shown_value = VALUES[(label, name)](value) if (label, name) in VALUES else _display(field, value)
+                items.append((title, shown_value))
             shown.append(items)
         title = TITLES.get(label) or model._meta.verbose_name_plural
         result.append({"title": capfirst(str(title)), "rows": shown})
     return result
+
+
+def document(data: dict[str, list[dict]], exported_at: str) -> dict:
+    """The download: the same sections, labels and values as the page, in the visitor's language, as JSON
+    ({"Exporterad": …, "Dina data": {section: [{label: value}, …]}})."""
+    return {
+        capfirst(_("exported")): exported_at,
+        _("Your data"): {section["title"]: [dict(row) for row in section["rows"]] for section in sections(data)},
+    }

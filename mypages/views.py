@@ -30,7 +30,7 @@ from network.selectors import person_events
 from network.services import ambassador_details_update, ambassador_leave, ambassador_mailings_choose
 
 from . import services
-from .export import sections
+from .export import document, sections
 from .forms import OTHER, DetailsForm, MailingsForm, SignInForm
 from .services import LinkProblem
 
@@ -220,9 +220,9 @@ def data(request, ambassador: Ambassador):
 def data_json(request, ambassador: Ambassador):
     """Everything we hold about the person, as a file (GDPR art. 20: structured and machine-readable)."""
     _audit(AuditAction.EXPORT, ambassador)
-    document = {"exported_at": timezone.now().isoformat(), "data": person_data(ambassador)}
+    content = document(person_data(ambassador), timezone.localtime().isoformat(timespec="seconds"))
     response = HttpResponse(
-        json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        json.dumps(content, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="mina-uppgifter-{timezone.localdate():%Y-%m-%d}.json"'
     return response

@@ -216,8 +216,9 @@ class AmbassadorAdmin(
         if result.already:
             text += " " + _("Already in it: %(count)d.") % {"count": result.already}
         if result.inactive or result.no_email:
-            text += " " + _("Left out: %(inactive)d not active, %(no_email)d without an email address.") % {
-                "inactive": result.inactive,
+            inactive = ngettext("%(count)d not active", "%(count)d not active", result.inactive)
+            text += " " + _("Left out: %(inactive)s, %(no_email)d without an email address.") % {
+                "inactive": inactive % {"count": result.inactive},
                 "no_email": result.no_email,
             }
         self.message_user(request, text, messages.SUCCESS if result.started else messages.WARNING)

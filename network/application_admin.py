@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from . import selectors, services
 from .erase_admin import ErasingDelete
@@ -21,6 +21,10 @@ from .models import Application
 from .person_admin import ListsFitTheScreen, PersonAdminMixin, breakable
 from .privacy import applications_erase
 from .search import FoldedSearchMixin
+
+# What a review did, counted ("1 ansökan godkändes", "3 ansökningar godkändes").
+APPROVED = ngettext_lazy("%(count)d application approved.", "%(count)d applications approved.", "count")
+DECLINED = ngettext_lazy("%(count)d application declined.", "%(count)d applications declined.", "count")
 
 
 def _short_datetime(moment) -> str:
@@ -221,7 +225,7 @@ class ApplicationAdmin(ErasingDelete, PersonAdminMixin, FoldedSearchMixin, Lists
         )
         return HttpResponseRedirect(reverse("admin:network_application_changelist"))
 
-    def _review(self, request, queryset, *, verb: str, service, title):
+    def _review(self, request, queryset, *, done_text, service, title):
         if "apply" in request.POST:
             form = ReviewForm(request.POST)
             if form.is_valid():
@@ -237,7 +241,7 @@ class ApplicationAdmin(ErasingDelete, PersonAdminMixin, FoldedSearchMixin, Lists
                     except services.ReviewError as error:
                         refused.append(f"{application} ({error})")
                 if done:
-                    self.message_user(request, _("%(count)d application(s) %(verb)s.") % {"count": done, "verb": verb})
+                    self.message_user(request, done_text % {"count": done})
                 if refused:
                     self.message_user(
                         request,
@@ -265,11 +269,11 @@ class ApplicationAdmin(ErasingDelete, PersonAdminMixin, FoldedSearchMixin, Lists
     @admin.action(description=_("Approve selected applications"), permissions=["change"])
     def approve(self, request, queryset):
         return self._review(
-            request, queryset, verb=_("approved"), service=services.application_approve, title=_("Approve applications")
+            request, queryset, done_text=APPROVED, service=services.application_approve, title=_("Approve applications")
         )
 
     @admin.action(description=_("Decline selected applications"), permissions=["change"])
     def decline(self, request, queryset):
         return self._review(
-            request, queryset, verb=_("declined"), service=services.application_decline, title=_("Decline applications")
+            request, queryset, done_text=DECLINED, service=services.application_decline, title=_("Decline applications")
         )

@@ -195,7 +195,7 @@ def test_the_segment_admin_page_shows_the_recipient_count_and_who_is_left_out(co
     assert "3 recipients" in page
     assert "1 without an email address" in page
     assert "2 unsubscribed" in page
-    assert "1 blocked addresses" in page
+    assert "1 blocked address (bounce or complaint)" in page
 
 
 def test_the_segment_admin_saves_a_segment_built_from_choices(coordinator_client):

@@ -168,11 +168,13 @@ def test_the_data_download_holds_profile_consents_mailings_and_unsubscribes(clie
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="mina-uppgifter-')
-    data = json.loads(response.content)["data"]
-    assert data["network.ambassador"][0]["email"] == anna.email
-    assert [row["purpose"] for row in data["network.consentrecord"]] == ["registry"]
-    assert [row["campaign"] for row in data["campaigns.delivery"] if row["template"] == "campaign"] == ["Vårbrevet"]
-    assert [row["category"] for row in data["campaigns.unsubscribe"]] == ["invitation"]
+    document = json.loads(response.content)  # labelled as the page is, in Swedish
+    assert set(document) == {"Exporterad", "Dina data"}
+    data = document["Dina data"]
+    assert data["Ambassadörer"][0]["E-post"] == anna.email
+    assert [row["Ändamål"] for row in data["Samtycken"]] == ["Medlemskap i ambassadörsnätverket"]
+    assert [row["Utskick"] for row in data["Skickade mejl"] if row["E-post"] == "Utskick"] == ["Vårbrevet"]
+    assert [row["Kategori"] for row in data["Avregistreringar"]] == ["Inbjudan till evenemang"]
     assert "bo@example.se" not in response.content.decode()
     assert list(AuditEntry.objects.values_list("ambassador_id", "action", "actor")) == [(anna.pk, "export", None)]
 

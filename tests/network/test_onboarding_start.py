@@ -112,7 +112,7 @@ def test_the_list_action_starts_the_series_for_each_active_member_with_an_addres
     assert all(welcomed(person) for person in imported)
     message = str(next(iter(get_messages(response.wsgi_request))))
     assert message == (
-        "Introduktionsserien startade för 3 ambassadörer. Utelämnade: 1 som inte är aktiva, 1 utan e-postadress."
+        "Introduktionsserien startade för 3 ambassadörer. Utelämnade: 1 som inte är aktiv, 1 utan e-postadress."
     )
 
 
