@@ -310,8 +310,10 @@ class StageChange(models.Model):
         on_delete=models.CASCADE,
         related_name="stage_changes",
     )
-    from_status = models.CharField(_("from"), max_length=10, choices=RecruitmentContact.Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=10, choices=RecruitmentContact.Status.choices)
+    from_status = models.CharField(
+        _("previous stage"), max_length=10, choices=RecruitmentContact.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("new stage"), max_length=10, choices=RecruitmentContact.Status.choices)
     reason = models.CharField(_("why"), max_length=10, choices=Reason.choices, default=Reason.STAFF)
     changed_by = models.ForeignKey(
         "auth.User", verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
