@@ -429,6 +429,7 @@ class Event(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        self.is_training = self.is_training or self.kind == self.Kind.TRAINING  # before the form checks it
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The event must end after it starts.")})
 

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 
 from network.models import Interest, Locality
 from tests.e2e.browser import chromium, open_page
@@ -121,6 +124,25 @@ def page(browser):
     """A phone-sized page in a fresh context: its own cookies and its own X-Forwarded-For (see open_page)."""
     with open_page(browser) as new_page:
         yield new_page
+
+
+@pytest.fixture
+def coordinator_page(browser, live_server):
+    """A tab 1280 pixels wide, in Swedish, logged in as a coordinator (Kim) with every network and campaigns
+    permission, as the demo coordinator has."""
+    user = get_user_model().objects.create_user("koordinator", first_name="Kim", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    host = live_server.url.split("//")[1].split(":")[0]
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}])
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture

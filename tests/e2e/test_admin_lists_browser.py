@@ -5,10 +5,6 @@ and localities. A screenshot of each list is saved with the test's files, to loo
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.utils import timezone
 
 from network.models import Ambassador, Application, RecruitmentContact
@@ -29,32 +25,6 @@ LISTS = {
     "application": ["Namn", "E-post", "Mobilnummer", "Ort", "Status", "Skickad", "Bekräftad"],
     "recruitmentcontact": ["Namn", "Hur vi når personen", "Källa", "Steg", "Följs upp av", "Följ upp den"],
 }
-
-
-@pytest.fixture
-def coordinator_page(browser, live_server):
-    """A browser tab 1280 pixels wide, logged in as a coordinator with every network and campaigns permission."""
-    user = get_user_model().objects.create_user("koordinator", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="sv-SE")
-    host = live_server.url.split("//")[1].split(":")[0]
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "domain": host,
-                "path": "/",
-            }
-        ]
-    )
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture

@@ -7,10 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign, Delivery
@@ -18,24 +14,6 @@ from tests.e2e.browser import assert_no_axe_violations, skip_without_chromium
 from tests.factories import AmbassadorFactory, CampaignFactory
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def coordinator_page(browser, live_server):
-    """A tab logged in as a coordinator with every network and campaigns permission, in Swedish."""
-    user = get_user_model().objects.create_user("koordinator", first_name="Kim", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    host = live_server.url.split("//")[1].split(":")[0]
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}])
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def assert_our_page_has_no_axe_violations(page) -> None:

@@ -4,33 +4,12 @@ is back on the page with a Swedish message, and the button's box passes axe-core
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from campaigns.models import Delivery
 from tests.e2e.browser import AXE_OPTIONS, skip_without_chromium
 from tests.factories import RecruitmentContactFactory
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def coordinator_page(browser, live_server):
-    user = get_user_model().objects.create_user("koordinator", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    host = live_server.url.split("//")[1].split(":")[0]
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "domain": host, "path": "/"}])
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _axe_clean(page) -> None:

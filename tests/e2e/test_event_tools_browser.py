@@ -5,10 +5,6 @@ breadcrumbs out."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from campaigns.models import Campaign, Delivery
 from network.models import Registration
@@ -23,23 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def coordinator_page(browser, live_server):
-    user = get_user_model().objects.create_user("koordinator", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    host = live_server.url.split("//")[1].split(":")[0]
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "domain": host, "path": "/"}])
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_the_event_tools_pages_are_accessible_and_the_list_prints_clean(coordinator_page, live_server):
