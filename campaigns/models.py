@@ -295,7 +295,8 @@ class Campaign(models.Model):
     body = models.TextField(_("body"), help_text=MERGE_HELP)
     sender_name = models.CharField(_("sender name"), max_length=100, default=default_sender_name)
     segment = models.ForeignKey(Segment, verbose_name=_("audience"), on_delete=models.PROTECT)
-    # An invitation's event: its body's {{ rsvp_url }} is each recipient's personal link to answer.
+    # An invitation's event: the email shows its time, place and each recipient's own answer button by itself
+    # (an older body's {{ rsvp_url }} is that link, and then the button is not added twice).
     event = models.ForeignKey(
         Event,
         verbose_name=_("event"),
@@ -303,7 +304,7 @@ class Campaign(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="invitations",
-        help_text=_("For an invitation: the event its RSVP links answer. Put {{ rsvp_url }} in the body."),
+        help_text=_("For an invitation: the event. Its day, time, place and an answer button are added to the email."),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)

@@ -118,11 +118,12 @@ class EventAdmin(EventToolsMixin, admin.ModelAdmin):
             else ""
         )
         links = [
-            (reverse("admin:network_event_attendance", args=[event.pk]), _("Mark attendance")),
             (reverse("admin:network_event_attendees_csv", args=[event.pk]), _("Attendee list (CSV for Excel)")),
             (reverse("admin:network_event_attendees_xlsx", args=[event.pk]), _("Attendee list (Excel)")),
             (reverse("admin:network_event_participants", args=[event.pk]), _("Participant list to print")),
         ]
+        if events.attendance_open(event):  # not before the event has started
+            links.insert(0, (reverse("admin:network_event_attendance", args=[event.pk]), _("Mark attendance")))
         return format_html("<p>{}</p><ul>{}</ul>", counts, format_html_join("", '<li><a href="{}">{}</a></li>', links))
 
     def get_urls(self):

@@ -55,7 +55,8 @@ def test_attendance_cannot_be_marked_before_the_event_starts(coordinator_client)
     registration = RegistrationFactory(event=event)
     url = f"/admin/network/event/{event.pk}/attendance/"
 
-    page = coordinator_client.get(url, follow=True)
+    assert "Markera vilka som kom" not in coordinator_client.get(f"/admin/network/event/{event.pk}/change/").text
+    page = coordinator_client.get(url, follow=True)  # typed or bookmarked
     assert "Närvaro kan markeras när evenemanget har börjat" in page.text
     coordinator_client.post(url, {"attended": [registration.pk]})
     registration.refresh_from_db()
@@ -66,6 +67,7 @@ def test_attendance_cannot_be_marked_before_the_event_starts(coordinator_client)
     event.starts_at = timezone.now() - timedelta(minutes=1)
     event.ends_at = event.starts_at + timedelta(hours=2)
     event.save()
+    assert "Markera vilka som kom" in coordinator_client.get(f"/admin/network/event/{event.pk}/change/").text
     coordinator_client.post(url, {"attended": [registration.pk]})
     registration.refresh_from_db()
     assert registration.attended
