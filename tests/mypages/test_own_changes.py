@@ -4,11 +4,8 @@ form (saved as E.164 all the same), and what the person changes there on the coo
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from campaigns.models import Delivery
-from mypages import services
 from network.models import Note
 from network.timeline import person_timeline
 from tests.factories import AmbassadorFactory, ConsentRecordFactory, InterestFactory, LocalityFactory
@@ -28,14 +25,6 @@ def anna():
     )
     ConsentRecordFactory(ambassador=person, purpose="registry", text_version="2026-11-01")
     return person
-
-
-@pytest.fixture
-def client_of(anna):
-    client = Client()
-    services.sign_in_link_request(email_address=anna.email)
-    client.post(Delivery.objects.get(template="mypages_link").context["sign_in_url"].removeprefix("http://testserver"))
-    return client
 
 
 def _details(anna, **changes) -> dict:

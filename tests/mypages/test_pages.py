@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from campaigns.emails import unsubscribe_url
@@ -40,16 +39,6 @@ def anna():
     person = AmbassadorFactory(first_name="Anna", last_name="Ödmark", email="anna@example.se")
     ConsentRecordFactory(ambassador=person, purpose="registry", text_version="2026-11-01")
     return person
-
-
-@pytest.fixture
-def client_of(anna):
-    """A browser signed in to Mina sidor as Anna, through a real link."""
-    client = Client()
-    services.sign_in_link_request(email_address=anna.email)
-    client.post(Delivery.objects.get(template="mypages_link").context["sign_in_url"].removeprefix("http://testserver"))
-    assert client.session[services.SESSION_KEY] == anna.pk
-    return client
 
 
 @pytest.mark.parametrize(
