@@ -18,7 +18,7 @@ from campaigns.services import email_queue
 from .events import answers_open, event_when, event_where, rsvp_url
 from .models import Ambassador, Event, Registration
 
-YES, NO, WAITLIST = Registration.Answer.YES, Registration.Answer.NO, Registration.Answer.WAITLIST
+Answer = Registration.Answer
 NAME_ORDER = ("last_name", "first_name", "pk")
 
 
@@ -29,6 +29,7 @@ class EventAnswers:
     waitlist: list[Ambassador] = field(default_factory=list)
     no: list[Ambassador] = field(default_factory=list)
     not_answered: list[Ambassador] = field(default_factory=list)
+    walk_in: list[Ambassador] = field(default_factory=list)  # came without answering (marked at attendance)
 
 
 def event_answers(event: Event) -> EventAnswers:
@@ -41,7 +42,12 @@ def event_answers(event: Event) -> EventAnswers:
         .order_by(*(f"ambassador__{name}" for name in NAME_ORDER))
     )
     answered = set()
-    lists = {YES: answers.yes, WAITLIST: answers.waitlist, NO: answers.no}
+    lists = {
+        Answer.YES: answers.yes,
+        Answer.WAITLIST: answers.waitlist,
+        Answer.NO: answers.no,
+        Answer.WALK_IN: answers.walk_in,
+    }
     for registration in registrations:
         answered.add(registration.ambassador_id)
         lists[registration.answer].append(registration.ambassador)

@@ -121,3 +121,11 @@ def test_the_dashboard_says_it_in_the_singular_for_one(coordinator_client):
     RegistrationFactory(event=training, ambassador=AmbassadorFactory(), attended=True)
     page = coordinator_client.get("/admin/").text
     assert "1 av 1 aktiv ambassadör har gått en utbildning" in page
+
+
+def test_the_event_page_lists_a_walk_in_as_come_without_answering(coordinator_client):
+    event = EventFactory(starts_at=timezone.now() - timedelta(hours=1))
+    events.attendance_save(event=event, registration_ids=set(), walk_in_ids={AmbassadorFactory(first_name="Erik").pk})
+    page = coordinator_client.get(f"/admin/network/event/{event.pk}/change/")
+    assert page.status_code == 200
+    assert "Kom utan att svara (1)" in page.text and "Erik" in page.text
