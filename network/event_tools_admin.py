@@ -24,6 +24,7 @@ from .event_answers import event_answers, invitation_reminders_send
 from .events import answers_open, event_when, event_where
 from .models import Event, Registration
 from .normalize import display_phone
+from .selectors import event_attendees
 
 EVERYONE = "all"
 # What a copy keeps of its event; the times and the answer deadline are left for the coordinator to fill in.
@@ -126,21 +127,17 @@ class EventToolsMixin:
         """The participant list to print for the door: those who said yes, with a column to sign; the waiting
         list apart, below."""
         event = self._event(request, pk, self._may_list)
-        rows = (
-            Registration.objects.filter(event=event, answer__in=[Registration.Answer.YES, Registration.Answer.WAITLIST])
-            .select_related("ambassador", "ambassador__locality")
-            .order_by("ambassador__last_name", "ambassador__first_name", "pk")
-        )
         people = {Registration.Answer.YES: [], Registration.Answer.WAITLIST: []}
-        for registration in rows:
-            ambassador = registration.ambassador
-            people[registration.answer].append(
-                {
-                    "name": ambassador.full_name,
-                    "locality": ambassador.locality,
-                    "phone": display_phone(ambassador.phone),
-                }
-            )
+        for registration in event_attendees(event):  # by name; who came without a yes is not on it beforehand
+            if registration.answer in people:
+                ambassador = registration.ambassador
+                people[registration.answer].append(
+                    {
+                        "name": ambassador.full_name,
+                        "locality": ambassador.locality,
+                        "phone": display_phone(ambassador.phone),
+                    }
+                )
         title = _("Participants: %(event)s") % {"event": event.title}
         context = self._context(
             request,
