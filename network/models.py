@@ -257,6 +257,11 @@ class RecruitmentContact(models.Model):
     )
     recommender_name = models.CharField(_("recommended by (name)"), max_length=200, blank=True)
     recommender_email = models.EmailField(_("recommended by (email)"), blank=True)
+    # Whether the recommender agreed to be named in our email to them, and the language to write to them in.
+    recommender_may_be_named = models.BooleanField(_("the recommender may be named to them"), default=False)
+    language = models.CharField(
+        _("language"), max_length=5, default="sv", choices=[("sv", "Svenska"), ("en", "English")]
+    )
     recommended_by = models.ForeignKey(
         Ambassador, verbose_name=_("recommended by"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -404,6 +409,8 @@ class Event(models.Model):
         blank=True,
         help_text=_("Optional. Sent once to those who attended, after the event has ended."),
     )
+    # RFC 5545 SEQUENCE: raised each time the time or place changes, so calendars take the update.
+    calendar_sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -16,7 +16,7 @@ FUNCTION_LINES = 60  # without its docstring
 
 LONGER_MODULES = {
     # The schema: the network's models with their choices, constraints and indexes, read together.
-    "network/models.py": 470,
+    "network/models.py": 480,
 }
 
 
