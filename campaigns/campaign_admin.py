@@ -47,7 +47,7 @@ from .services.newsletters import (
 class CampaignForm(ModelForm):
     class Meta:
         model = Campaign
-        fields = ["name", "kind", "event", "subject", "preheader", "body", "sender_name", "segment"]
+        fields = ["name", "kind", "event", "subject", "preheader", "body", "segment"]
 
     def clean(self):
         cleaned = super().clean()
@@ -77,7 +77,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.status != Campaign.Status.DRAFT:
-            return ["name", "kind", "event", "subject", "preheader", "body", "sender_name", "segment"]
+            return ["name", "kind", "event", "subject", "preheader", "body", "segment"]
         return []
 
     def has_change_permission(self, request, obj=None):

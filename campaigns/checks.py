@@ -4,7 +4,7 @@ refuse to start with these errors."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security)
@@ -71,5 +71,27 @@ def email_destination_check(app_configs=None, **kwargs) -> list[Error]:
             hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS) to your "
             "mail server, or EMAIL_BACKEND to an ESP; on a try-out or staging server set EMAIL_ALLOW_TEST_SINK=1.",
             id="campaigns.E003",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def coordinator_check(app_configs=None, **kwargs) -> list[Warning]:
+    """Every email names the coordinator and replies go to her: in production, a person must be named."""
+    if settings.DEBUG:
+        return []
+    empty = [
+        name
+        for name in ("COORDINATOR_NAME", "COORDINATOR_EMAIL", "COORDINATOR_PHONE")
+        if not getattr(settings, name).strip()
+    ]
+    if not empty:
+        return []
+    return [
+        Warning(
+            f"{', '.join(empty)} not set: every email names the coordinator in its footer and sends replies to her.",
+            hint="Set COORDINATOR_NAME, COORDINATOR_EMAIL and COORDINATOR_PHONE to the person who answers (people "
+            "answer people; a role name gets fewer replies).",
+            id="campaigns.W001",
         )
     ]

@@ -4,8 +4,11 @@ recipient's language, with a deterministic Message-ID and a real text/plain part
 from __future__ import annotations
 
 import re
+from email import encoders
 from email._header_value_parser import SPECIALS
+from email.header import Header
 from email.headerregistry import Address
+from email.mime.base import MIMEBase
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -13,7 +16,9 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.core.mail.message import SafeMIMEText
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
@@ -23,6 +28,7 @@ from crm.languages import with_language
 from crm.tokens import token_make
 from network.normalize import clean_text, collapse_spaces, format_phone, normalize_phone
 
+from .catalogue import STAFF, SWEDISH, Kind, kind_of
 from .merge import markdown_html, markdown_text, merge, merge_values
 from .models import Campaign, Delivery
 
@@ -101,24 +107,50 @@ def _reply_to(language: str, _name: str, email: str) -> tuple[str]:  # is in the
 
 
 @lru_cache(maxsize=16)
-def _list_id(kind: str, _language: str | None, site_url: str) -> str:
-    """The List-Id of a kind of campaign: its name in the active language, <kind.site's host name>."""
-    return f"{Campaign.Kind(kind).label} <{kind}.{urlparse(site_url).hostname}>"
+def _list_id(kind: str, language: str, site_url: str) -> str:
+    """The List-Id of a kind of campaign: its name in `language`, <kind.site's host name>."""
+    with translation.override(language):
+        return f"{Campaign.Kind(kind).label} <{kind}.{urlparse(site_url).hostname}>"
 
 
-def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
+def sender() -> str:
+    """The From of every email: the one sender name (EMAIL_SENDER_NAME) at the sending address."""
+    return mailbox(settings.EMAIL_SENDER_NAME, _address(settings.DEFAULT_FROM_EMAIL))
+
+
+def render_email(template: str, context: dict, language: str, link_language: str | None = None) -> tuple[str, str, str]:
+    """The subject, text and HTML of an email in `language`, its links to the site opening in `link_language`
+    (the reader's; by default the email's own)."""
     with translation.override(language):
         context = {
             "site_url": settings.SITE_URL,
+            "privacy_url": with_language(f"{settings.SITE_URL}{reverse('privacy')}", link_language or language),
             "contact": contact(),
             "sender_name": settings.EMAIL_SENDER_NAME,
             **context,
         }
-        # Subjects are one line whatever the data holds: no header injection through a name.
-        subject = collapse_spaces(render_to_string(f"emails/{template}/subject.txt", context))
+        subject = _subject(get_template(f"emails/{template}/subject.txt").template, context)
         text = render_to_string(f"emails/{template}/body.txt", context)
         html = render_to_string(f"emails/{template}/body.html", context)
     return subject, text, html
+
+
+def _subject(template, context: dict) -> str:
+    """A subject is text, not HTML: rendered without autoescaping ("Fika & prat", never "Fika &amp; prat"), and one
+    line whatever the data holds (no header injection through a name)."""
+    return collapse_spaces(template.render(Context(context, autoescape=False)))
+
+
+LINK = re.compile(r"<a (?![^>]*\bstyle=)")
+
+
+def brand_links(html: str) -> str:
+    """Links in the coordinator's text in the network's colour, as the email's own links are (inline: many email
+    programs ignore a style sheet)."""
+    return LINK.sub(f'<a style="color:{BRAND};" ', html)
+
+
+BRAND = "#00457c"
 
 
 def step_context(delivery: Delivery) -> tuple[dict, str]:
@@ -130,7 +162,7 @@ def step_context(delivery: Delivery) -> tuple[dict, str]:
     context = {
         "subject": merge(subject, values),
         "body_text": merge(markdown_text(body), values),
-        "body_html": merge(markdown_html(body), values, html=True),
+        "body_html": merge(brand_links(markdown_html(body)), values, html=True),
     }
     return context, language
 
@@ -161,9 +193,14 @@ def inert_unsubscribe_url() -> str:
     return f"{settings.SITE_URL}{reverse('unsubscribe-test')}"
 
 
+# A campaign is written in Swedish only, so it is sent wholly in Swedish, layout included, to every reader (its links
+# open in the reader's language).
+CAMPAIGN_LANGUAGE = "sv"
+
+
 @lru_cache(maxsize=32)
 def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str, str, str]:
-    """The campaign rendered once (per process, language and edit) with merge fields left as placeholders:
+    """The campaign rendered once (per process, reader's language and edit) with merge fields left as placeholders:
     rendering the layout per recipient is the known bottleneck of bulk mail."""
     campaign = Campaign.objects.select_related("event").get(pk=campaign_id)
     return render_email(
@@ -172,11 +209,12 @@ def campaign_templates(campaign_id: int, updated_at, language: str) -> tuple[str
             "subject": campaign.subject,
             "preheader": campaign.preheader,
             "body_text": markdown_text(campaign.body),
-            "body_html": markdown_html(campaign.body),
+            "body_html": brand_links(markdown_html(campaign.body)),
             "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
-            "event": event_block(campaign, language),
+            "event": event_block(campaign, CAMPAIGN_LANGUAGE),
         },
-        language,
+        CAMPAIGN_LANGUAGE,
+        link_language=language,
     )
 
 
@@ -244,28 +282,34 @@ def campaign_content(delivery: Delivery, *, preview: bool = False) -> CampaignCo
     subject = collapse_spaces(merge(subject, values))
     if delivery.is_test and not preview:
         subject = f"[TEST] {subject}"
-    from_address = _address(settings.DEFAULT_FROM_EMAIL)
     return CampaignContent(
         subject=subject,
         text=merge(text, values),
         html=merge(html, values, html=True),
-        from_email=mailbox(campaign.sender_name, from_address),
+        from_email=sender(),
         to=mailbox(delivery.to_name, delivery.to_email),
-        reply_to=reply_to(delivery.language),
+        reply_to=reply_to(CAMPAIGN_LANGUAGE),
         headers={
             "Message-ID": message_id(delivery.pk),
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": _list_id(campaign.kind, translation.get_language(), settings.SITE_URL),
-            "Precedence": "bulk",
+            **bulk_headers(link),
+            "List-Id": _list_id(campaign.kind, CAMPAIGN_LANGUAGE, settings.SITE_URL),
         },
     )
+
+
+def bulk_headers(unsubscribe_link: str) -> dict[str, str]:
+    """What marks bulk mail (RFC 2369, RFC 8058): one click on the link stops it."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_link}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Precedence": "bulk",
+    }
 
 
 def campaign_message(delivery: Delivery, connection=None, *, preview: bool = False) -> EmailMultiAlternatives:
     """The campaign as `delivery`'s recipient gets it, as an EmailMessage (see campaign_content)."""
     content = campaign_content(delivery, preview=preview)
-    message = EmailMultiAlternatives(
+    message = Message(
         subject=content.subject,
         body=content.text,
         from_email=content.from_email,
@@ -301,28 +345,85 @@ def campaign_preview_content(
     return campaign_content(delivery, preview=True)
 
 
+class Message(EmailMultiAlternatives):
+    """An EmailMessage whose subject outside ASCII starts on the Subject line itself.
+
+    Django encodes such a subject as RFC 2047 words measured without the header's name, and the generator then
+    moves the first word to a line of its own: readers that unfold it show the subject with a leading space. Encoded
+    knowing its name, the first line is "Subject: =?utf-8?q?…". campaigns.wire writes the same bytes."""
+
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        if not self.subject.isascii():
+            message.replace_header(
+                "Subject", subject_header(self.subject, message.encoding or settings.DEFAULT_CHARSET)
+            )
+        return message
+
+
+def subject_header(subject: str, charset) -> Header:
+    return Header(str(subject), charset, header_name="Subject")
+
+
 def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives:
     if delivery.campaign_id:
         return campaign_message(delivery, connection)
+    kind = kind_of(delivery.template)
     context, language = dict(delivery.context), delivery.language
     if delivery.step_id:
         step, language = step_context(delivery)
         context.update(step)
-    subject, text, html = render_email(delivery.template, context, language)
-    message = EmailMultiAlternatives(
+    elif kind.language == SWEDISH or kind.template == "event_follow_up":  # the event's follow-up text is Swedish
+        language = "sv"
+    subject, text, html = render_email(delivery.template, context, language, link_language=delivery.language)
+    headers = {"Message-ID": message_id(delivery.pk)}
+    if kind.bulk:
+        headers.update(bulk_headers(context["unsubscribe_url"]))
+    else:
+        headers["Auto-Submitted"] = "auto-generated"
+    message = Message(
         subject=subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[mailbox(delivery.to_name, delivery.to_email)],
-        reply_to=reply_to(language),
-        headers={"Message-ID": message_id(delivery.pk), "Auto-Submitted": "auto-generated"},
+        from_email=sender(),
+        to=[mailbox(delivery.to_name or _staff_name(kind, delivery.to_email), delivery.to_email)],
+        reply_to=reply_to(language) if kind.names_the_coordinator else _reply_to_staff(context),
+        headers=headers,
         connection=connection,
     )
     message.attach_alternative(html, "text/html")
     # Files that belong to the email, e.g. an event's .ics (RFC 5545) or the monthly report's figures (CSV):
-    # [filename, content, MIME type] each, written with the row like the rest of its context.
+    # [filename, content, MIME type] each, written with the row like the rest of its context. The type may carry
+    # parameters ("text/calendar; method=REQUEST", RFC 6047), written onto the part's Content-Type.
     for filename, content, mimetype in delivery.context.get("attachments", []):
-        # Text stays text (Django encodes it); anything else goes as UTF-8 bytes, or Python's email package would
-        # write it as Latin-1 with escapes (an SVG's "Å" and "–").
-        message.attach(filename, content if mimetype.startswith("text/") else content.encode(), mimetype)
+        message.attach(_attachment(filename, content, mimetype))
     return message
+
+
+def _attachment(filename: str, content: str, mimetype: str) -> MIMEBase:
+    main, _slash, rest = mimetype.partition("/")
+    subtype, *parameters = (part.strip() for part in rest.split(";"))
+    if main == "text":
+        part = SafeMIMEText(content, subtype, settings.DEFAULT_CHARSET)
+    else:  # as UTF-8 bytes, or Python's email package would write an SVG's "Å" and "–" as Latin-1 with escapes
+        part = MIMEBase(main, subtype)
+        part.set_payload(content.encode())
+        encoders.encode_base64(part)
+    for parameter in parameters:
+        name, _equals, value = parameter.partition("=")
+        part.set_param(name.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+def _staff_name(kind: Kind, address: str) -> str:
+    """Mail to the coordinator has her name in To, as mail to anyone does."""
+    if kind.reader == STAFF and address.lower() == settings.COORDINATOR_EMAIL.strip().lower():
+        return settings.COORDINATOR_NAME.strip()
+    return ""
+
+
+def _reply_to_staff(context: dict) -> list[str]:
+    """Staff reply to the person the email is about (who recommended someone), never to themselves."""
+    if context.get("recommender_email"):
+        return [mailbox(context.get("recommender_name", ""), context["recommender_email"])]
+    return []

@@ -12,7 +12,8 @@ from .labels import readable_subject, template_label
 
 
 def default_sender_name() -> str:
-    """A new campaign's From name: the network's one name (settings.EMAIL_SENDER_NAME)."""
+    """The default of a field campaigns once had (migration 0009 refers to it): every email is from
+    settings.EMAIL_SENDER_NAME."""
     return settings.EMAIL_SENDER_NAME
 
 
@@ -293,7 +294,6 @@ class Campaign(models.Model):
         help_text=_("The preview text shown after the subject in the inbox."),
     )
     body = models.TextField(_("body"), help_text=MERGE_HELP)
-    sender_name = models.CharField(_("sender name"), max_length=100, default=default_sender_name)
     segment = models.ForeignKey(Segment, verbose_name=_("audience"), on_delete=models.PROTECT)
     # An invitation's event: the email shows its time, place and each recipient's own answer button by itself
     # (an older body's {{ rsvp_url }} is that link, and then the button is not added twice).

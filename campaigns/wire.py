@@ -41,7 +41,7 @@ from django.core.mail.message import (
     sanitize_address,
 )
 
-from .emails import PLAIN_ADDRESS, CampaignContent, campaign_content
+from .emails import PLAIN_ADDRESS, CampaignContent, campaign_content, subject_header
 from .models import Delivery
 
 POLICY = email_policy.compat32.clone(linesep="\r\n")
@@ -138,7 +138,11 @@ class Wire:
         key = (name, value)
         folded = self.folded.get(key)
         if folded is None:
-            folded = fold(*forbid_multi_line_headers(name, value, UTF8_HEADERS))
+            if name == "Subject" and not value.isascii():  # as emails.Message writes it: no leading space
+                forbid_multi_line_headers(name, value, UTF8_HEADERS)  # refuses a line break, as for any header
+                folded = POLICY.fold_binary(name, subject_header(value, UTF8_HEADERS))
+            else:
+                folded = fold(*forbid_multi_line_headers(name, value, UTF8_HEADERS))
             if name.lower() in REPEATED:
                 if len(self.folded) > 1024:
                     self.folded.clear()

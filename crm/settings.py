@@ -250,19 +250,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_ALLOW_TEST_SINK = env_bool("EMAIL_ALLOW_TEST_SINK", False)
-# The network's one name towards people: the From name of every email (a campaign's sender name starts as it), the
-# emails' top line and the public pages' titles. DEFAULT_FROM_EMAIL, when not set, is this name and EMAIL_FROM_ADDRESS.
+# The network's one name towards people: the From name of every email, the emails' top line and the public pages'
+# titles. DEFAULT_FROM_EMAIL, when not set, is this name and EMAIL_FROM_ADDRESS (only its address is used for From).
 EMAIL_SENDER_NAME = env_str("EMAIL_SENDER_NAME", "Kramfors ambassadörer")
 EMAIL_FROM_ADDRESS = env_str("EMAIL_FROM_ADDRESS", "ambassador@kramfors.se")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f'"{EMAIL_SENDER_NAME}" <{EMAIL_FROM_ADDRESS}>')
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The Date header in Swedish time (+0100, +0200 in summer), not "-0000": Django sets TZ to TIME_ZONE.
+EMAIL_USE_LOCALTIME = True
 MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(VAR_DIR / "mailbox")))
-COORDINATOR_EMAIL = env_str("COORDINATOR_EMAIL", "ambassador@kramfors.se")
+# The coordinator: a person, named in every email's footer and its Reply-To (people answer people). The demo (DEBUG)
+# names one; in production the system check warns while any of the three is empty.
+COORDINATOR_EMAIL = env_str("COORDINATOR_EMAIL", "maria.ek@kramfors.se" if DEBUG else "ambassador@kramfors.se")
 # A recommendation from /tipsa/ is also emailed to COORDINATOR_EMAIL at once (besides the daily digest).
 NOTIFY_COORDINATOR_OF_RECOMMENDATIONS = env_bool("NOTIFY_COORDINATOR_OF_RECOMMENDATIONS", True)
-# The contact person every email names (with COORDINATOR_EMAIL, also its Reply-To): empty, the emails say "the
-# ambassador coordinator" in their language; the phone in any common way of writing it, shown as Swedes write it.
-COORDINATOR_NAME = env_str("COORDINATOR_NAME", "")
+# Her name (empty: the emails say "the ambassador coordinator" in their language) and phone (in any common way of
+# writing it, shown as Swedes write it).
+COORDINATOR_NAME = env_str("COORDINATOR_NAME", "Maria Ek" if DEBUG else "")
 COORDINATOR_PHONE = env_str("COORDINATOR_PHONE", "0612-800 00")
 # A recommendation from /tipsa/ is followed up by the duty coordinator (a member of staff's username or email;
 # empty: the first active member of staff) RECRUITMENT_FOLLOW_UP_DAYS after it came in ("Uppföljningar").

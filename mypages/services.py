@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.services import email_queue
+from crm.languages import with_language
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 from network import selectors
 from network.models import Ambassador
@@ -46,8 +47,9 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def sign_in_url(token: str) -> str:
-    return f"{settings.SITE_URL}{reverse('mypages-sign-in', args=[token])}"
+def sign_in_url(token: str, language: str = "sv") -> str:
+    """The emailed sign-in link, opening Mina sidor in the ambassador's language."""
+    return with_language(f"{settings.SITE_URL}{reverse('mypages-sign-in', args=[token])}", language)
 
 
 @transaction.atomic
@@ -69,7 +71,7 @@ def sign_in_link_request(*, email_address: str, now: datetime | None = None) -> 
         ambassador=ambassador,
         context={
             "first_name": ambassador.first_name,
-            "sign_in_url": sign_in_url(token_make(PURPOSE, [link.pk, secret])),
+            "sign_in_url": sign_in_url(token_make(PURPOSE, [link.pk, secret]), ambassador.language),
             "minutes": int(LINK_MAX_AGE.total_seconds() // 60),
         },
     )

@@ -261,6 +261,5 @@ def campaign_duplicate(*, campaign: Campaign) -> Campaign:
         subject=campaign.subject,
         preheader=campaign.preheader,
         body=campaign.body,
-        sender_name=campaign.sender_name,
         segment=campaign.segment,
     )

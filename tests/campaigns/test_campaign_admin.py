@@ -38,7 +38,6 @@ def form(audience, **fields) -> dict:
         "subject": "Hej {{ first_name }}",
         "preheader": "",
         "body": "Hej {{ förnamn }} i {{ ort }}!",
-        "sender_name": "Kramfors ambassadörer",
         "segment": audience.pk,
         **fields,
     }

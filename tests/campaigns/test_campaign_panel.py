@@ -194,7 +194,6 @@ def test_a_scheduled_campaign_goes_back_to_draft_is_edited_and_scheduled_again(a
         "subject": "Rättad rubrik",
         "preheader": "",
         "body": target.body,
-        "sender_name": target.sender_name,
         "segment": target.segment_id,
     }
     assert admin.post(url(target), edited).status_code == 302

@@ -327,7 +327,6 @@ def test_unknown_or_malformed_merge_fields_are_still_errors_and_the_syntax_is_do
         "name": "Brev",
         "kind": Campaign.Kind.NEWSLETTER,
         "subject": "Hej",
-        "sender_name": "Kramfors",
         "segment": SegmentFactory().pk,
     }
     assert not CampaignForm(data={**data, "body": "Hej {{ nickname }}!"}).is_valid()

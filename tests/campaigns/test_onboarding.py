@@ -288,7 +288,7 @@ def test_coordinator_markdown_is_sanitised():
 
     html = build_message(Delivery.objects.get(step__delay_days=7)).alternatives[0].content
     assert "<strong>Anna</strong>" in html
-    assert '<a href="https://kramfors.se/"' in html
+    assert '<a style="color:#00457c;" href="https://kramfors.se/"' in html  # in the brand colour
     for unsafe in ("<script", "alert(1)", "onerror", "javascript:", "<img"):
         assert unsafe not in html
 

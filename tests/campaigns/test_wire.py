@@ -241,6 +241,7 @@ def test_folding_is_the_compat32_policys():
 def test_a_header_is_what_django_and_the_standard_library_write():
     from django.core.mail.message import forbid_multi_line_headers
 
+    from campaigns.emails import subject_header
     from campaigns.wire import POLICY
 
     wire = Wire()
@@ -249,6 +250,8 @@ def test_a_header_is_what_django_and_the_standard_library_write():
         for name, written in (("Subject", value), ("To", f'"{value}" <a.b@example.se>'), ("To", f"{value} <c@d.se>")):
             try:
                 expected = POLICY.fold_binary(*forbid_multi_line_headers(name, written, "utf-8"))
+                if name == "Subject" and not written.isascii():  # emails.Message: encoded knowing its name
+                    expected = POLICY.fold_binary(name, subject_header(written, "utf-8"))
             except ValueError:  # what Django refuses, the wire path refuses too
                 with pytest.raises(ValueError):
                     wire.header(name, written)

@@ -38,6 +38,9 @@ def production_environment(var_dir: Path, **variables: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "SITE_URL": f"https://{PRODUCTION_HOST}",
         "EMAIL_HOST": "smtp.kramfors.se",
+        "COORDINATOR_NAME": "Maria Ek",
+        "COORDINATOR_EMAIL": "maria.ek@kramfors.se",
+        "COORDINATOR_PHONE": "070-190 64 48",
     }
     return clean_environment(var_dir, **{**production, **variables})
 
@@ -189,6 +192,13 @@ def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(tmp_path):
     assert (direct.returncode, behind.returncode) == (0, 0), direct.stderr + behind.stderr
     assert direct.stdout.strip() == "None"
     assert behind.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_production_without_a_named_coordinator_warns(tmp_path):
+    result = run(["manage.py", "check", "--deploy"], production_environment(tmp_path, COORDINATOR_NAME=""))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output  # a warning: the site runs, the emails say "the ambassador coordinator"
+    assert "campaigns.W001" in output and "COORDINATOR_NAME not set" in output, output
 
 
 def test_production_behind_a_proxy_passes_check_deploy_without_warnings(tmp_path):

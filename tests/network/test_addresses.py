@@ -423,8 +423,9 @@ def test_a_name_with_cr_and_lf_never_injects_a_header(smtp_server):
     assert message["To"].addresses[0].display_name == "Anna Bcc: evil@example.com X-Injected: yes body"
 
 
-def test_a_name_or_sender_name_with_cr_and_lf_never_injects_a_header_in_a_campaign(smtp_server):
-    sending = CampaignFactory(sender_name="Kramfors\r\nBcc: evil@example.com", subject="Hej {{ first_name }}")
+def test_a_name_or_sender_name_with_cr_and_lf_never_injects_a_header_in_a_campaign(smtp_server, settings):
+    settings.EMAIL_SENDER_NAME = "Kramfors\r\nBcc: evil@example.com"
+    sending = CampaignFactory(subject="Hej {{ first_name }}")
     delivery = DeliveryFactory(campaign=sending, is_test=True, to_email="anna@example.se", to_name=INJECTION)
     assert deliveries_send([delivery.pk]) == []
     message = smtp_server.recorder.wait_for(1)[0]
