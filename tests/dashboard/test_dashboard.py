@@ -3,8 +3,6 @@ without ambassadors, a bounded number of queries, the monthly report, Swedish, a
 
 from __future__ import annotations
 
-import email
-import email.policy
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -16,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Delivery
 from dashboard.figures import dashboard, period_start
-from dashboard.report import first_weekday, monthly_report_queue
+from dashboard.report import first_weekday
 from network.models import Ambassador, Application, Event, Locality, RecruitmentContact, Registration
 from tests.factories import (
     AmbassadorFactory,
@@ -297,49 +295,6 @@ def _at(day: date, hour: int = 8) -> datetime:
 )
 def test_the_first_weekday_of_the_month(year, month, first):
     assert first_weekday(year, month) == date(year, month, first)
-
-
-def test_the_monthly_report_goes_once_on_the_first_weekday_and_not_on_other_days(
-    network, django_capture_on_commit_callbacks
-):
-    first = first_weekday(2026, 3)  # Monday 2 March 2026
-    for day in (date(2026, 3, 1), date(2026, 3, 3), date(2026, 2, 27), date(2026, 3, 31)):
-        assert monthly_report_queue(now=_at(day)) is None
-    assert not Delivery.objects.filter(template="monthly_report").exists()
-
-    delivery = monthly_report_queue(now=_at(first))
-    assert delivery is not None and delivery.key == "monthly-report:2026-03"
-    assert delivery.to_email == settings.COORDINATOR_EMAIL
-    assert monthly_report_queue(now=_at(first, 9)) is None  # the beat task running twice
-    assert Delivery.objects.filter(template="monthly_report").count() == 1
-    titles = [table["title"] for table in delivery.context["tables"]]
-    assert "Täckning: aktiva ambassadörer per ort" in titles
-    labels = {n["label"]: n["value"] for n in delivery.context["numbers"]}
-    assert labels["Aktiva ambassadörer"] == "6"
-
-    assert monthly_report_queue(now=_at(first_weekday(2026, 4))).key == "monthly-report:2026-04"
-
-
-def test_the_monthly_report_renders_its_tables(network):
-    from campaigns.emails import build_message
-
-    delivery = monthly_report_queue(now=_at(first_weekday(2026, 3)))
-    message = build_message(delivery)
-    assert "Ambassadörsnätverket i siffror, mars 2026" in message.subject
-    assert "Aktiva ambassadörer: 6" in message.body and "Tomby | 0" in message.body
-    html = message.alternatives[0][0]
-    assert '<th scope="col"' in html and "Rekryteringstratten" in html and "/admin/dashboard/export.csv" in html
-    (filename, content, mimetype), *charts = message.attachments  # the figures and the charts, ready to forward
-    assert (filename, mimetype) == ("ambassadorsnatverket-2026-03.csv", "text/csv")
-    assert content.startswith("\ufeff") and '"Aktiva ambassadörer"' in content
-    assert {name for name, _svg, _type in charts} >= {"funnel.svg", "coverage.svg"}
-    sent = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
-    images = [
-        part.get_payload(decode=True).decode() for part in sent.walk() if part.get_content_type() == "image/svg+xml"
-    ]
-    assert len(images) == len(charts)
-    assert all(svg.startswith("<svg") and "<title" in svg for svg in images)
-    assert any("Rekryteringstratten: från kontakt till ambassadör" in svg for svg in images)  # Å, Ä, Ö intact
 
 
 def test_the_beat_runs_the_report_task_every_day_at_eight():
