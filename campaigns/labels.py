@@ -23,6 +23,9 @@ TEMPLATE_LABELS = {
     "event_promoted": _("Moved up from an event's waiting list"),
     "event_reminder": _("Event reminder"),
     "event_follow_up": _("Follow-up after an event"),
+    "event_waitlisted": _("On an event's waiting list"),
+    "event_cancelled": _("Event cancellation"),
+    "event_updated": _("New time or place for an event"),
     "campaign": _("Campaign"),
     "step": _("Email series"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -68,7 +69,19 @@ class EventAdmin(EventToolsMixin, admin.ModelAdmin):
         return events.events_with_counts()
 
     def save_model(self, request, obj, form, change):
+        before = Event.objects.filter(pk=obj.pk).values(*events.CALENDAR_FIELDS).first() if change else None
         super().save_model(request, obj, form, change)
+        if before and (told := events.event_changed(event=obj, before=before)):
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d participant got the new time and place by email.",
+                    "%(count)d participants got the new time and place by email.",
+                    told,
+                )
+                % {"count": told},
+                messages.SUCCESS,
+            )
         if change and "capacity" in form.changed_data:
             if moved := events.capacity_changed(event_id=obj.pk):
                 self.message_user(
@@ -81,6 +94,30 @@ class EventAdmin(EventToolsMixin, admin.ModelAdmin):
                     % {"count": moved},
                     messages.SUCCESS,
                 )
+
+    def delete_model(self, request, obj):
+        self._delete(request, [obj], lambda: super(EventAdmin, self).delete_model(request, obj))
+
+    def delete_queryset(self, request, queryset):
+        self._delete(request, list(queryset), lambda: super(EventAdmin, self).delete_queryset(request, queryset))
+
+    def _delete(self, request, doomed: list[Event], delete) -> None:
+        """Those who said yes to an event that has not started are told it is cancelled (with a calendar
+        cancellation), in the same transaction as the delete: both or neither."""
+        with transaction.atomic():
+            told = sum(events.event_cancel(event=event) for event in doomed)
+            delete()
+        if told:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d participant was told by email that the event is cancelled.",
+                    "%(count)d participants were told by email that the event is cancelled.",
+                    told,
+                )
+                % {"count": told},
+                messages.SUCCESS,
+            )
 
     @admin.display(description=_("starts"), ordering="starts_at")
     def starts_display(self, event: Event) -> str:

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from campaigns.services import email_queue
 from crm.languages import with_language
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
+from .calendar import CANCEL, calendar_file, event_when, event_where
 from .models import Ambassador, Event, Registration
 
 RSVP_PURPOSE = "rsvp"
@@ -69,81 +68,6 @@ def rsvp_read(token: str) -> tuple[Event, Ambassador] | None:
     return event, ambassador
 
 
-# Words and calendar ------------------------------------------------------------------------------------------
-
-
-def event_when(event: Event, language: str | None = None) -> str:
-    """The time as words, "tisdag 3 mars 2026 kl. 18:00–20:00" (Swedish time), in the language given or the active one."""
-    with translation.override(language or translation.get_language() or "sv"):
-        start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
-        date = formats.date_format(start, "l j F Y")
-        if start.date() == end.date():
-            return gettext("%(date)s at %(start)s–%(end)s") % {
-                "date": date,
-                "start": formats.time_format(start, "H:i"),
-                "end": formats.time_format(end, "H:i"),
-            }
-        return gettext("%(date)s at %(start)s – %(end_date)s at %(end)s") % {
-            "date": date,
-            "start": formats.time_format(start, "H:i"),
-            "end_date": formats.date_format(end, "l j F Y"),
-            "end": formats.time_format(end, "H:i"),
-        }
-
-
-def event_where(event: Event) -> str:
-    return ", ".join(part for part in (event.place.strip(), event.address.strip()) if part)
-
-
-def _ics_text(value: str) -> str:
-    """A TEXT value escaped as RFC 5545 §3.3.11 asks: backslash, semicolon, comma and line breaks."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def _ics_fold(line: str) -> str:
-    """Lines of at most 75 octets, continued after CRLF and a space (RFC 5545 §3.1), never inside a character."""
-    out, current, size = [], "", 0
-    for char in line:
-        length = len(char.encode())
-        if size + length > 75:
-            out.append(current)
-            current, size = " ", 1
-        current += char
-        size += length
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def _ics_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def event_ics(event: Event, *, now: datetime | None = None) -> str:
-    """The event as an iCalendar file (RFC 5545): times in UTC, the same UID every time, so a calendar updates the
-    entry it has instead of adding a second."""
-    domain = urlparse(settings.SITE_URL).hostname or "localhost"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Kramfors kommun//Ambassadornatverket//SV",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:event-{event.pk}@{domain}",
-        f"DTSTAMP:{_ics_time(now or timezone.now())}",
-        f"DTSTART:{_ics_time(event.starts_at)}",
-        f"DTEND:{_ics_time(event.ends_at)}",
-        f"SUMMARY:{_ics_text(event.title)}",
-    ]
-    if where := event_where(event):
-        lines.append(f"LOCATION:{_ics_text(where)}")
-    if event.description.strip():
-        lines.append(f"DESCRIPTION:{_ics_text(event.description.strip())}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(_ics_fold(line) + "\r\n" for line in lines)
-
-
 # Answering ---------------------------------------------------------------------------------------------------
 
 
@@ -163,34 +87,73 @@ def _yes_count(event: Event) -> int:
     return Registration.objects.filter(event=event, answer=YES).count()
 
 
-def _context(event: Event, ambassador: Ambassador, **extra) -> dict:
+def _context(event: Event, ambassador: Ambassador, language: str, **extra) -> dict:
     return {
         "first_name": ambassador.first_name,
         "title": event.title,
-        "when": event_when(event, ambassador.language),
+        "when": event_when(event, language),
         "where": event_where(event),
-        "rsvp_url": rsvp_url(event.pk, ambassador.pk, ambassador.language),
+        "rsvp_url": rsvp_url(event.pk, ambassador.pk, language),
         **extra,
     }
 
 
-def calendar_file(event: Event, now: datetime) -> list[str]:
-    """The event as an attachment for the outbox: [filename, content, MIME type]."""
-    return ["event.ics", event_ics(event, now=now), "text/calendar"]
-
-
-def _mail(template: str, event: Event, ambassador: Ambassador, *, key: str | None = None, **context) -> None:
+def _mail(
+    template: str,
+    event: Event,
+    ambassador: Ambassador,
+    *,
+    key: str | None = None,
+    language: str | None = None,
+    **context,
+) -> bool:
+    """Queue one of the event emails to the ambassador, in their language unless another is given. False when
+    nothing was queued (no address, or the key was used already)."""
     if not ambassador.email:
-        return
-    email_queue(
+        return False
+    language = language or ambassador.language
+    delivery = email_queue(
         template=template,
         to_email=ambassador.email,
         to_name=ambassador.full_name,
-        language=ambassador.language,
+        language=language,
         ambassador=ambassador,
         key=key,
-        context=_context(event, ambassador, **context),
+        context=_context(event, ambassador, language, **context),
     )
+    return delivery is not None
+
+
+def _sequence_raise(event: Event) -> int:
+    """One more calendar revision of the event (an UPDATE with F(), so two raises never give the same number)."""
+    Event.objects.filter(pk=event.pk).update(calendar_sequence=F("calendar_sequence") + 1)
+    event.refresh_from_db(fields=["calendar_sequence"])
+    return event.calendar_sequence
+
+
+def waitlist_position(registration: Registration) -> int:
+    """Where someone stands on the waiting list (1 is next), in the order waitlist_promote serves it."""
+    ahead = Q(answered_at__lt=registration.answered_at) | Q(
+        answered_at=registration.answered_at, pk__lte=registration.pk
+    )
+    return Registration.objects.filter(event_id=registration.event_id, answer=WAITLIST).filter(ahead).count()
+
+
+def _answer_told(event: Event, registration: Registration, previous: str | None, now: datetime) -> None:
+    """The email a changed answer gets: a yes the confirmation with the event for the calendar; the waiting list
+    their place in it; a yes turned no a CANCEL that takes it out of their calendar again (at a raised sequence,
+    so a later yes, a REQUEST at that sequence, puts it back); off the waiting list a line saying so."""
+    ambassador = registration.ambassador
+    if registration.answer == YES:
+        _mail("event_confirmation", event, ambassador, attachments=[calendar_file(event, now, ambassador)])
+    elif registration.answer == WAITLIST:
+        _mail("event_waitlisted", event, ambassador, position=waitlist_position(registration))
+    elif previous == YES:
+        _sequence_raise(event)
+        cancel = calendar_file(event, now, ambassador, method=CANCEL, partstat="DECLINED")
+        _mail("event_cancelled", event, ambassador, reason="declined", attachments=[cancel])
+    elif previous == WAITLIST:
+        _mail("event_cancelled", event, ambassador, reason="waitlist")
 
 
 def registration_answer(*, event_id: int, ambassador_id: int, answer: str, now: datetime | None = None) -> Outcome:
@@ -198,8 +161,9 @@ def registration_answer(*, event_id: int, ambassador_id: int, answer: str, now: 
 
     The event row is locked for the whole transaction (SELECT … FOR UPDATE), so concurrent yes answers are counted
     one after the other and the capacity holds: a yes beyond it goes on the waiting list. When a yes becomes a no,
-    the first on the waiting list (in the order they answered) moves up and is told by email. A yes, and a move
-    up, get a confirmation with the event as an .ics file."""
+    the first on the waiting list (in the order they answered) moves up and is told by email. Each change is told
+    by email (_answer_told): a yes, and a move up, with the event as an .ics file, a no after a yes with one that
+    cancels it."""
     now = now or timezone.now()
     if answer not in (YES, NO):
         raise ValueError(answer)
@@ -223,9 +187,8 @@ def registration_answer(*, event_id: int, ambassador_id: int, answer: str, now: 
             registration = Registration(event=event, ambassador=ambassador)
         registration.answer, registration.answered_at = new, now
         registration.save()
-        if new == YES:
-            _mail("event_confirmation", event, ambassador, attachments=[calendar_file(event, now)])
-        elif new == NO and previous == YES:
+        _answer_told(event, registration, previous, now)
+        if new == NO and previous == YES:
             waitlist_promote(event=event, now=now)
     return Outcome(new)
 
@@ -245,7 +208,7 @@ def waitlist_promote(*, event: Event, now: datetime | None = None) -> int:
         if first is None:
             break
         Registration.objects.filter(pk=first.pk).update(answer=YES)
-        _mail("event_promoted", event, first.ambassador, attachments=[calendar_file(event, now)])
+        _mail("event_promoted", event, first.ambassador, attachments=[calendar_file(event, now, first.ambassador)])
         moved += 1
     return moved
 
@@ -260,6 +223,69 @@ def capacity_changed(*, event_id: int, now: datetime | None = None) -> int:
         if event.starts_at <= now:
             return 0
         return waitlist_promote(event=event, now=now)
+
+
+CALENDAR_FIELDS = ("starts_at", "ends_at", "place", "address")
+
+
+def event_changed(*, event: Event, before: dict, now: datetime | None = None) -> int:
+    """After the coordinator changes an event: when its time or place (CALENDAR_FIELDS) differs from `before` and
+    the event has not started, raise its calendar revision and tell everyone who said yes, with the new time and
+    place and a REQUEST .ics at the new sequence that moves the entry in their calendar. Once per change (the key
+    holds the sequence). Returns how many were told."""
+    now = now or timezone.now()
+    if all(_same(before.get(name), getattr(event, name)) for name in CALENDAR_FIELDS):
+        return 0
+    if min(event.starts_at, before.get("starts_at") or event.starts_at) <= now:
+        return 0
+    told = 0
+    with transaction.atomic():
+        sequence = _sequence_raise(event)
+        for registration in _attending(event):
+            ambassador = registration.ambassador
+            told += _mail(
+                "event_updated",
+                event,
+                ambassador,
+                key=f"event-updated:{event.pk}:{sequence}:{ambassador.pk}",
+                attachments=[calendar_file(event, now, ambassador)],
+            )
+    return told
+
+
+def event_cancel(*, event: Event, now: datetime | None = None) -> int:
+    """Before an event is deleted (in the caller's transaction): when it has not started, everyone who said yes is
+    told it is cancelled, with a CANCEL .ics (above the last sequence sent) that takes it out of their calendar.
+    Returns how many were told."""
+    now = now or timezone.now()
+    if event.starts_at <= now:
+        return 0
+    told = 0
+    with transaction.atomic():
+        sequence = event.calendar_sequence + 1
+        for registration in _attending(event):
+            ambassador = registration.ambassador
+            cancel = calendar_file(event, now, ambassador, method=CANCEL, sequence=sequence)
+            told += _mail(
+                "event_cancelled",
+                event,
+                ambassador,
+                key=f"event-cancelled:{event.pk}:{ambassador.pk}",
+                reason="event",
+                attachments=[cancel],
+            )
+    return told
+
+
+def _same(old, new) -> bool:
+    """Equal as a calendar sees it: times to the second (the admin's form drops microseconds)."""
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return old.replace(microsecond=0) == new.replace(microsecond=0)
+    return old == new
+
+
+def _attending(event: Event) -> QuerySet[Registration]:
+    return Registration.objects.filter(event=event, answer=YES).select_related("ambassador").order_by("pk")
 
 
 # Reminders and follow-ups (the beat task) --------------------------------------------------------------------
@@ -318,6 +344,7 @@ def event_follow_ups_send(*, now: datetime | None = None) -> int:
             registration.event,
             registration.ambassador,
             key=f"event-follow-up:{registration.pk}",
+            language="sv",  # the follow-up text is Swedish only: the whole email is, not half of it
             follow_up_text=registration.event.follow_up_text,
         )
 

@@ -128,7 +128,9 @@ def test_a_yes_beyond_the_capacity_goes_on_the_waiting_list_and_the_page_says_so
     page = client.post(url(event, bo), {"answer": "yes"})
     assert "väntelistan" in page.text
     assert Registration.objects.get(ambassador=bo).answer == WAITLIST
-    assert not Delivery.objects.filter(ambassador=bo).exists()
+    # Told so by email, without a calendar file (test_calendar.py has the rest).
+    (told,) = Delivery.objects.filter(ambassador=bo)
+    assert told.template == "event_waitlisted" and "attachments" not in told.context
 
 
 def test_a_cancellation_moves_the_first_on_the_waiting_list_up_with_exactly_one_email(client):
@@ -144,7 +146,9 @@ def test_a_cancellation_moves_the_first_on_the_waiting_list_up_with_exactly_one_
     answers = dict(Registration.objects.values_list("ambassador_id", "answer"))
     assert answers == {anna.pk: NO, bo.pk: YES, cecilia.pk: WAITLIST}
     new = Delivery.objects.order_by("pk")[before:]
-    assert [(d.template, d.ambassador_id) for d in new] == [("event_promoted", bo.pk)]
+    # Anna's calendar entry is cancelled; Bo moves up.
+    assert [(d.template, d.ambassador_id) for d in new] == [("event_cancelled", anna.pk), ("event_promoted", bo.pk)]
+    new = new[1:]
     assert [name for name, _content, _type in new[0].context["attachments"]] == ["event.ics"]
 
 
@@ -214,8 +218,8 @@ def test_the_confirmation_carries_an_ics_that_parses_with_the_start_in_utc(clien
     client.post(url(event, anna), {"answer": "yes"})
     delivery = Delivery.objects.get(template="event_confirmation")
     message = build_message(delivery)
-    ((name, content, mimetype),) = message.attachments
-    assert name.endswith(".ics") and mimetype == "text/calendar"
+    ((name, content, mimetype),) = delivery.context["attachments"]
+    assert name.endswith(".ics") and mimetype == "text/calendar; method=REQUEST"
     assert "\r\n" in content and "\n" not in content.replace("\r\n", "")
     assert all(len(line.encode()) <= 75 for line in content.split("\r\n"))
     assert "DTSTART:20300610T163000Z" in content
@@ -228,6 +232,7 @@ def test_the_confirmation_carries_an_ics_that_parses_with_the_start_in_utc(clien
     assert str(vevent["LOCATION"]) == "Kramfors bibliotek, Torggatan 6, 872 30 Kramfors"
     assert str(vevent["DESCRIPTION"]) == event.description
     assert vevent["UID"] and vevent["DTSTAMP"]
+    assert str(calendar["METHOD"]) == "REQUEST" and vevent["SEQUENCE"] == 0 and str(vevent["STATUS"]) == "CONFIRMED"
     # And it survives the trip through a real MIME message.
     assert b"Content-Type: text/calendar" in message.message().as_bytes()
 
