@@ -104,14 +104,14 @@ def _mail(
     ambassador: Ambassador,
     *,
     key: str | None = None,
-    language: str | None = None,
     **context,
 ) -> bool:
-    """Queue one of the event emails to the ambassador, in their language unless another is given. False when
-    nothing was queued (no address, or the key was used already)."""
+    """Queue one of the event emails to the ambassador, in their language (the follow-up, whose text is Swedish
+    only, is made wholly Swedish by campaigns.emails.build_message). False when nothing was queued (no address, or
+    the key was used already)."""
     if not ambassador.email:
         return False
-    language = language or ambassador.language
+    language = ambassador.language
     delivery = email_queue(
         template=template,
         to_email=ambassador.email,
@@ -344,7 +344,6 @@ def event_follow_ups_send(*, now: datetime | None = None) -> int:
             registration.event,
             registration.ambassador,
             key=f"event-follow-up:{registration.pk}",
-            language="sv",  # the follow-up text is Swedish only: the whole email is, not half of it
             follow_up_text=registration.event.follow_up_text,
         )
 

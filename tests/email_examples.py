@@ -22,7 +22,7 @@ from campaigns.services.welcome import ambassador_welcome
 from dashboard.report import first_weekday, monthly_report_queue
 from mypages.services import sign_in_link_request
 from network import applications, event_answers, events, recruitment
-from network.models import Ambassador, Application, Registration, RecruitmentContact
+from network.models import Ambassador, Application, RecruitmentContact, Registration
 from tests.factories import (
     AmbassadorFactory,
     CampaignFactory,
@@ -147,6 +147,30 @@ def event_promoted(language):
     return latest("event_promoted")
 
 
+def event_waitlisted(language):
+    full = event(capacity=0)
+    events.registration_answer(event_id=full.pk, ambassador_id=reader(language).pk, answer="yes")
+    return latest("event_waitlisted")
+
+
+def event_updated(language):
+    meeting, ambassador = event(), reader(language)
+    events.registration_answer(event_id=meeting.pk, ambassador_id=ambassador.pk, answer="yes")
+    before = {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, "place": meeting.place, "address": ""}
+    meeting.starts_at += timedelta(hours=1)
+    meeting.ends_at += timedelta(hours=1)
+    meeting.save()
+    events.event_changed(event=meeting, before={**before, "address": meeting.address})
+    return latest("event_updated")
+
+
+def event_cancelled(language):
+    meeting, ambassador = event(), reader(language)
+    events.registration_answer(event_id=meeting.pk, ambassador_id=ambassador.pk, answer="yes")
+    events.registration_answer(event_id=meeting.pk, ambassador_id=ambassador.pk, answer="no")
+    return latest("event_cancelled")
+
+
 def event_reminder(language):
     RegistrationFactory(event=event(starts_at=timezone.now() + timedelta(hours=20)), ambassador=reader(language))
     events.event_reminders_send()
@@ -228,7 +252,10 @@ EXAMPLES = {
         step,
         campaign,
         event_confirmation,
+        event_waitlisted,
         event_promoted,
+        event_updated,
+        event_cancelled,
         event_reminder,
         event_invitation_reminder,
         event_follow_up,
