@@ -154,8 +154,19 @@ class RecommendationForm(PublicForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    recommender_may_be_named = forms.BooleanField(
+        label=_("May we tell them that the recommendation came from you?"),
+        required=False,
+    )
 
-    field_order = ["recommender_name", "recommender_email", "name", "contact_details", "note"]
+    field_order = [
+        "recommender_name",
+        "recommender_email",
+        "name",
+        "contact_details",
+        "note",
+        "recommender_may_be_named",
+    ]
 
 
 class NewLinkForm(forms.Form):

@@ -9,6 +9,7 @@ Emails are queued through `campaigns.services` in the same transaction as the ch
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,11 +23,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.services import address_erased, email_queue
+from crm.languages import with_language
 from crm.tokens import TokenExpired, TokenInvalid, token_make, token_read
 
 from . import selectors
 from .models import Ambassador, Application, RecruitmentContact, StageChange
-from .normalize import display_phone
+from .normalize import clean_text, display_phone
 
 Stage = RecruitmentContact.Status
 INVITATION = "recruitment-invitation"
@@ -37,13 +39,25 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _site_language(code: str | None) -> str:
+    """A language of the site ("sv", "en"), the default for anything else."""
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 @transaction.atomic
 def recommendation_submit(
-    *, recommender_name: str, recommender_email: str, name: str, contact_details: str, note: str = ""
+    *,
+    recommender_name: str,
+    recommender_email: str,
+    name: str,
+    contact_details: str,
+    note: str = "",
+    recommender_may_be_named: bool = False,
 ) -> RecruitmentContact | None:
     """Record the recommendation for the coordinator's follow-up list, email the coordinator about it at once
     (unless NOTIFY_COORDINATOR_OF_RECOMMENDATIONS is off; queued in the same transaction: both or neither), and tell
-    the recommended person (GDPR art. 14)."""
+    the recommended person (GDPR art. 14). The language of the page the recommender used is our best guess at the
+    recommended person's: the notice is written in it, and it is stored as the contact's language."""
     if recommendation_unwanted(contact_details):  # they objected, or were erased: not stored again, nobody told
         return None
     from .privacy import contact_addresses, contact_phones
@@ -57,6 +71,8 @@ def recommendation_submit(
         source=RecruitmentContact.Source.RECOMMENDATION,
         recommender_name=recommender_name,
         recommender_email=recommender_email.strip().lower(),
+        recommender_may_be_named=recommender_may_be_named,
+        language=_site_language(translation.get_language()),
         recommended_by=selectors.ambassador_by_email(recommender_email),
         owner=duty_coordinator(),
         follow_up_on=timezone.localdate() + timedelta(days=settings.RECRUITMENT_FOLLOW_UP_DAYS),
@@ -76,7 +92,7 @@ def recommendation_submit(
                 "admin_url": _absolute(reverse("admin:network_recruitmentcontact_change", args=[recommendation.pk])),
             },
         )
-    recommendation_notice_queue(recommendation, language=translation.get_language() or "sv")
+    recommendation_notice_queue(recommendation)
     return recommendation
 
 
@@ -97,18 +113,37 @@ def duty_coordinator():
 CONTACT_OBJECTION = "contact-objection"
 
 
-def contact_objection_url(contact: RecruitmentContact) -> str:
+def contact_objection_url(contact: RecruitmentContact, language: str = "") -> str:
+    """The link that erases the contact and keeps their addresses only as pseudonyms, never mailed or stored again:
+    in the notice, and in the invitation (its one-click unsubscribe too). Opens in `language` when given."""
     # No max age: a recommended person may object whenever they like (art. 21), as long as we have their details.
-    return _absolute(reverse("recommendation-objection", args=[token_make(CONTACT_OBJECTION, contact.pk)]))
+    url = _absolute(reverse("recommendation-objection", args=[token_make(CONTACT_OBJECTION, contact.pk)]))
+    return with_language(url, language) if language else url
 
 
-def recommendation_notice_queue(contact: RecruitmentContact, *, language: str = "sv") -> int:
+# A name typed on /tipsa/ that looks like a link or an address is no name: such a recommender is not named.
+_LINKISH = re.compile(r"://|www\.|@|\w\.[a-z]{2,}\b", re.IGNORECASE)
+RECOMMENDER_NAME_MAX = 80
+
+
+def recommender_named(contact: RecruitmentContact) -> str:
+    """The recommender's name as they typed it, on one line, for our email to the person they recommended: only
+    when they agreed to be named (the box on /tipsa/), and only a name (nothing like a link); "" otherwise.
+    It is user input: the templates escape it in HTML and the subject never holds it."""
+    if contact.source != RecruitmentContact.Source.RECOMMENDATION or not contact.recommender_may_be_named:
+        return ""
+    name = clean_text(contact.recommender_name)
+    return "" if len(name) > RECOMMENDER_NAME_MAX or _LINKISH.search(name) else name
+
+
+def recommendation_notice_queue(contact: RecruitmentContact, *, language: str | None = None) -> int:
     """Tell a recommended person with an email address who we are, why we have their details and how to have
-    them deleted (GDPR art. 14), at once. Not someone who is an ambassador already. The email quotes nothing from
-    the form (neither their name nor the recommender's), so the form cannot be used to send anybody a message.
-    Returns how many were queued."""
+    them deleted (GDPR art. 14), at once, in `language` (default the contact's). Not someone who is an ambassador
+    already. The email quotes nothing from the form but the recommender's name, and that only when they agreed
+    (recommender_named), so the form cannot be used to send anybody a message. Returns how many were queued."""
     from .privacy import contact_addresses
 
+    language = _site_language(language or contact.language)
     queued = 0
     for number, address in enumerate(sorted(contact_addresses(contact.contact_details))):
         if selectors.ambassador_by_email(address) is not None:
@@ -119,7 +154,8 @@ def recommendation_notice_queue(contact: RecruitmentContact, *, language: str = 
                 to_email=address,
                 language=language,
                 context={
-                    "objection_url": contact_objection_url(contact),
+                    "objection_url": contact_objection_url(contact, language),
+                    "recommender": recommender_named(contact),
                     "coordinator_name": getattr(settings, "COORDINATOR_NAME", ""),
                     "coordinator_email": settings.COORDINATOR_EMAIL,
                     "basis": getattr(settings, "PRIVACY", {}).get("purposes", {}).get("recruitment", {}).get("basis"),
@@ -310,6 +346,33 @@ def contact_invite_blocker(contact: RecruitmentContact) -> str:
     return ""
 
 
+def invitation_queue(contact: RecruitmentContact, *, now: datetime) -> None:
+    """The invitation to apply, in the contact's language. It goes to someone who never signed up: cold mail, so
+    it is bulk, with a one-click unsubscribe (`unsubscribe_url`, read by campaigns.emails.build_message for the
+    List-Unsubscribe headers): the objection link, which erases them and keeps their address only as a pseudonym
+    that is never mailed again. It says why they got it: who recommended them (when they may be named), or how
+    the coordinator came across them (`source`)."""
+    language = _site_language(contact.language)
+    objection_url = contact_objection_url(contact, language)
+    email_queue(
+        template="recruitment_invitation",
+        to_email=contact_email(contact),
+        to_name=contact.name,
+        language=language,
+        context={
+            "first_name": contact.name.strip().partition(" ")[0],
+            "source": contact.source,
+            "recommender": recommender_named(contact),
+            "signup_url": with_language(invitation_url(contact), language),
+            "objection_url": objection_url,
+            "unsubscribe_url": objection_url,
+            "coordinator_name": getattr(settings, "COORDINATOR_NAME", ""),
+            "coordinator_email": settings.COORDINATOR_EMAIL,
+        },
+        key=f"invitation:{contact.pk}:{now.date().isoformat()}",
+    )
+
+
 @transaction.atomic
 def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[int, int]:
     """Send each contact with an address (and not already applied, joined, said no or closed) a personal link to the
@@ -320,21 +383,7 @@ def contacts_invite(*, contacts, by=None, now: datetime | None = None) -> tuple[
         if contact_invite_blocker(contact):
             skipped += 1
             continue
-        address = contact_email(contact)
-        first_name = contact.name.strip().partition(" ")[0]
-        email_queue(
-            template="recruitment_invitation",
-            to_email=address,
-            to_name=contact.name,
-            context={
-                "first_name": first_name,
-                "signup_url": invitation_url(contact),
-                "objection_url": contact_objection_url(contact),
-                "coordinator_name": getattr(settings, "COORDINATOR_NAME", ""),
-                "coordinator_email": settings.COORDINATOR_EMAIL,
-            },
-            key=f"invitation:{contact.pk}:{now.date().isoformat()}",
-        )
+        invitation_queue(contact, now=now)
         RecruitmentContact.objects.filter(pk=contact.pk).update(invited_at=now, updated_at=now)
         change = contact_stage_set(
             contact=contact, stage=Stage.CONTACTED if contact.status == Stage.NEW else contact.status, by=by, now=now

@@ -140,9 +140,19 @@ class FollowUpDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ContactForm(PersonForm):
+    """The language to write to the contact in (the invitation to apply): a form sent without it keeps the
+    contact's (Swedish for a new one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.fields["language"].required = False
+
+
 @admin.register(RecruitmentContact)
 class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
-    form = PersonForm  # the phone as Swedes write it (stored as E.164), as on an ambassador's page
+    form = ContactForm  # the phone as Swedes write it (stored as E.164), as on an ambassador's page
     formfield_overrides = CLEAN_INPUT_OVERRIDES
     # What fits a 1280-pixel screen: who, how to reach them, where they are and the follow-up (the rest on the page).
     list_display = ["name", "contact_display", "source", "status", "owner", "follow_up_on"]
@@ -155,7 +165,7 @@ class RecruitmentContactAdmin(NotesMixin, FoldedSearchMixin, admin.ModelAdmin):
     autocomplete_fields = ["recommended_by"]
     readonly_fields = ["invited_at", "application", "ambassador", "created_at", "updated_at", "timeline"]
     fieldsets = [
-        (None, {"fields": ["name", "email", "phone", "contact_details", "locality", "note"]}),
+        (None, {"fields": ["name", "email", "phone", "contact_details", "locality", "language", "note"]}),
         (
             _("Follow-up"),
             {

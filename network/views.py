@@ -10,6 +10,7 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from crm.privacy_notice import notice
@@ -139,6 +140,7 @@ def recommend(request):
             name=data["name"],
             contact_details=data["contact_details"],
             note=data["note"],
+            recommender_may_be_named=data["recommender_may_be_named"],
         )
 
     return _public_form(
@@ -179,10 +181,23 @@ def accessibility(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def recommendation_objection(request, token: str):
-    """The link in the email telling a recommended person we have their details: GET shows a button, the POST
-    deletes the details (GDPR art. 21)."""
+def _objection(request, token: str):
     result = services.contact_objection(token=token, act=request.method == "POST")
     status = 400 if result == services.ObjectionResult.INVALID else 200
     return render(request, "network/recommendation_objection.html", {"result": result.value}, status=status)
+
+
+_objection_by_button = csrf_protect(_objection)
+
+
+# The link is also the invitation's List-Unsubscribe: the mail provider's RFC 8058 one-click POST (the body
+# "List-Unsubscribe=One-Click") carries no cookie or CSRF token, and the signed token in the URL is the credential.
+# Only that POST is exempt; the page's own button keeps its CSRF check.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def recommendation_objection(request, token: str):
+    """The link in the emails to a recommended or invited person: GET shows a button, the POST deletes the
+    details (GDPR art. 21) and the address is never mailed or stored again."""
+    if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+        return _objection(request, token)
+    return _objection_by_button(request, token)
