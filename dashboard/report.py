@@ -35,7 +35,7 @@ def first_weekday(year: int, month: int) -> date:
 
 
 def report_context(board: Dashboard, *, base_url: str = "") -> dict:
-    """The report's figures as the page shows them: the numbers, and each chart as a table."""
+    """The report's figures as the page shows them: the numbers, and each chart with its figures as a table."""
     return {
         "month": formats.date_format(board.today, "F Y"),
         "period": board.period_label,
@@ -47,6 +47,7 @@ def report_context(board: Dashboard, *, base_url: str = "") -> dict:
             {
                 "title": chart.title,
                 "description": chart.description,
+                "svg": chart.svg,
                 "headers": chart.table.headers,
                 "rows": [[str(cell) for cell in row] for row in chart.table.rows],
             }

@@ -8,6 +8,7 @@ tests/campaigns/test_email_catalogue.py and tests/e2e/test_email_width_browser.p
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -51,7 +52,7 @@ def reader(language: str, **fields) -> Ambassador:
     return AmbassadorFactory(
         first_name=FIRST,
         last_name=LAST,
-        email=f"asa.{language}@exempel.se",
+        email=f"asa.{language}.{next(NUMBERS)}@exempel.se",
         language=language,
         locality=LocalityFactory(name="Ytterlännäs"),
         **fields,
@@ -66,6 +67,9 @@ def latest(template: str) -> Delivery:
     return Delivery.objects.filter(template=template).latest("pk")
 
 
+NUMBERS = itertools.count()
+
+
 def _submit(language: str, email_address: str) -> Application | None:
     return applications.application_submit(
         first_name=FIRST, last_name=LAST, email_address=email_address, language=language
@@ -73,7 +77,7 @@ def _submit(language: str, email_address: str) -> Application | None:
 
 
 def application_confirm(language):
-    _submit(language, f"ny.{language}@exempel.se")
+    _submit(language, f"ny.{language}.{next(NUMBERS)}@exempel.se")
     return latest("application_confirm")
 
 
@@ -84,7 +88,7 @@ def already_ambassador(language):
 
 
 def _confirmed(language) -> Application:
-    application = _submit(language, f"sokande.{language}@exempel.se")
+    application = _submit(language, f"sokande.{language}.{next(NUMBERS)}@exempel.se")
     token = urlsplit(applications.confirm_url(application)).path.rstrip("/").rsplit("/", 1)[1]
     applications.application_confirm(token=token)
     application.refresh_from_db()
@@ -109,7 +113,7 @@ def mypages_link(language):
 
 
 def step(language):
-    sequence = SequenceFactory(slug="serie-exempel")
+    sequence = SequenceFactory()
     StepFactory(
         sequence=sequence,
         subject="Välkommen, {{ first_name }} & tack!",
@@ -200,7 +204,7 @@ def recommendation_notice(language):
             recommender_name="Bo Ek",
             recommender_email="bo.ek@exempel.se",
             name="Karin Lindqvist",
-            contact_details=f"karin.{language}@exempel.se",
+            contact_details=f"karin.{language}.{next(NUMBERS)}@exempel.se",
             note="Hon kan allt om Höga kusten & fiske.",
         )
     return latest("recommendation_notice")
@@ -212,7 +216,7 @@ def recommendation_received(language):
 
 
 def recruitment_invitation(language):
-    contact = RecruitmentContactFactory(name="Karin Lindqvist", email=f"karin.{language}@exempel.se")
+    contact = RecruitmentContactFactory(name="Karin Lindqvist", email=f"karin.{language}.{next(NUMBERS)}@exempel.se")
     RecruitmentContact.objects.filter(pk=contact.pk).update(language=language)
     recruitment.contacts_invite(contacts=RecruitmentContact.objects.filter(pk=contact.pk))
     return latest("recruitment_invitation")
@@ -226,7 +230,7 @@ def coordinator_digest(language):
 
 def follow_ups_due(language):
     owner = get_user_model().objects.create_user(
-        "kim", "kim.lund@kramfors.se", first_name="Kim", last_name="Lund", is_staff=True
+        f"kim{next(NUMBERS)}", "kim.lund@kramfors.se", first_name="Kim", last_name="Lund", is_staff=True
     )
     RecruitmentContactFactory(name="Karin Lindqvist", owner=owner, follow_up_on=timezone.localdate())
     follow_ups_due_queue()

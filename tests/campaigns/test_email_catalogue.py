@@ -183,14 +183,16 @@ def test_an_escaped_subject_is_caught():
     assert any(problem.startswith("subject") for problem in problems(delivery, "sv", broken))
 
 
-def test_english_chrome_around_a_swedish_campaign_is_caught(settings):
+def test_english_chrome_around_a_swedish_campaign_is_caught():
     delivery = example("campaign", "en")
-    raw = raw_of(delivery)
-    english = raw.replace(b'<html lang="sv">', b'<html lang="en">')
-    assert any(problem.startswith("lang=en") for problem in problems(delivery, "en", english))
-    with translation.override("en"):
-        mixed = raw.replace("Frågor? Svara på det här mejlet".encode(), b"Questions? Reply to this email")
-    assert any("the other language" in problem for problem in problems(delivery, "en", mixed))
+    parsed, _text, markup = parts(raw_of(delivery))
+    parsed.get_body(("html",)).set_content(markup.replace('<html lang="sv">', '<html lang="en">'), subtype="html")
+    assert any(problem.startswith("lang=en") for problem in problems(delivery, "en", parsed.as_bytes()))
+    mixed = markup.replace(
+        "Frågor? Svara på det här mejlet eller kontakta:", "Questions? Reply to this email, or contact:"
+    )
+    parsed.get_body(("html",)).set_content(mixed, subtype="html")
+    assert any("the other language in a sv email" in problem for problem in problems(delivery, "en", parsed.as_bytes()))
 
 
 def test_a_link_without_the_readers_language_and_a_missing_plain_part_are_caught():
@@ -254,3 +256,11 @@ def test_every_email_to_a_member_or_contact_reads_plainly(template, language):
         pytest.skip("staff mail is measured in its own tests (the monthly report)")
     text = parts(raw_of(example(template, language)))[1]
     assert lix(text.split("\n--")[0]) <= 45, text
+
+
+@pytest.mark.parametrize(("template", "method"), [("event_confirmation", "REQUEST"), ("event_cancelled", "CANCEL")])
+def test_the_calendar_part_says_its_method_as_rfc_6047_asks(template, method):
+    parsed = parts(raw_of(example(template, "sv")))[0]
+    (calendar,) = [part for part in parsed.walk() if part.get_content_type() == "text/calendar"]
+    assert calendar.get_param("method") == method
+    assert f"METHOD:{method}" in calendar.get_content() and calendar.get_filename() == "event.ics"

@@ -108,7 +108,8 @@ def test_the_report_has_no_tables_and_no_images_and_links_to_the_charts_on_the_r
     sent = email.message_from_bytes(raw, policy=email.policy.default)
     types = [part.get_content_type() for part in sent.walk() if not part.is_multipart()]
     assert types == ["text/plain", "text/html", "text/csv"]  # the figures for the steering group, nothing else
-    ((filename, content, mimetype),) = message.attachments
+    (part,) = message.attachments
+    filename, mimetype, content = part.get_filename(), part.get_content_type(), part.get_payload(decode=True).decode()
     assert (filename, mimetype) == ("ambassadorsnatverket-2026-03.csv", "text/csv")
     assert content.startswith("\ufeff") and '"Aktiva ambassadörer"' in content
 

@@ -138,6 +138,9 @@ def test_the_report_page_shows_the_figures_of_the_emailed_report_and_prints(coor
         assert f'<td class="report-value">{number["value"]}</td>' in html
     for table in context["tables"]:
         assert table["title"] in html
+    # The charts the emailed report links to ("Se diagrammen i rapporten"), each with its figures as a table.
+    charts = [table for table in context["tables"] if table["svg"]]
+    assert charts and html.count('<div class="report-chart"><svg') == len(charts)
     assert '<th scope="row">Nordby</th>' in html
     assert 'href="/admin/dashboard/report/"' in coordinator_client.get("/admin/").content.decode()
 
