@@ -3,7 +3,7 @@
 LIX = words / sentences + 100 × long words / words, a long word having more than six letters. Below 30 reads
 easily (lättläst), 30–40 is plain prose such as a newspaper, above 50 is heavy officialese. Words are runs of
 letters in any alphabet (so å, ä and ö count as letters); a sentence ends at ".", "!", "?", ":" or a blank line
-and holds at least one word.
+and holds at least one word. Links and email addresses are not read as words.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from typing import NamedTuple
 
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+NOT_WORDS = re.compile(r"https?://\S+|\S+@\S+")
 SENTENCE_END = re.compile(r"[.!?:]+(?=\s|$)|\n\s*\n")
 
 
@@ -24,7 +25,7 @@ class Readability(NamedTuple):
 
 
 def sentences(text: str) -> list[str]:
-    return [part.strip() for part in SENTENCE_END.split(text) if WORD.search(part)]
+    return [part.strip() for part in SENTENCE_END.split(NOT_WORDS.sub(" ", text)) if WORD.search(part)]
 
 
 def readability(text: str) -> Readability:

@@ -28,3 +28,10 @@ def test_a_blank_line_ends_a_sentence_and_numbers_are_not_words():
 
 def test_empty_text():
     assert readability("  ").lix == 0.0
+
+
+def test_links_and_addresses_are_not_words():
+    assert (
+        readability("Läs mer på https://www.kramfors.se/ambassadorer/ eller skriv till maria.ek@kramfors.se.").words
+        == 6
+    )
