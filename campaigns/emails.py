@@ -28,7 +28,7 @@ from crm.languages import with_language
 from crm.tokens import token_make
 from network.normalize import clean_text, collapse_spaces, format_phone, normalize_phone
 
-from .catalogue import STAFF, SWEDISH, Kind, kind_of
+from .catalogue import READERS, STAFF, Kind, kind_of
 from .merge import markdown_html, markdown_text, merge, merge_values
 from .models import Campaign, Delivery
 
@@ -373,7 +373,7 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
     if delivery.step_id:
         step, language = step_context(delivery)
         context.update(step)
-    elif kind.language == SWEDISH or kind.template == "event_follow_up":  # the event's follow-up text is Swedish
+    elif kind.language != READERS:  # to staff, or text written in Swedish only (an event's follow-up): all Swedish
         language = "sv"
     subject, text, html = render_email(delivery.template, context, language, link_language=delivery.language)
     headers = {"Message-ID": message_id(delivery.pk)}
