@@ -75,9 +75,10 @@ def email_destination_check(app_configs=None, **kwargs) -> list[Error]:
     ]
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, deploy=True)
 def coordinator_check(app_configs=None, **kwargs) -> list[Warning]:
-    """Every email names the coordinator and replies go to her: in production, a person must be named."""
+    """Every email names the coordinator and replies go to her: in production (`check --deploy`), a person must be
+    named."""
     if settings.DEBUG:
         return []
     empty = [
