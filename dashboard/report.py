@@ -34,7 +34,7 @@ def first_weekday(year: int, month: int) -> date:
     return day
 
 
-def report_context(board: Dashboard, *, base_url: str = "") -> dict:
+def report_context(board: Dashboard) -> dict:
     """The report's figures as the page shows them: the numbers, and each chart with its figures as a table."""
     return {
         "month": formats.date_format(board.today, "F Y"),
@@ -53,8 +53,8 @@ def report_context(board: Dashboard, *, base_url: str = "") -> dict:
             }
             for chart in board.charts
         ],
-        "dashboard_url": f"{base_url}{reverse('admin:index')}?period={board.period}",
-        "export_url": f"{base_url}{reverse('dashboard-export')}?period={board.period}",
+        "dashboard_url": f"{reverse('admin:index')}?period={board.period}",
+        "export_url": f"{reverse('dashboard-export')}?period={board.period}",
     }
 
 

@@ -87,39 +87,31 @@ def _yes_count(event: Event) -> int:
     return Registration.objects.filter(event=event, answer=YES).count()
 
 
-def _context(event: Event, ambassador: Ambassador, language: str, **extra) -> dict:
+def _context(event: Event, ambassador: Ambassador, **extra) -> dict:
     return {
         "first_name": ambassador.first_name,
         "title": event.title,
-        "when": event_when(event, language),
+        "when": event_when(event, ambassador.language),
         "where": event_where(event),
-        "rsvp_url": rsvp_url(event.pk, ambassador.pk, language),
+        "rsvp_url": rsvp_url(event.pk, ambassador.pk, ambassador.language),
         **extra,
     }
 
 
-def _mail(
-    template: str,
-    event: Event,
-    ambassador: Ambassador,
-    *,
-    key: str | None = None,
-    **context,
-) -> bool:
+def _mail(template: str, event: Event, ambassador: Ambassador, *, key: str | None = None, **context) -> bool:
     """Queue one of the event emails to the ambassador, in their language (the follow-up, whose text is Swedish
     only, is made wholly Swedish by campaigns.emails.build_message). False when nothing was queued (no address, or
     the key was used already)."""
     if not ambassador.email:
         return False
-    language = ambassador.language
     delivery = email_queue(
         template=template,
         to_email=ambassador.email,
         to_name=ambassador.full_name,
-        language=language,
+        language=ambassador.language,
         ambassador=ambassador,
         key=key,
-        context=_context(event, ambassador, language, **context),
+        context=_context(event, ambassador, **context),
     )
     return delivery is not None
 
