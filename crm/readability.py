@@ -42,3 +42,8 @@ def readability(text: str) -> Readability:
 
 def lix(text: str) -> float:
     return readability(text).lix
+
+
+def long_sentences(text: str, limit: int) -> list[str]:
+    """The sentences of more than `limit` words, in order."""
+    return [part for part in sentences(text) if len(WORD.findall(part)) > limit]

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "network",
     "campaigns",
     "mypages",
+    "pages",  # the pages that inform: about the network (/), contact, Lättläst
     "dashboard",  # the admin's start page and the monthly report; nothing imports it
 ]
 
@@ -138,7 +139,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "crm.health.admin_banner",
-                "crm.context_processors.sender_name",  # the network's one name, in every page's title  # "email is not going out" for staff in the admin
+                "pages.context_processors.easy_read",  # the header's Lättläst link
+                "crm.context_processors.sender_name",
+                "crm.context_processors.adapt",  # the reader's Anpassa choices (text size, contrast, spacing)  # the network's one name, in every page's title  # "email is not going out" for staff in the admin
             ],
         },
     },

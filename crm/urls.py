@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 
@@ -12,7 +11,6 @@ debug_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="signup"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     *(debug_urlpatterns if settings.DEBUG else []),
@@ -22,4 +20,5 @@ urlpatterns = [
     path("", include("network.urls")),
     path("", include("campaigns.urls")),
     path("", include("mypages.urls")),
+    path("", include("pages.urls")),
 ]

@@ -232,6 +232,11 @@ def ambassadors_joined_before(day: date) -> int:
     return Ambassador.objects.filter(member_since__lt=day).count()
 
 
+def public_locality_names() -> list[str]:
+    """The municipality's localities, as the signup form offers them."""
+    return list(Locality.objects.filter(is_public=True).values_list("name", flat=True))
+
+
 def ambassadors_by_locality() -> list[dict]:
     """Every locality of the municipality's list (or with ambassadors) and its number of active ambassadors, by
     name: [{"pk", "name", "ambassadors"}]. A locality with none is in the list with 0. One query."""
