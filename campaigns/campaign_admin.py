@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelForm
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -42,12 +42,14 @@ from .services.newsletters import (
     campaign_resume,
     campaign_unschedule,
 )
+from .writing import MarkdownTextarea, preview_response
 
 
 class CampaignForm(ModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "kind", "event", "subject", "preheader", "body", "segment"]
+        widgets = {"body": MarkdownTextarea(reverse_lazy("admin:campaigns_campaign_markdown"))}
 
     def clean(self):
         cleaned = super().clean()
@@ -132,7 +134,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 "progress": progress,
                 "status_text": campaign_status_text(campaign, sent=progress.sent, failed=progress.failed),
                 "report": campaign_report(campaign) if campaign.status != Campaign.Status.DRAFT else None,
-                # The body as the email shows it, in every state (the live preview needs the editable field).
+                # The body as the email shows it, once it is no longer edited (a draft's field has its own).
                 "body_preview": mark_safe(markdown_html(campaign.body)),  # noqa: S308 - sanitised by markdown_html
                 "may_duplicate": self.has_add_permission(request),
                 "may_control": self.has_change_permission(request),
@@ -179,12 +181,10 @@ class CampaignAdmin(admin.ModelAdmin):
         return preview_page(self, request, self._campaign(request, pk))
 
     def markdown_view(self, request):
-        """Live preview while writing: the body's Markdown as the email will show it."""
+        """Live preview while writing: the body's Markdown as the email will show it, and how it reads."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        return HttpResponse(markdown_html(request.POST.get("body", "")))
+        return preview_response(request)
 
     def send_view(self, request, pk: int):
         return send_page(self, request, self._campaign(request, pk, "change"))

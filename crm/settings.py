@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "import_export",
     "anymail",
     "axes",
@@ -146,6 +147,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates too (templates/admin/widgets/: the admin's Markdown fields).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

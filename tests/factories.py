@@ -38,6 +38,8 @@ from network.models import (
     Registration,
     StageChange,
 )
+from pages.content import default_fields
+from pages.models import Page
 
 
 def _set_many(field: str):
@@ -332,6 +334,20 @@ class RetentionRunFactory(factory.django.DjangoModelFactory):
         model = RetentionRun
 
     started_at = factory.LazyFunction(timezone.now)
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    """The page about the network: its shipped text (the data migration's row, made again after a flush), with
+    the fields given."""
+
+    class Meta:
+        model = Page
+
+    slug = Page.Slug.ABOUT
+
+    @classmethod
+    def _create(cls, model_class, slug, **fields):
+        return model_class.objects.update_or_create(slug=slug, defaults={**default_fields(slug), **fields})[0]
 
 
 class HeartbeatFactory(factory.django.DjangoModelFactory):

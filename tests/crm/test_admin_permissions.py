@@ -31,6 +31,7 @@ from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, 
 from crm.models import AuditEntry, RetentionRun
 from crm.tokens import TokenInvalid, token_read
 from network.models import Ambassador, Application, ConsentRecord, Event, Interest, Locality, RecruitmentContact
+from pages.models import Page
 from tests.factories import (
     AmbassadorFactory,
     ApplicationFactory,
@@ -42,6 +43,7 @@ from tests.factories import (
     EventFactory,
     InterestFactory,
     LocalityFactory,
+    PageFactory,
     RecruitmentContactFactory,
     RegistrationFactory,
     RetentionRunFactory,
@@ -175,6 +177,7 @@ def admin_objects(settings, tmp_path, django_user_model):
         AuditEntry: AuditEntryFactory(ambassador_id=ambassador.pk, actor=user),
         RetentionRun: RetentionRunFactory(counts={SECRET: 1}),
         Event: event,
+        Page: PageFactory(title=SECRET, body=SECRET),
     }
     missing = [model._meta.label for model in admin.site._registry if model not in objects]
     assert not missing, f"add an object of {missing} (with SECRET in a text field) to admin_objects"

@@ -27,6 +27,7 @@ from campaigns.models import Campaign, Delivery, Enrollment, Segment, Sequence, 
 from campaigns.services.sequences import enroll
 from crm.models import AuditEntry, RetentionRun
 from network.models import Ambassador, Application, ConsentRecord, Event, Interest, Locality, RecruitmentContact
+from pages.models import Page
 from tests.factories import (
     ApplicationFactory,
     AuditEntryFactory,
@@ -142,6 +143,7 @@ def objects_of_every_model() -> dict:
         AuditEntry: [AuditEntryFactory(ambassador_id=ambassador.pk)],
         RetentionRun: [RetentionRunFactory(counts={"alumni": 0})],
         Event: [event_with_answers(ambassador)],
+        Page: [Page.objects.get(slug="about")],  # the data migration's
     }
     missing = [model._meta.label for model in admin.site._registry if model not in objects]
     assert not missing, f"add an object of {missing} to objects_of_every_model()"

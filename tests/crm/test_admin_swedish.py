@@ -91,7 +91,8 @@ def import_export_msgids() -> set[str]:
 
 class VisibleText(HTMLParser):
     """The text a person sees or hears: text nodes outside script and style, button and submit labels, titles,
-    placeholders and aria-labels."""
+    placeholders and aria-labels; not what an element marks as another language (`lang="en"`: a page's English
+    text as the coordinator wrote it)."""
 
     SKIP = {"script", "style", "template"}
 
@@ -99,9 +100,15 @@ class VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
         self.skipping = 0
+        self.foreign: list[list] = []  # [tag, how many of it are open] of the element marked as another language
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if self.foreign and tag == self.foreign[-1][0]:
+            self.foreign[-1][1] += 1
+        elif not self.foreign and attrs.get("lang") and not attrs["lang"].startswith("sv"):
+            self.foreign.append([tag, 1])
+            self.skipping += 1
         if tag in self.SKIP:
             self.skipping += 1
         if tag == "input" and attrs.get("type") in ("submit", "button", "reset"):
@@ -112,6 +119,11 @@ class VisibleText(HTMLParser):
     def handle_endtag(self, tag):
         if tag in self.SKIP and self.skipping:
             self.skipping -= 1
+        if self.foreign and tag == self.foreign[-1][0]:
+            self.foreign[-1][1] -= 1
+            if not self.foreign[-1][1]:
+                self.foreign.pop()
+                self.skipping -= 1
 
     def handle_data(self, data):
         if not self.skipping:

@@ -131,7 +131,7 @@ def coordinator_page(browser, live_server):
     """A tab 1280 pixels wide, in Swedish, logged in as a coordinator (Kim) with every network and campaigns
     permission, as the demo coordinator has."""
     user = get_user_model().objects.create_user("koordinator", first_name="Kim", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns", "pages"]))
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")

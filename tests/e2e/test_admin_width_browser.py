@@ -59,6 +59,7 @@ def _one_of_each() -> dict[str, object]:
         "campaigns.Unsubscribe": factories.UnsubscribeFactory(),
         "campaigns.Suppression": factories.SuppressionFactory(),
         "campaigns.Segment": factories.SegmentFactory(),
+        "pages.Page": factories.PageFactory(),
     }
     return rows
 

@@ -39,7 +39,9 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-            user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["network", "campaigns"]))
+            user.user_permissions.set(
+                Permission.objects.filter(content_type__app_label__in=["network", "campaigns", "pages"])
+            )
         self.stdout.write(demo_recruitment_seed(owner=user))
         self.stdout.write(
             _("Demo coordinator: username %(username)s, password %(password)s")
