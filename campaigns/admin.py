@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import CheckboxSelectMultiple, ModelForm, ModelMultipleChoiceField, MultipleChoiceField
+from django.forms import CheckboxSelectMultiple, ModelForm, ModelMultipleChoiceField, MultipleChoiceField, TextInput
 from django.http import HttpResponseNotAllowed, JsonResponse
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,12 +22,20 @@ from .merge import merge_fields_unknown
 from .models import Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
 from .selectors import audience, audience_of, members_matching, sequence_active, sequences_active
 from .services.sequences import NotEnrollable, enroll, enrollment_refusal, sequence_reschedule
+from .writing import MarkdownTextarea, preview_response
+
+STEP_PREVIEW_URL = reverse_lazy("admin:campaigns_sequence_markdown")
 
 
 class StepForm(ModelForm):
     class Meta:
         model = Step
         fields = ["delay_days", "subject", "body", "subject_en", "body_en", "is_active"]
+        widgets = {
+            "body": MarkdownTextarea(STEP_PREVIEW_URL),
+            "subject_en": TextInput(attrs={"lang": "en"}),
+            "body_en": MarkdownTextarea(STEP_PREVIEW_URL, language="en"),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -53,6 +61,16 @@ class SequenceAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         sequence_reschedule(form.instance)
+
+    def get_urls(self):
+        markdown = path("markdown/", self.admin_site.admin_view(self.markdown_view), name="campaigns_sequence_markdown")
+        return [markdown, *super().get_urls()]
+
+    def markdown_view(self, request):
+        """The steps' live preview while writing, and how the text reads."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return preview_response(request)
 
 
 class EnrollmentAddForm(ModelForm):

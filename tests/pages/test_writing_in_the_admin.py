@@ -1,12 +1,13 @@
-"""The coordinator writes the public pages' text in the admin: a preview, and how the text reads (LIX and the
-sentences that are too long) as she writes; a hint, never a block. The pages are the product's: none is added or
-deleted in the admin."""
+"""The coordinator writes in the admin (the public pages, newsletters, onboarding steps): each Markdown field has a
+preview and says how the text reads (LIX and the sentences that are too long) as she writes; a hint, never a block.
+The pages are the product's: none is added or deleted in the admin."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
+from campaigns.models import Sequence
 from campaigns.writing import writing_hint
 from crm.readability import readability
 from pages.models import Page
@@ -80,4 +81,13 @@ def test_the_newsletter_editor_shows_how_its_text_reads(admin_client):
     html = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
     assert 'id="id_body-hint"' in html and "Den här meningen har fler än 20 ord" in html
     shown = admin_client.post(reverse("admin:campaigns_campaign_markdown"), {"body": LONG}).json()
+    assert "fler än 20 ord" in shown["hint"]
+
+
+def test_the_onboarding_steps_editor_shows_how_each_step_reads(admin_client):
+    sequence = Sequence.objects.get(slug=Sequence.ONBOARDING)
+    html = admin_client.get(reverse("admin:campaigns_sequence_change", args=[sequence.pk])).content.decode()
+    assert 'id="id_steps-0-body-hint"' in html and 'id="id_steps-0-body_en-preview"' in html
+    assert f'data-preview-url="{reverse("admin:campaigns_sequence_markdown")}"' in html
+    shown = admin_client.post(reverse("admin:campaigns_sequence_markdown"), {"body": LONG}).json()
     assert "fler än 20 ord" in shown["hint"]
