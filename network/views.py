@@ -164,7 +164,7 @@ def privacy(request):
 
 
 # When the accessibility statement's assessment was last made (/tillganglighet/): change it with each new one.
-ACCESSIBILITY_ASSESSED = date(2026, 11, 27)
+ACCESSIBILITY_ASSESSED = date(2026, 12, 8)
 
 
 def accessibility(request):
