@@ -1,7 +1,9 @@
 """Response headers that harden every page: a Content-Security-Policy and a Permissions-Policy.
 
-Public pages get a strict policy: no inline script or style at all (the site's CSS is a static file, there is no
-script), nothing from another origin, no framing. The Django admin (ours and django-import-export's templates) needs
+Public pages get a strict policy: no inline script or style at all (the site's CSS and its one script, site.js, are
+static files; the Anpassa looks are classes on <html>, never a style attribute), nothing from another origin (site.js
+posts an Anpassa choice to /anpassa/ with fetch, allowed by default-src 'self'; Lyssna uses the browser's own speech,
+no service), no framing. The Django admin (ours and django-import-export's templates) needs
 inline scripts and styles in places, so under /admin/ the policy allows those two and is otherwise the same: the
 admin is reached only by signed-in staff, and every other directive still holds there.
 """

@@ -139,10 +139,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "crm.health.admin_banner",
+                "crm.health.admin_banner",  # "email is not going out" for staff in the admin
+                "crm.context_processors.sender_name",  # the network's one name, in every page's title
+                "crm.context_processors.adapt",  # the reader's Anpassa choices (text size, contrast, spacing)
                 "pages.context_processors.easy_read",  # the header's Lättläst link
-                "crm.context_processors.sender_name",
-                "crm.context_processors.adapt",  # the reader's Anpassa choices (text size, contrast, spacing)  # the network's one name, in every page's title  # "email is not going out" for staff in the admin
             ],
         },
     },

@@ -13,6 +13,7 @@ debug_urlpatterns = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("anpassa/", views.adapt, name="adapt"),  # the header's Anpassa form posts here
     *(debug_urlpatterns if settings.DEBUG else []),
     path("", include("dashboard.urls")),  # the dashboard's CSV export, under /admin/
     path("admin/", admin.site.urls),

@@ -7,12 +7,15 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_http_methods
 
+from . import adapt as reading_aids
 from . import health
 from .mailbox import mailbox_message, mailbox_messages
 
@@ -26,6 +29,31 @@ def _favicon() -> bytes:
 def favicon(request):
     """/favicon.ico, which browsers ask for on every site (also at /static/favicon.ico, named in base.html)."""
     return HttpResponse(_favicon(), content_type="image/x-icon")
+
+
+def _safe_next(request, candidate: str | None, fallback: str = "/") -> str:
+    """Only a page of this site: `next` comes from the form, which anyone can change."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def adapt(request):
+    """/anpassa/: the header's Anpassa form as a page of its own (GET), and where that form posts: the choices go
+    into a cookie (crm/adapt.py) and the reader goes back to the page they came from. site.js posts with fetch
+    (X-Requested-With: fetch), which needs no page back."""
+    if request.method == "POST":
+        chosen = reading_aids.clean(request.POST)
+        if request.headers.get("X-Requested-With") == "fetch":
+            response = HttpResponse(status=204)
+        else:
+            response = redirect(_safe_next(request, request.POST.get("next")))
+        reading_aids.remember(response, chosen)
+        return response
+    return render(request, "crm/adapt.html", {"adapt_next": _safe_next(request, request.GET.get("next"), request.path)})
 
 
 @never_cache

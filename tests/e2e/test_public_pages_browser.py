@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from campaigns.models import Delivery
+from crm import adapt
 from crm.tokens import token_make
 from tests.e2e.browser import assert_no_axe_violations, axe_violations, open_page, skip_without_chromium
 from tests.e2e.public_forms import MIN_FILL_SECONDS, submit_recommend_with_errors, submit_signup_with_errors
@@ -96,11 +97,23 @@ def horizontal_overflow(page) -> dict | None:
     )
 
 
-@pytest.mark.parametrize("language", ["sv", "en"])
-def test_every_public_page_reflows_at_320_pixels_without_scrolling_sideways(browser, live_server, language, choices):
+def set_cookies(page, live_server, language: str, look: str) -> None:
+    """The language, and the Anpassa look (crm/adapt.py: e.g. "largest.high.wide"; "" for the standard look)."""
+    cookies = [{"name": "django_language", "value": language, "url": live_server.url}]
+    if look:
+        cookies.append({"name": adapt.COOKIE_NAME, "value": look, "url": live_server.url})
+    page.context.add_cookies(cookies)
+
+
+# Each Anpassa look costs a whole run: Swedish in the standard look, English (the longer words) at the largest text
+# with wide spacing.
+@pytest.mark.parametrize(("language", "look"), [("sv", ""), ("en", "largest.standard.wide")])
+def test_every_public_page_reflows_at_320_pixels_without_scrolling_sideways(
+    browser, live_server, language, look, choices
+):
     problems = {}
     with open_page(browser, width=320) as page:
-        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        set_cookies(page, live_server, language, look)
         for path in public_pages():
             page.goto(f"{live_server.url}{path}")
             assert page.get_attribute("html", "lang") == language, path
@@ -215,11 +228,11 @@ def submit_empty(page) -> bool:
     return True
 
 
-@pytest.mark.parametrize("language", ["sv", "en"])
-def test_every_public_page_empty_and_with_errors_passes_axe_with_no_csp_violation(browser, live_server, language):
+@pytest.mark.parametrize(("language", "look"), [("sv", ""), ("en", "largest.high.wide"), ("sv", "normal.dark.normal")])
+def test_every_public_page_empty_and_with_errors_passes_axe_with_no_csp_violation(browser, live_server, language, look):
     with open_page(browser) as page:
         violations = watch_csp(page)
-        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        set_cookies(page, live_server, language, look)
         pages = every_public_page()
         assert "/tillganglighet/" in pages and "/mina-sidor/" in pages and len(pages) > 15
         problems = {}
@@ -227,7 +240,7 @@ def test_every_public_page_empty_and_with_errors_passes_axe_with_no_csp_violatio
             response = page.goto(f"{live_server.url}{path}")
             policy = response.headers.get("content-security-policy", "")
             assert policy and "unsafe-inline" not in policy, (path, policy)
-            assert page.get_attribute("html", "lang") == language, path
+            assert page.get_attribute("html", "lang") == ("sv" if path.startswith("/lattlast/") else language), path
             assert page.locator("footer a[href='/tillganglighet/']").count() == 1, path
             count, report = axe_violations(page)
             if count:
