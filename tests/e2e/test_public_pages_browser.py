@@ -15,7 +15,8 @@ from crm import adapt
 from crm.tokens import token_make
 from tests.e2e.browser import assert_no_axe_violations, axe_violations, open_page, skip_without_chromium
 from tests.e2e.public_forms import MIN_FILL_SECONDS, submit_recommend_with_errors, submit_signup_with_errors
-from tests.factories import AmbassadorFactory, ApplicationFactory, EventFactory, RecruitmentContactFactory
+from tests.factories import AmbassadorFactory, ApplicationFactory
+from tests.public_pages import public_paths, real_tokens
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("public_forms")]
 
@@ -159,43 +160,8 @@ def test_no_page_asks_for_something_that_is_not_there(browser, live_server, choi
 def every_public_page() -> list[str]:
     """Every public page a GET opens, read from the URL configuration (a page added later is included): those a
     link's token opens with a real token of the kind it takes, and with a garbage one (the refused-link page)."""
-    from django.urls import URLResolver, get_resolver
-
-    from network import events
-    from network import services as people
-
-    application = ApplicationFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    ambassador = AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    event = EventFactory(title="Träff", place="Kramfors")
-    contact = RecruitmentContactFactory(name="Bo Berg", email="bo@example.org")
-    unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
-    real_tokens = {
-        "application-confirm": token_make("confirm", application.pk),
-        "unsubscribe": unsubscribe,
-        "preferences": unsubscribe,
-        "rsvp": events.rsvp_token(event.pk, ambassador.pk),
-        "recommendation-objection": people.contact_objection_url(contact).rstrip("/").rsplit("/", 1)[1],
-    }
-    not_pages = ("admin/", "webhooks/", "i18n/", "healthz", "favicon.ico", "mina-sidor/mina-data.json")
-
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-            else:
-                yield prefix + str(entry.pattern), entry.name
-
-    pages = []
-    for route, name in walk(get_resolver().url_patterns):
-        if route.startswith(not_pages):
-            continue
-        if "<str:token>" in route:
-            tokens = [real_tokens[name], "ogiltig"] if name in real_tokens else ["ogiltig"]
-            pages += ["/" + route.replace("<str:token>", token) for token in tokens]
-        else:
-            assert "<" not in route, f"{route}: give its parameters a value here"
-            pages.append("/" + route)
-    return [path for path in pages if Client().get(path).status_code != 405]  # POST-only: no page to show
+    paths = public_paths(real_tokens())
+    return [path for path, _name in paths if Client().get(path).status_code != 405]  # POST-only: no page
 
 
 def watch_csp(page) -> list[str]:

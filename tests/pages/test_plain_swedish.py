@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from campaigns.merge import markdown_text, merge, merge_values
 from campaigns.models import Delivery, Step
 from crm.readability import long_sentences, page_text, readability
-from crm.tokens import token_make
 from mypages import services as mypages
 from pages.content import default_fields
 from pages.models import Page
 from tests.email_examples import COORDINATOR, named_coordinator
-from tests.factories import AmbassadorFactory, ApplicationFactory, EventFactory, RecruitmentContactFactory
+from tests.factories import AmbassadorFactory
+from tests.public_pages import public_paths, real_tokens, routes
 
 pytestmark = pytest.mark.django_db
 
 EASY_LIX, EASY_WORDS = 30, 15  # Lättläst
 PLAIN_LIX = 45  # everything else we write
-NOT_PAGES = ("admin/", "webhooks/", "i18n/", "healthz", "favicon.ico", "mina-sidor/mina-data.json")
 TWENTY_WORDS = "Den här meningen är alldeles för lång för en lättläst sida eftersom den har hela tjugo ord i sig nu."
 
 
@@ -39,19 +38,6 @@ def too_hard(name: str, text: str, *, max_lix: float, max_words: int | None = No
     message = f"{name}: LIX {result.lix} (at most {max_lix}); longest sentence, {result.longest_sentence} words: "
     message += repr(result.longest)
     return message + (f"; over {max_words} words: {long}" if long else "")
-
-
-def routes() -> list[tuple[str, str | None]]:
-    """(route, URL name) of every path in the URL configuration."""
-
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-            else:
-                yield prefix + str(entry.pattern), entry.name
-
-    return list(walk(get_resolver().url_patterns))
 
 
 EASY_PAGES = sorted(name for _route, name in routes() if name and name.startswith("easy-"))
@@ -76,36 +62,18 @@ def signed_in(ambassador) -> Client:
 def public_pages() -> list[tuple[str, Client]]:
     """Every public page a GET shows but the Lättläst ones, with the browser to open it in: the pages a link's
     token opens with a real token and with a refused one, Mina sidor's pages signed in and not."""
-    from network import events
-    from network import services as people
-
-    application = ApplicationFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
     ambassador = AmbassadorFactory(first_name="Anna", last_name="Lindqvist", email="anna@example.org")
-    contact = RecruitmentContactFactory(name="Bo Berg", email="bo@example.org")
-    unsubscribe = token_make("unsubscribe", [ambassador.pk, "newsletter", None])
     mypages.sign_in_link_request(email_address=ambassador.email)
     sign_in = Delivery.objects.get(template="mypages_link").context["sign_in_url"].split("?")[0]
-    real_tokens = {
-        "application-confirm": token_make("confirm", application.pk),
-        "unsubscribe": unsubscribe,
-        "preferences": unsubscribe,
-        "rsvp": events.rsvp_token(EventFactory(title="Träff", place="Kramfors").pk, ambassador.pk),
-        "recommendation-objection": people.contact_objection_url(contact).rstrip("/").rsplit("/", 1)[1],
-        "mypages-sign-in": sign_in.rstrip("/").rsplit("/", 1)[1],
-    }
+    tokens = {**real_tokens(ambassador), "mypages-sign-in": sign_in.rstrip("/").rsplit("/", 1)[1]}
     member = signed_in(ambassador)
     pages = []
-    for route, name in routes():
-        if route.startswith(NOT_PAGES) or (name or "").startswith("easy-"):
+    for path, name in public_paths(tokens):
+        if (name or "").startswith("easy-"):
             continue
-        if "<str:token>" in route:
-            tokens = [real_tokens[name], "ogiltig"] if name in real_tokens else ["ogiltig"]
-            pages += [("/" + route.replace("<str:token>", token), swedish()) for token in tokens]
-            continue
-        assert "<" not in route, f"{route}: give its parameters a value here"
-        pages.append(("/" + route, swedish()))
-        if route.startswith("mina-sidor/"):
-            pages.append(("/" + route, member))
+        pages.append((path, swedish()))
+        if path.startswith("/mina-sidor/"):
+            pages.append((path, member))
     return [(path, client) for path, client in pages if client.get(path).status_code != 405]
 
 
