@@ -116,8 +116,9 @@ def fresh_cache(settings):
 
 @pytest.fixture
 def seed_data(db):
-    """The rows the data migrations seed (localities, interests, the onboarding sequence). A transactional test
-    elsewhere in the same process empties every table when it ends, so tests that need them ask for them."""
+    """The rows the data migrations seed (localities, interests, the onboarding sequence, the page about the
+    network). A transactional test elsewhere in the same process empties every table when it ends, so tests that
+    need them ask for them."""
     from importlib import import_module
 
     from django.apps import apps
@@ -125,3 +126,4 @@ def seed_data(db):
     import_module("network.migrations.0002_seed_localities_and_interests").seed(apps, None)
     import_module("campaigns.migrations.0002_seed_onboarding").seed(apps, None)
     import_module("campaigns.migrations.0005_step_english").seed(apps, None)
+    import_module("pages.migrations.0002_about_page").create(apps, None)

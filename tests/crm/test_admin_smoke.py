@@ -35,6 +35,7 @@ from tests.factories import (
     ConsentRecordFactory,
     DeliveryFactory,
     EventFactory,
+    PageFactory,
     RecruitmentContactFactory,
     RegistrationFactory,
     RetentionRunFactory,
@@ -143,7 +144,7 @@ def objects_of_every_model() -> dict:
         AuditEntry: [AuditEntryFactory(ambassador_id=ambassador.pk)],
         RetentionRun: [RetentionRunFactory(counts={"alumni": 0})],
         Event: [event_with_answers(ambassador)],
-        Page: [Page.objects.get(slug="about")],  # the data migration's
+        Page: [PageFactory()],
     }
     missing = [model._meta.label for model in admin.site._registry if model not in objects]
     assert not missing, f"add an object of {missing} to objects_of_every_model()"

@@ -24,7 +24,7 @@ def html_of(path: str, language: str = "sv") -> str:
     return response.content.decode()
 
 
-def test_the_shipped_text_is_in_the_admin_after_migrating():
+def test_the_shipped_text_is_in_the_admin_after_migrating(seed_data):
     page = Page.objects.get(slug="about")
     assert {name: getattr(page, name) for name in default_fields("about")} == default_fields("about")
     assert page.title == "Bli ambassadör för Kramfors" and "dialog och värdskap" in page.body

@@ -135,7 +135,7 @@ def test_every_other_public_page_reads_plainly_in_swedish():
     assert [problem for problem in problems if problem] == []
 
 
-def test_every_onboarding_step_shipped_reads_plainly():
+def test_every_onboarding_step_shipped_reads_plainly(seed_data):
     steps = Step.objects.filter(sequence__slug="onboarding")
     assert steps.exists()
     values = merge_values(AmbassadorFactory(first_name="Anna", last_name="Lindqvist"))

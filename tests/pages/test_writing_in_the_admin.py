@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import Sequence
 from campaigns.writing import writing_hint
 from crm.readability import readability
 from pages.models import Page
-from tests.factories import CampaignFactory, PageFactory
+from tests.factories import CampaignFactory, PageFactory, SequenceFactory, StepFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +84,8 @@ def test_the_newsletter_editor_shows_how_its_text_reads(admin_client):
 
 
 def test_the_onboarding_steps_editor_shows_how_each_step_reads(admin_client):
-    sequence = Sequence.objects.get(slug=Sequence.ONBOARDING)
+    sequence = SequenceFactory()
+    StepFactory(sequence=sequence, body="Välkommen!", body_en="Welcome!")
     html = admin_client.get(reverse("admin:campaigns_sequence_change", args=[sequence.pk])).content.decode()
     assert 'id="id_steps-0-body-hint"' in html and 'id="id_steps-0-body_en-preview"' in html
     assert f'data-preview-url="{reverse("admin:campaigns_sequence_markdown")}"' in html
