@@ -22,7 +22,7 @@ from .merge import merge_fields_unknown
 from .models import Delivery, Enrollment, Segment, Sequence, Step, Suppression, Unsubscribe
 from .selectors import audience, audience_of, members_matching, sequence_active, sequences_active
 from .services.sequences import NotEnrollable, enroll, enrollment_refusal, sequence_reschedule
-from .writing import MarkdownTextarea, preview_response
+from .writing import MarkdownTextarea, preview_path
 
 STEP_PREVIEW_URL = reverse_lazy("admin:campaigns_sequence_markdown")
 
@@ -63,14 +63,7 @@ class SequenceAdmin(admin.ModelAdmin):
         sequence_reschedule(form.instance)
 
     def get_urls(self):
-        markdown = path("markdown/", self.admin_site.admin_view(self.markdown_view), name="campaigns_sequence_markdown")
-        return [markdown, *super().get_urls()]
-
-    def markdown_view(self, request):
-        """The steps' live preview while writing, and how the text reads."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        return preview_response(request)
+        return [preview_path(self, "campaigns_sequence_markdown"), *super().get_urls()]  # the steps' live preview
 
 
 class EnrollmentAddForm(ModelForm):

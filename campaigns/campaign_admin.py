@@ -42,7 +42,7 @@ from .services.newsletters import (
     campaign_resume,
     campaign_unschedule,
 )
-from .writing import MarkdownTextarea, preview_response
+from .writing import MarkdownTextarea, preview_path
 
 
 class CampaignForm(ModelForm):
@@ -117,7 +117,7 @@ class CampaignAdmin(admin.ModelAdmin):
             path("<int:pk>/send/", view(self.send_view), name="campaigns_campaign_send"),
             path("<int:pk>/control/", view(self.control_view), name="campaigns_campaign_control"),
             path("<int:pk>/duplicate/", view(self.duplicate_view), name="campaigns_campaign_duplicate"),
-            path("markdown/", view(self.markdown_view), name="campaigns_campaign_markdown"),
+            preview_path(self, "campaigns_campaign_markdown"),  # live preview while writing
             *super().get_urls(),
         ]
 
@@ -179,12 +179,6 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def preview_page_view(self, request, pk: int):
         return preview_page(self, request, self._campaign(request, pk))
-
-    def markdown_view(self, request):
-        """Live preview while writing: the body's Markdown as the email will show it, and how it reads."""
-        if not (self.has_add_permission(request) or self.has_change_permission(request)):
-            raise PermissionDenied
-        return preview_response(request)
 
     def send_view(self, request, pk: int):
         return send_page(self, request, self._campaign(request, pk, "change"))

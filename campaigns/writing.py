@@ -5,8 +5,10 @@ block: nothing here stops a save."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import path
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -44,8 +46,19 @@ def preview(markdown: str, sentence_words: int = SENTENCE_WORDS) -> dict:
     }
 
 
+def preview_path(model_admin, name: str):
+    """The URL of a ModelAdmin's live preview (`markdown/`): the answer to a POST of {body, sentence_words}, for
+    staff who may add or change its objects."""
+
+    def view(request):
+        if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+            raise PermissionDenied
+        return preview_response(request)
+
+    return path("markdown/", model_admin.admin_site.admin_view(view), name=name)
+
+
 def preview_response(request) -> JsonResponse | HttpResponseNotAllowed:
-    """The live preview's answer to a POST of {body, sentence_words}; the caller checks the permission."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:

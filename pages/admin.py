@@ -4,13 +4,12 @@ reads as she writes); the pages themselves are part of the product, so none is a
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.forms import ModelForm, TextInput
-from django.urls import path, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.writing import MarkdownTextarea, preview_response
+from campaigns.writing import MarkdownTextarea, preview_path
 
 from .models import Page
 
@@ -58,10 +57,4 @@ class PageAdmin(admin.ModelAdmin):
         return format_html('<a href="{0}">{0}</a>', reverse("home"))
 
     def get_urls(self):
-        markdown = path("markdown/", self.admin_site.admin_view(self.markdown_view), name="pages_page_markdown")
-        return [markdown, *super().get_urls()]
-
-    def markdown_view(self, request):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        return preview_response(request)
+        return [preview_path(self, "pages_page_markdown"), *super().get_urls()]

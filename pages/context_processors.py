@@ -4,16 +4,15 @@ from django.urls import reverse
 
 # A page that informs and its Lättläst version (by URL name). Every other public page links to the Lättläst
 # version of the page about the network, which links on to the others.
-EASY = {
+PAIRS = {
     "home": "easy-about",
     "signup": "easy-signup",
-    "signup-thanks": "easy-signup",
     "privacy": "easy-privacy",
     "accessibility": "easy-accessibility",
     "contact": "easy-contact",
 }
-STANDARD = {"easy-about": "home", "easy-signup": "signup", "easy-privacy": "privacy"}
-STANDARD |= {"easy-accessibility": "accessibility", "easy-contact": "contact"}
+STANDARD = {easy: standard for standard, easy in PAIRS.items()}
+EASY = {**PAIRS, "signup-thanks": "easy-signup"}
 
 
 def easy_read(request) -> dict:
