@@ -19,7 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
 from django.template import Context
 from django.template.loader import get_template, render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
@@ -167,9 +167,21 @@ def step_context(delivery: Delivery) -> tuple[dict, str]:
     return context, language
 
 
+def token_url(name: str, token: str) -> str:
+    """`SITE_URL + reverse(name, args=[token])` for a signed token (crm.tokens: characters a URL keeps as they are),
+    with the path around the token reversed once, not for every message of a newsletter."""
+    before, after = _around_token(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return f"{settings.SITE_URL}{before}{token}{after}"
+
+
+@lru_cache(maxsize=16)
+def _around_token(name: str, _script_prefix: str, urlconf: str) -> tuple[str, str]:
+    before, _token, after = reverse(name, urlconf=urlconf, args=["TOKEN"]).partition("TOKEN")
+    return before, after
+
+
 def unsubscribe_url(ambassador_id: int, kind: str, campaign_id: int | None = None) -> str:
-    token = token_make("unsubscribe", [ambassador_id, kind, campaign_id])
-    return f"{settings.SITE_URL}{reverse('unsubscribe', args=[token])}"
+    return token_url("unsubscribe", token_make("unsubscribe", [ambassador_id, kind, campaign_id]))
 
 
 UNSUBSCRIBE_PLACEHOLDER = "{{ unsubscribe_url }}"
@@ -179,7 +191,7 @@ def rsvp_url(event_id: int, ambassador_id: int, language: str) -> str:
     """An invitation's personal answer link, /svar/<token>/: the token is signed for the purpose "rsvp" and holds
     [event id, ambassador id] (read by network.events.rsvp_read)."""
     token = token_make("rsvp", [event_id, ambassador_id])
-    return with_language(f"{settings.SITE_URL}{reverse('rsvp', args=[token])}", language)
+    return with_language(token_url("rsvp", token), language)
 
 
 def inert_rsvp_url() -> str:

@@ -24,10 +24,13 @@ tests/campaigns/test_wire.py compares both paths, bytes and parsed, for hostile 
 from __future__ import annotations
 
 import re
+import time
 from email import policy as email_policy
 from email import quoprimime
+from email._header_value_parser import SPECIALS
 from email.charset import RFC2047_CHROME_LEN, Charset
 from email.generator import BytesGenerator, Generator
+from email.header import MAXLINELEN, Header
 from email.utils import formatdate
 from functools import lru_cache, partial
 from io import BytesIO
@@ -84,12 +87,45 @@ class Utf8Headers(Charset):
 UTF8_HEADERS = Utf8Headers()
 
 
+UNBROKEN = re.compile(
+    r"[\x21-\x2b\x2d-\x3a\x3c-\x7e]+\Z"
+)  # printable ASCII but space, comma, semicolon: nowhere to fold
+
+
 def fold(name: str, value: str) -> bytes:
     """`POLICY.fold_binary(name, value)`: a short ASCII value without surrounding spaces is written as it is, which
-    is what the compat32 folder makes of it (it only splits lines over FOLD_AT and drops a trailing space)."""
+    is what the compat32 folder makes of it (it only splits lines over FOLD_AT and drops a trailing space); a long
+    one with nowhere to fold it (a link in List-Unsubscribe) goes whole on a line of its own."""
     if len(name) + 2 + len(value) <= FOLD_AT and value.isascii() and value == value.strip() and "\n" not in value:
         return f"{name}: {value}\r\n".encode("ascii")
+    if UNBROKEN.match(value):
+        return f"{name}: \r\n {value}\r\n".encode("ascii")
     return POLICY.fold_binary(name, value)
+
+
+def mailbox_header(value: str) -> str | None:
+    """What `forbid_multi_line_headers` makes of a To value outside ASCII that `emails.mailbox` wrote as
+    `name <address>` (a plain address, a name without specials, single spaces): the name in RFC 2047 words, the
+    address as it is. The same as Django's parse and `sanitize_address`, which cost more than the rest of the
+    headers together. None for any other value (the caller takes Django's way)."""
+    name, separator, rest = value.rpartition(" <")
+    address = rest[:-1]
+    if (
+        separator
+        and rest.endswith(">")
+        and name == " ".join(name.split())
+        and SPECIALS.isdisjoint(name)
+        and is_plain(address)
+    ):
+        return f"{encoded_name(name)} <{address}>"
+    return None
+
+
+def encoded_name(name: str) -> str:
+    """`Header(name, UTF8_HEADERS).encode()`: one RFC 2047 word when it fits on a line (78), as it does for most
+    names (the shorter of Q and base64, as the header's encoder chooses); else the Header's own lines."""
+    word = UTF8_HEADERS.header_encode(name)
+    return word if len(word) <= MAXLINELEN else Header(name, UTF8_HEADERS).encode()
 
 
 def supported(connection) -> bool:
@@ -115,12 +151,26 @@ def _flatten(message) -> bytes:
 REPEATED = {"content-type", "subject", "from", "reply-to", "list-id", "list-unsubscribe-post", "precedence", "date"}
 
 
+def is_plain(address: str) -> bool:
+    """An address Django writes as it is (emails.PLAIN_ADDRESS, with domain labels IDNA accepts)."""
+    return bool(PLAIN_ADDRESS.match(address)) and max(map(len, address.rpartition("@")[2].split("."))) <= 63
+
+
 def envelope_address(address: str) -> str:
     """`sanitize_address(("", address))`, as Django's SMTP backend hands a recipient to smtplib: a plain address
     (emails.PLAIN_ADDRESS, with domain labels IDNA accepts) is that already."""
-    if PLAIN_ADDRESS.match(address) and max(map(len, address.rpartition("@")[2].split("."))) <= 63:
+    if is_plain(address):
         return address
     return sanitize_address(("", address), settings.DEFAULT_CHARSET)
+
+
+def has_long_line(text: str) -> bool:
+    """A line over 998 bytes in UTF-8, as SafeMIMEText decides; only lines of over a quarter of that in characters
+    are encoded to find out."""
+    limit = RFC5322_EMAIL_LINE_LENGTH_LIMIT
+    return any(
+        len(line.encode(errors="surrogateescape")) > limit for line in text.splitlines() if len(line) * 4 > limit
+    )
 
 
 class Wire:
@@ -133,6 +183,7 @@ class Wire:
         self.boundary = Generator._make_boundary()
         self.folded: dict[tuple[str, str], bytes] = {}
         self.senders: dict[str, str] = {}
+        self.second, self.formatted = 0, ""
 
     def header(self, name: str, value: str) -> bytes:
         key = (name, value)
@@ -141,6 +192,8 @@ class Wire:
             if name == "Subject" and not value.isascii():  # as emails.Message writes it: no leading space
                 forbid_multi_line_headers(name, value, UTF8_HEADERS)  # refuses a line break, as for any header
                 folded = POLICY.fold_binary(name, subject_header(value, UTF8_HEADERS))
+            elif name == "To" and not value.isascii() and "\n" not in value and (mailbox := mailbox_header(value)):
+                folded = fold(name, mailbox)
             else:
                 folded = fold(*forbid_multi_line_headers(name, value, UTF8_HEADERS))
             if name.lower() in REPEATED:
@@ -150,9 +203,7 @@ class Wire:
         return folded
 
     def part(self, text: str, subtype: str) -> bytes:
-        if any(
-            len(line.encode(errors="surrogateescape")) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in text.splitlines()
-        ):
+        if has_long_line(text):
             return _flatten(SafeMIMEText(text, subtype, self.encoding))  # quoted-printable, as Django sends it
         return _part_headers(subtype, text.isascii()) + NEWLINES.sub("\r\n", text).encode("utf-8")
 
@@ -172,7 +223,7 @@ class Wire:
             headers.append(self.header("Reply-To", ", ".join(content.reply_to)))
         names = {name.lower() for name in content.headers}
         if "date" not in names:
-            headers.append(self.header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
+            headers.append(self.header("Date", self.date()))
         if "message-id" not in names:
             raise ValueError("a campaign message has its own Message-ID")
         for name, value in content.headers.items():
@@ -190,6 +241,13 @@ class Wire:
                 b"\r\n" + mark + b"--\r\n",
             ]
         )
+
+    def date(self) -> str:
+        """`formatdate()` as Django's message writes it, made once a second."""
+        now = time.time()
+        if int(now) != self.second:
+            self.second, self.formatted = int(now), formatdate(now, localtime=settings.EMAIL_USE_LOCALTIME)
+        return self.formatted
 
     def envelope_sender(self, from_email: str) -> str:
         sender = self.senders.get(from_email)

@@ -30,6 +30,7 @@ from ..wire import Wire
 from ..wire import supported as wire_supported
 from .claim import Claim, claim_size, sendable
 from .rate_clock import RateClock
+from .recorder import recorder_for_this_connection
 from .send_errors import error_classify, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -153,11 +154,11 @@ def _failed(claim: Claim, delivery: Delivery, error: Exception, connection, now:
 
 
 def _send_claimed(
-    ids: list[int], connection, clock, now: datetime, campaigns: set[int] | None = None, wire: Wire | None = None
+    ids: list[int], connection, clock, now: datetime, recorder, campaigns: set[int] | None = None, wire=None
 ) -> list[tuple[int, float]]:
-    """Claim, send and mark a few deliveries with a handful of statements. A crash leaves the unrecorded ones in
-    sending; the sweeper resends them after the lease, with the same Message-ID."""
-    claim = Claim(ids, now)
+    """Claim, send and mark a few deliveries with a handful of statements (the caller flushes `recorder`). A crash
+    leaves the unrecorded ones in sending; the sweeper resends them after the lease, with the same Message-ID."""
+    claim = Claim(ids, now, recorder)
     if campaigns is not None:  # the caller checks afterwards whether these campaigns are done
         campaigns.update(d.campaign_id for d in claim.deliveries if d.campaign_id)
     skip_reason = _skip_reasons(claim.deliveries)
@@ -165,29 +166,26 @@ def _send_claimed(
     retries = []
     # Campaign messages to an ESP that takes a batch go in one call per claim; under a rate limit one by one.
     batch = Batch(connection) if batch_supported(connection) and not RateClock.limited() else None
-    try:  # whatever stops the loop (the database gone for good), what went out is recorded first
-        for delivery in claim.deliveries:
-            if reason := skip_reason(delivery):
-                skipped.setdefault(reason, []).append(delivery.pk)
-                continue
-            batched = batch is not None and delivery.campaign_id is not None
-            message = _rendered(claim, delivery, batch if batched else None, connection, wire)
-            if message is None:
-                continue
-            if clock is not None:
-                clock.wait()
-            if not claim.holds(delivery):  # the lease ran out while we waited: someone else sends it now
-                continue
-            if batched:
-                if not batch.fits(delivery):
-                    retries += _send_batch(claim, batch, connection, now)
-                batch.add(delivery, message)
-            elif (delay := _send_one(claim, delivery, message, connection, now)) is not None:
-                retries.append((delivery.pk, delay))
-        if batch:
-            retries += _send_batch(claim, batch, connection, now)
-    finally:
-        claim.record_sent()
+    for delivery in claim.deliveries:
+        if reason := skip_reason(delivery):
+            skipped.setdefault(reason, []).append(delivery.pk)
+            continue
+        batched = batch is not None and delivery.campaign_id is not None
+        message = _rendered(claim, delivery, batch if batched else None, connection, wire)
+        if message is None:
+            continue
+        if clock is not None:
+            clock.wait()
+        if not claim.holds(delivery):  # the lease ran out while we waited: someone else sends it now
+            continue
+        if batched:
+            if not batch.fits(delivery):
+                retries += _send_batch(claim, batch, connection, now)
+            batch.add(delivery, message)
+        elif (delay := _send_one(claim, delivery, message, connection, now)) is not None:
+            retries.append((delivery.pk, delay))
+    if batch:
+        retries += _send_batch(claim, batch, connection, now)
     for reason, skipped_ids in skipped.items():
         claim.rows().filter(pk__in=skipped_ids).update(
             status=Delivery.Status.SKIPPED, last_error=reason, claim_token=None
@@ -220,6 +218,7 @@ def _rendered(claim: Claim, delivery: Delivery, batch: Batch | None, connection,
 
 def _send_one(claim: Claim, delivery: Delivery, message, connection, now: datetime) -> float | None:
     """Send one message and record it (sent, or failed with a retry delay, returned)."""
+    claim.recorder.room()  # never more than MARK_EVERY messages sent and not yet recorded
     try:
         connection.open()  # a no-op while the session lasts; a fresh one after an error
         message.send()
@@ -276,7 +275,13 @@ def _wire(connection) -> Wire | None:
 
 def delivery_send(delivery_id: int, connection, *, now: datetime | None = None, clock=None) -> float | None:
     """Claim and send one delivery over `connection`. Returns a retry delay when it should be tried again."""
-    retries = _send_claimed([delivery_id], connection, clock, now or timezone.now(), wire=_wire(connection))
+    recorder = recorder_for_this_connection()
+    try:
+        retries = _send_claimed(
+            [delivery_id], connection, clock, now or timezone.now(), recorder, wire=_wire(connection)
+        )
+    finally:
+        recorder.flush()
     return retries[0][1] if retries else None
 
 
@@ -297,6 +302,7 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
     # Campaign messages to an ESP that takes a batch: one claim is one call, as large as the ESP allows.
     size = BATCH_LIMIT if batch_supported(connection) and not clock.limited() else claim_size()
     wire = _wire(connection)
+    recorder = recorder_for_this_connection()
     try:
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
@@ -305,9 +311,14 @@ def deliveries_send(ids: list[int]) -> list[tuple[int, float]]:
                 if not (count := ready.count()):
                     continue
                 clock.reserve(count)
-            retries += _send_claimed(chunk, connection, clock, timezone.now(), campaigns, wire)
+            retries += _send_claimed(chunk, connection, clock, timezone.now(), recorder, campaigns, wire)
     finally:
-        _reset(connection)
+        try:
+            # Whatever stopped the loop (the database gone for good), what went out is recorded first; and before
+            # the campaigns are checked.
+            recorder.flush()
+        finally:
+            _reset(connection)
     for campaign_id in campaigns:
         campaign_finish_if_done(campaign_id)
     return retries

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ..models import SendClock
-from .claim import db_retry
+from .recorder import db_retry
 
 
 def send_slots(count: int, *, now: float | None = None) -> list[float]:

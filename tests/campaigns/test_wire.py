@@ -238,6 +238,43 @@ def test_folding_is_the_compat32_policys():
             assert fold(name, ascii_value) == POLICY.fold_binary(name, ascii_value), (name, ascii_value)
 
 
+def test_a_link_with_a_token_is_what_reverse_writes():
+    from django.urls import reverse
+
+    from campaigns.emails import token_url
+    from crm.tokens import token_make
+
+    for value in ([1, "newsletter", None], [10**9, "invitation", 4711], ["å ä ö", "x" * 80], 7):
+        token = token_make("unsubscribe", value)
+        assert token_url("unsubscribe", token) == f"http://testserver{reverse('unsubscribe', args=[token])}"
+        assert token_url("rsvp", token) == f"http://testserver{reverse('rsvp', args=[token])}"
+
+
+def test_a_long_value_with_nowhere_to_fold_is_folded_as_compat32_folds_it():
+    from campaigns.wire import POLICY, fold
+
+    rng = random.Random(4)
+    printable = [chr(code) for code in range(0x21, 0x7F)]
+    for _ in range(2000):
+        value = "".join(rng.choice(printable) for _ in range(rng.choice([40, 59, 60, 61, 62, 120, 400, 1200])))
+        for name in ("List-Unsubscribe", "X"):
+            assert fold(name, value) == POLICY.fold_binary(name, value), (name, value)
+    link = "<https://ambassador.kramfors.se/avregistrera/" + "eJyLVjI0MjHSUcopzUvOz0nVUUpKLkgtSlGqBQBcsQeU:1tq" + "/>"
+    assert fold("List-Unsubscribe", link) == f"List-Unsubscribe: \r\n {link}\r\n".encode()
+
+
+def test_a_name_is_encoded_as_email_header_encodes_it():
+    from email.header import Header
+
+    from campaigns.wire import UTF8_HEADERS, encoded_name
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        alphabet = rng.choice(["åäö", "aåbäcö ", "a", "€🙂x", "ÅsaÖberg-Ängel "])
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 70)))
+        assert encoded_name(name) == Header(name, UTF8_HEADERS).encode(), name
+
+
 def test_a_header_is_what_django_and_the_standard_library_write():
     from django.core.mail.message import forbid_multi_line_headers
 
