@@ -95,6 +95,8 @@ class Ambassador(models.Model):
             models.CheckConstraint(condition=Q(email=Lower("email")), name="ambassador_email_lowercase"),
         ]
         indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["member_since"])]
+        # The dashboard's count of active ambassadors per locality, from this index alone (network.selectors).
+        indexes += [models.Index(fields=["locality"], name="ambassador_active_locality", condition=Q(status="active"))]
 
     def __str__(self) -> str:
         return self.full_name
