@@ -271,7 +271,7 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
         (str(Ambassador.Source(source).label), [by_month.get((m, source), 0) for m in months], colour)
         for source, colour in SOURCES
     ]
-    total = ambassadors_joined_before(since) if since else 0
+    total = ambassadors_joined_before(since, known=counts["total"] - counts["since_unknown"]) if since else 0
     table_rows = []
     for index, m in enumerate(months):
         new = sum(values[index] for _name, values, _colour in series)

@@ -211,16 +211,19 @@ def active_by_locality() -> dict[int | None, int]:
 
 
 def ambassador_numbers(*, today: date) -> dict:
-    """The active ambassadors (in all, `by_locality` as active_by_locality, and those without a locality), those
-    new this month and this year, and those whose membership date is unknown. Three queries, each answered from an
-    index alone: the active ones by locality, those who joined this year, those without a date."""
+    """The ambassadors in all (`total`), the active ones (in all, `by_locality` as active_by_locality, and those
+    without a locality), those new this month and this year, and those whose membership date is unknown. Four
+    queries, each answered from an index alone (network/migrations/0016_dashboard_indexes.py): the active ones by
+    locality, the others, those who joined this year, those without a date."""
     month, year = today.replace(day=1), today.replace(month=1, day=1)
     by_locality = active_by_locality()
     joined = Ambassador.objects.filter(member_since__gte=year, member_since__lte=today).aggregate(
         new_this_year=Count("member_since"), new_this_month=Count("member_since", filter=Q(member_since__gte=month))
     )
+    active = sum(by_locality.values())
     return {
-        "active": sum(by_locality.values()),
+        "total": active + Ambassador.objects.exclude(status=Ambassador.Status.ACTIVE).count(),
+        "active": active,
         "by_locality": by_locality,
         "active_without_locality": by_locality.get(None, 0),
         **joined,
@@ -237,13 +240,18 @@ def ambassadors_joined_by_month(*, since: date | None, until: date) -> list[dict
     return list(
         people.annotate(month=TruncMonth("member_since"))
         .values("month", "source")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("member_since"))  # not the id: the index on (member_since, source) answers alone
         .order_by("month", "source")
     )
 
 
-def ambassadors_joined_before(day: date) -> int:
-    return Ambassador.objects.filter(member_since__lt=day).count()
+def ambassadors_joined_before(day: date, *, known: int | None = None) -> int:
+    """How many became ambassadors before `day`. `known`: how many have a membership date at all, when already
+    counted (ambassador_numbers: total less since_unknown); then only those from `day` on are counted (a short range
+    of the index, not the whole network)."""
+    if known is None:
+        return Ambassador.objects.filter(member_since__lt=day).count()
+    return known - Ambassador.objects.filter(member_since__gte=day).count()
 
 
 def public_locality_names() -> list[str]:
@@ -271,10 +279,10 @@ def recruitment_funnel(*, since: datetime | None, until: datetime) -> dict:
     """From recommendation to ambassador, for what came in between `since` (None: all time) and `until`: the
     recruitment contacts created, the applications sent, those confirmed by email, those approved. Two queries."""
     window = Q(created_at__lt=until) & (Q(created_at__gte=since) if since is not None else Q())
-    counts = Application.objects.filter(window).aggregate(
-        applications=Count("pk"),
-        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
-        approved=Count("pk", filter=Q(status=Application.Status.APPROVED)),
+    counts = Application.objects.filter(window).aggregate(  # the columns of the index application_funnel alone
+        applications=Count("created_at"),
+        confirmed=Count("confirmed_at"),
+        approved=Count("status", filter=Q(status=Application.Status.APPROVED)),
     )
     return {"contacts": RecruitmentContact.objects.filter(window).count(), **counts}
 
