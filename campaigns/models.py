@@ -316,6 +316,17 @@ class Campaign(models.Model):
     skipped_no_email = models.PositiveIntegerField(default=0)
     skipped_unsubscribed = models.PositiveIntegerField(default=0)
     skipped_suppressed = models.PositiveIntegerField(default=0)
+    # What happened to the messages (test copies left out), kept as it changes so the dashboard reads one row per
+    # campaign: "sent" counted once when the campaign finishes (campaign_finish_if_done), the rest counted up when
+    # a delivery's time is first set by a tracking event (campaigns.services.tracking) and at each unsubscribe
+    # from it (ambassador_unsubscribe). The campaign's own report counts the rows (campaign_report).
+    sent_count = models.PositiveIntegerField(default=0, editable=False)
+    delivered_count = models.PositiveIntegerField(default=0, editable=False)
+    bounced_count = models.PositiveIntegerField(default=0, editable=False)
+    complained_count = models.PositiveIntegerField(default=0, editable=False)
+    opened_count = models.PositiveIntegerField(default=0, editable=False)
+    clicked_count = models.PositiveIntegerField(default=0, editable=False)
+    unsubscribed_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

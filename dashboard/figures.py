@@ -165,7 +165,7 @@ def dashboard(user=None, *, period: str = DEFAULT_PERIOD, now: datetime | None =
     if counts is not None:
         charts.append(_coverage(counts))
     if may("event"):
-        charts.append(_trainings(since_at, now))
+        charts.append(_trainings(since_at, now, counts["active"] if counts is not None else None))
     if newsletters is not None:
         charts.append(
             _newsletters(
@@ -271,7 +271,7 @@ def _growth(since: date | None, today: date, counts: dict) -> Chart:
         (str(Ambassador.Source(source).label), [by_month.get((m, source), 0) for m in months], colour)
         for source, colour in SOURCES
     ]
-    total = ambassadors_joined_before(since) if since else 0
+    total = ambassadors_joined_before(since, known=counts["total"] - counts["since_unknown"]) if since else 0
     table_rows = []
     for index, m in enumerate(months):
         new = sum(values[index] for _name, values, _colour in series)
@@ -329,7 +329,7 @@ def _funnel(since_at: datetime | None, now: datetime) -> Chart:
 
 
 def _coverage(counts: dict) -> Chart:
-    localities = ambassadors_by_locality()
+    localities = ambassadors_by_locality(counts["by_locality"])
     empty = [row["ambassadors"] == 0 for row in localities]
     names = [row["name"] for row in localities]
     without = [name for name, none in zip(names, empty, strict=True) if none]
@@ -361,8 +361,8 @@ def _coverage(counts: dict) -> Chart:
     return Chart("coverage", title, description, table, svg)
 
 
-def _trainings(since_at: datetime | None, now: datetime) -> Chart:
-    data = training_completion(since=since_at, now=now, limit=TRAININGS_SHOWN)
+def _trainings(since_at: datetime | None, now: datetime, active: int | None) -> Chart:
+    data = training_completion(since=since_at, now=now, limit=TRAININGS_SHOWN, active=active)
     trainings = data["trainings"]
     labels = [f"{row['title']} ({day_label(row['starts_at'])})" for row in trainings]
     title = _("Training completion")

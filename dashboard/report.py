@@ -62,9 +62,10 @@ def email_context(board: Dashboard, *, now: datetime, base_url: str = "") -> dic
     """The emailed report: the figures as sentences, each chart as a heading and a line or two, and the link to
     the report page where the charts are. In the active language."""
     since_at = timezone.make_aware(datetime.combine(board.since, time.min)) if board.since else None
+    numbers = ambassador_numbers(today=board.today)
     extra = {
-        "without_locality": ambassador_numbers(today=board.today)["active_without_locality"],
-        **training_completion(since=since_at, now=now, limit=0),
+        "without_locality": numbers["active_without_locality"],
+        **training_completion(since=since_at, now=now, limit=0, active=numbers["active"]),
     }
     return {
         "month": formats.date_format(board.today, "F Y"),

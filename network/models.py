@@ -94,7 +94,9 @@ class Ambassador(models.Model):
             models.CheckConstraint(condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="ambassador_email_lowercase"),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["member_since"])]
+        indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["member_since", "source"])]
+        indexes += [models.Index(fields=["locality"], name="ambassador_active_locality", condition=Q(status="active"))]
+        indexes += [models.Index(fields=["status"], name="ambassador_not_active", condition=~Q(status="active"))]
 
     def __str__(self) -> str:
         return self.full_name
@@ -161,6 +163,7 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         indexes = [models.Index(fields=["email"]), models.Index(fields=["status", "confirmed_at"])]
+        indexes += [models.Index(fields=["created_at", "status", "confirmed_at"], name="application_funnel")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} <{self.email}>"

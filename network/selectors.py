@@ -197,21 +197,38 @@ def trainings_held(*, now: datetime) -> QuerySet[Event]:
 # it, an import reads it from the member list); those without one are counted apart.
 
 
-def ambassador_numbers(*, today: date) -> dict:
-    """Ambassadors by status, those new this month and this year, the active ones without a locality and those
-    whose membership date is unknown. One query."""
-    month, year = today.replace(day=1), today.replace(month=1, day=1)
-    active = Q(status=Ambassador.Status.ACTIVE)
-    return Ambassador.objects.aggregate(
-        total=Count("pk"),
-        active=Count("pk", filter=active),
-        paused=Count("pk", filter=Q(status=Ambassador.Status.PAUSED)),
-        alumni=Count("pk", filter=Q(status=Ambassador.Status.ALUMNI)),
-        new_this_month=Count("pk", filter=Q(member_since__gte=month, member_since__lte=today)),
-        new_this_year=Count("pk", filter=Q(member_since__gte=year, member_since__lte=today)),
-        active_without_locality=Count("pk", filter=active & Q(locality__isnull=True)),
-        since_unknown=Count("pk", filter=Q(member_since__isnull=True)),
+def active_by_locality() -> dict[int | None, int]:
+    """The number of active ambassadors of each locality ({locality_id: n}, None: without one), localities with
+    none left out. One query, answered from the partial index on active ambassadors' locality alone (an index-only
+    scan, COUNT(*) reads no other column)."""
+    return dict(
+        Ambassador.objects.filter(status=Ambassador.Status.ACTIVE)
+        .values_list("locality_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("locality_id", "n")
     )
+
+
+def ambassador_numbers(*, today: date) -> dict:
+    """The ambassadors in all (`total`), the active ones (in all, `by_locality` as active_by_locality, and those
+    without a locality), those new this month and this year, and those whose membership date is unknown. Four
+    queries, each answered from an index alone (network/migrations/0016_dashboard_indexes.py): the active ones by
+    locality, the others, those who joined this year, those without a date."""
+    month, year = today.replace(day=1), today.replace(month=1, day=1)
+    by_locality = active_by_locality()
+    joined = Ambassador.objects.filter(member_since__gte=year, member_since__lte=today).aggregate(
+        new_this_year=Count("member_since"), new_this_month=Count("member_since", filter=Q(member_since__gte=month))
+    )
+    active = sum(by_locality.values())
+    return {
+        "total": active + Ambassador.objects.exclude(status=Ambassador.Status.ACTIVE).count(),
+        "active": active,
+        "by_locality": by_locality,
+        "active_without_locality": by_locality.get(None, 0),
+        **joined,
+        "since_unknown": Ambassador.objects.filter(member_since__isnull=True).count(),
+    }
 
 
 def ambassadors_joined_by_month(*, since: date | None, until: date) -> list[dict]:
@@ -223,13 +240,18 @@ def ambassadors_joined_by_month(*, since: date | None, until: date) -> list[dict
     return list(
         people.annotate(month=TruncMonth("member_since"))
         .values("month", "source")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("member_since"))  # not the id: the index on (member_since, source) answers alone
         .order_by("month", "source")
     )
 
 
-def ambassadors_joined_before(day: date) -> int:
-    return Ambassador.objects.filter(member_since__lt=day).count()
+def ambassadors_joined_before(day: date, *, known: int | None = None) -> int:
+    """How many became ambassadors before `day`. `known`: how many have a membership date at all, when already
+    counted (ambassador_numbers: total less since_unknown); then only those from `day` on are counted (a short range
+    of the index, not the whole network)."""
+    if known is None:
+        return Ambassador.objects.filter(member_since__lt=day).count()
+    return known - Ambassador.objects.filter(member_since__gte=day).count()
 
 
 def public_locality_names() -> list[str]:
@@ -237,17 +259,16 @@ def public_locality_names() -> list[str]:
     return list(Locality.objects.filter(is_public=True).values_list("name", flat=True))
 
 
-def ambassadors_by_locality() -> list[dict]:
+def ambassadors_by_locality(by_locality: dict[int | None, int] | None = None) -> list[dict]:
     """Every locality of the municipality's list (or with ambassadors) and its number of active ambassadors, by
-    name: [{"pk", "name", "ambassadors"}]. A locality with none is in the list with 0. One query."""
-    return list(
-        Locality.objects.annotate(
-            ambassadors=Count("ambassador", filter=Q(ambassador__status=Ambassador.Status.ACTIVE))
-        )
-        .filter(Q(is_public=True) | Q(ambassadors__gt=0))
-        .order_by("name")
-        .values("pk", "name", "ambassadors")
-    )
+    name: [{"pk", "name", "ambassadors"}]. A locality with none is in the list with 0. The counts as
+    active_by_locality gives them (pass them when they are already made); then one query on the localities."""
+    counts = active_by_locality() if by_locality is None else by_locality
+    return [
+        {"pk": pk, "name": name, "ambassadors": counts.get(pk, 0)}
+        for pk, name, public in Locality.objects.order_by("name").values_list("pk", "name", "is_public")
+        if public or counts.get(pk, 0)
+    ]
 
 
 def applications_awaiting_review() -> int:
@@ -258,10 +279,10 @@ def recruitment_funnel(*, since: datetime | None, until: datetime) -> dict:
     """From recommendation to ambassador, for what came in between `since` (None: all time) and `until`: the
     recruitment contacts created, the applications sent, those confirmed by email, those approved. Two queries."""
     window = Q(created_at__lt=until) & (Q(created_at__gte=since) if since is not None else Q())
-    counts = Application.objects.filter(window).aggregate(
-        applications=Count("pk"),
-        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
-        approved=Count("pk", filter=Q(status=Application.Status.APPROVED)),
+    counts = Application.objects.filter(window).aggregate(  # the columns of the index application_funnel alone
+        applications=Count("created_at"),
+        confirmed=Count("confirmed_at"),
+        approved=Count("status", filter=Q(status=Application.Status.APPROVED)),
     )
     return {"contacts": RecruitmentContact.objects.filter(window).count(), **counts}
 
@@ -281,9 +302,12 @@ def next_event(*, now: datetime) -> Event | None:
     )
 
 
-def training_completion(*, since: datetime | None, now: datetime, limit: int = 12) -> dict:
+def training_completion(*, since: datetime | None, now: datetime, limit: int = 12, active: int | None = None) -> dict:
     """The last `limit` trainings held (started before `now`, from `since`), oldest first, each with its yes answers
-    and who attended; and how many active ambassadors have completed a training at all. Two queries."""
+    and who attended; and how many active ambassadors have completed a training at all, counted from the
+    registrations side (the attended ones of trainings, their ambassadors active). `active`: the number of active
+    ambassadors when it is already counted (ambassador_numbers), else it is counted here. Two queries (three
+    without `active`)."""
     trainings = Event.objects.filter(is_training=True, starts_at__lt=now)
     if since is not None:
         trainings = trainings.filter(starts_at__gte=since)
@@ -295,11 +319,11 @@ def training_completion(*, since: datetime | None, now: datetime, limit: int = 1
         .order_by("-starts_at", "-pk")
         .values("pk", "title", "starts_at", "registered", "attended")[:limit]
     )
-    completed = trained(now=now).values("ambassador_id")
-    counts = Ambassador.objects.filter(status=Ambassador.Status.ACTIVE).aggregate(
-        active=Count("pk"), trained=Count("pk", filter=Q(pk__in=completed))
-    )
-    return {"trainings": rows[::-1], **counts}
+    if active is None:
+        active = Ambassador.objects.filter(status=Ambassador.Status.ACTIVE).count()
+    completed = trained(now=now).filter(ambassador__status=Ambassador.Status.ACTIVE)
+    count = completed.aggregate(trained=Count("ambassador_id", distinct=True))["trained"]
+    return {"trainings": rows[::-1], "active": active, "trained": count}
 
 
 def contacts_recommended_by(ambassador: Ambassador, addresses) -> QuerySet[RecruitmentContact]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -212,6 +213,8 @@ def ambassador_unsubscribe(*, ambassador_id: int, kind: str, source: str, campai
         changed = Ambassador.objects.filter(pk=ambassador_id, **{field: True}).update(**{field: False})
         if changed:
             Unsubscribe.objects.create(ambassador_id=ambassador_id, category=kind, source=source, campaign=campaign)
+            if campaign is not None:  # the campaign's count, for the dashboard (Campaign.unsubscribed_count)
+                Campaign.objects.filter(pk=campaign.pk).update(unsubscribed_count=F("unsubscribed_count") + 1)
     return bool(changed)
 
 

@@ -375,12 +375,24 @@ def suppression_add(*, email: str, reason: str, detail: str = "") -> None:
 
 def campaign_finish_if_done(campaign_id: int) -> bool:
     """Sending → sent once every recipient has a row (the fan-out is complete) and none is still on its way.
-    Decided from the rows in one UPDATE, so it holds after a resume, a crash or for an empty audience."""
+    Decided from the rows in one UPDATE, so it holds after a resume, a crash or for an empty audience. The same
+    UPDATE counts the messages sent onto the campaign (`sent_count`, for the dashboard): a count evaluated only
+    for the campaign that finishes, once, when no row can change any more."""
+    from django.db.models import Count, Subquery
+    from django.db.models.functions import Coalesce
+
     pending = Delivery.objects.filter(
         campaign_id=OuterRef("pk"), is_test=False, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    )
+    sent = (
+        Delivery.objects.filter(campaign_id=OuterRef("pk"), is_test=False, status=Delivery.Status.SENT)
+        .order_by()
+        .values("campaign_id")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return bool(
         Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING, fanned_out_at__isnull=False)
         .filter(~Exists(pending))
-        .update(status=Campaign.Status.SENT, finished_at=timezone.now())
+        .update(status=Campaign.Status.SENT, finished_at=timezone.now(), sent_count=Coalesce(Subquery(sent), 0))
     )
