@@ -13,7 +13,8 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from network.models import Ambassador
@@ -378,9 +379,6 @@ def campaign_finish_if_done(campaign_id: int) -> bool:
     Decided from the rows in one UPDATE, so it holds after a resume, a crash or for an empty audience. The same
     UPDATE counts the messages sent onto the campaign (`sent_count`, for the dashboard): a count evaluated only
     for the campaign that finishes, once, when no row can change any more."""
-    from django.db.models import Count, Subquery
-    from django.db.models.functions import Coalesce
-
     pending = Delivery.objects.filter(
         campaign_id=OuterRef("pk"), is_test=False, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
     )
