@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from campaigns.models import Campaign, Delivery
 from campaigns.services import outbox
 from campaigns.services.newsletters import campaign_schedule, campaigns_start_due
 from campaigns.services.outbox import deliveries_sweep, email_queue
+from campaigns.services.recorder import MARK_EVERY
 from campaigns.tasks import start_due_campaigns
 from network.models import Ambassador
 from tests.e2e.conftest import Worker
@@ -189,3 +191,66 @@ def test_mail_queued_while_the_broker_is_down_is_sent_within_the_lease_despite_t
     finally:
         worker.stop()
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.recorder.messages] == ["ny@example.se"]
+
+
+@postgres_only
+def test_a_worker_killed_while_its_recorder_is_behind_resends_at_most_mark_every(worker_env, tmp_path, smtp_server):
+    """The test locks a claimed row before it is sent, so recording it waits on the lock: the sender goes on
+    until MARK_EVERY messages are sent and unrecorded, then waits. Killed there (kill -9), the worker has sent
+    at most MARK_EVERY messages that the database does not know about; those, and only those, go out again, each
+    with its Message-ID of the first time."""
+    worker_env |= {"EMAIL_RATE_PER_MINUTE": "3000", "EMAIL_BATCH_SIZE": "50"}  # 50 a second: a row can be locked ahead
+    people(120)
+    first = Worker(worker_env, tmp_path / "first.log", "first").start()
+    campaign = scheduled_campaign()
+    campaigns_start_due()
+    inbox = smtp_server.recorder
+    try:
+        wait_until(lambda: inbox.count() >= 10)
+        unrecorded = killed_while_the_recorder_waits(first, campaign, inbox)
+    finally:
+        first.kill()
+    assert 1 <= unrecorded <= MARK_EVERY
+
+    deliveries_sweep(now=timezone.now() + timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS + 1))
+    second = Worker(worker_env, tmp_path / "second.log", "second").start()
+    try:
+        wait_until(lambda: len(received(inbox)) == 120, timeout=90)
+        wait_until(lambda: Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENT)
+        time.sleep(1)
+    finally:
+        second.stop()
+
+    got = received(inbox)
+    twice = {address for address, count in got.items() if count > 1}
+    assert set(got.values()) <= {1, 2} and len(twice) == unrecorded
+    for address in twice:
+        ids = {m["Message-ID"] for m in inbox.messages if m["To"].addresses[0].addr_spec == address}
+        assert len(ids) == 1
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+
+
+def killed_while_the_recorder_waits(worker: Worker, campaign: Campaign, inbox) -> int:
+    """Lock a claimed row half a second ahead of the sender; once recording it waits on the lock and the sender
+    has stopped, kill the worker. Returns how many messages it had sent and not recorded."""
+    with transaction.atomic():
+        claimed = Delivery.objects.filter(campaign=campaign, status=Delivery.Status.SENDING).order_by("pk")
+        ahead = Delivery.objects.select_for_update().get(pk=claimed[10].pk)  # (with OFFSET, PostgreSQL locks all)
+        with connection.cursor() as cursor:
+
+            def recorder_waits() -> bool:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                return cursor.fetchone()[0] > 0
+
+            wait_until(recorder_waits)
+        time.sleep(1.0)  # at 50 a second the sender would be 50 messages further by now, if it did not wait
+        in_inbox = inbox.count()
+        recorded = Delivery.objects.filter(campaign=campaign, status=Delivery.Status.SENT).count()
+        time.sleep(0.5)
+        assert inbox.count() == in_inbox  # the sender waits for the recorder
+        assert ahead.to_email in received(inbox)  # the locked row went out, unrecorded
+        worker.kill()
+        with connection.cursor() as cursor:  # its connection too: left alone, it would record them once the lock goes
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        transaction.set_rollback(True)
+    return in_inbox - recorded
