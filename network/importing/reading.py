@@ -7,12 +7,14 @@ between the admin's preview and the coordinator's confirmation.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 import re
 import secrets
 import time
 import zipfile
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,6 +42,23 @@ class TooLong:
         return self.start
 
 
+@contextmanager
+def gc_paused():
+    """The cyclic garbage collector paused while a file's rows are read and written.
+
+    Each full collection walks every object alive, and a file of a hundred thousand rows keeps a few million of
+    them alive (its cells, then its people): reading 100,000 rows paid 0.2 s of full collections, 10,000 rows none.
+    Nothing here makes reference cycles that would need it; the collector runs again once the import is done.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def check_file_size(size: int) -> None:
     """Refuse a file larger than IMPORT_MAX_FILE_MB before anything reads it."""
     if size > settings.IMPORT_MAX_FILE_MB * 1024 * 1024:
@@ -54,7 +73,11 @@ def read_table(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
     parsing when it would unpack to more than IMPORT_MAX_UNPACKED_MB.
     """
     check_file_size(len(data))
-    rows = _read_xlsx(data) if data.startswith(b"PK\x03\x04") else _read_csv(data)
+    with gc_paused():
+        return _read_rows(_read_xlsx(data) if data.startswith(b"PK\x03\x04") else _read_csv(data))
+
+
+def _read_rows(rows) -> tuple[list[str], list[tuple[int, list]]]:
     max_rows, max_chars = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_CELL_CHARS
     header: list[str] | None = None
     body: list[tuple[int, list]] = []

@@ -6,7 +6,6 @@ then shows what would have happened.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -15,6 +14,7 @@ from django.utils import timezone
 from ..models import Ambassador, Interest, Locality
 from .matching import LOOKUP, UPDATABLE, ambassadors_matching, chunks
 from .parsing import Person, RowError, parse_people
+from .reading import gc_paused
 
 CHUNK = 900  # rows per INSERT/UPDATE statement
 BLOCK = 5000  # people written at a time, so memory stays flat however long the file
@@ -122,9 +122,7 @@ def ambassadors_import(
     """
     # Tens of thousands of long-lived objects make the cyclic garbage collector rescan them again and again,
     # slowing big files down more than in proportion; nothing here makes cycles, so it can pause.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         people, rejected = parse_people(header, body)
         report = ImportReport(rejected=rejected, dry_run=dry_run)
         report.applied = not dry_run and (skip_invalid or not rejected)
@@ -132,9 +130,6 @@ def ambassadors_import(
             _write(people, report)
             if not report.applied:
                 transaction.set_rollback(True)
-    finally:
-        if collecting:
-            gc.enable()
     return report
 
 
