@@ -1,4 +1,4 @@
-"""`python -m tests.bench` (`make bench`): the performance figures of issues #2, #3 and #4, one line each.
+"""`python -m tests.bench` (`make bench`): the performance figures the issues ask for, one line each, with what it ran.
 
 Runs on a throwaway database: `<name>_bench` on the PostgreSQL server of DATABASE_URL when that is set,
 else a fresh SQLite file under var/bench/. Celery messages go to a queue of this run's own (CELERY_QUEUE
