@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from .search import search_text_field
+
 
 class Locality(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -80,6 +82,7 @@ class Ambassador(models.Model):
     # not: whatever changed the status (a form, an admin action, an import, Mina sidor). RETENTION_ALUMNI_DAYS
     # later they are erased.
     alumni_since = models.DateTimeField(_("alumni since"), null=True, blank=True, editable=False)
+    search_text = search_text_field()  # what the admin's search looks in (network/search.py), kept by the database
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -94,7 +97,7 @@ class Ambassador(models.Model):
             models.CheckConstraint(condition=Q(email__isnull=False) | ~Q(phone=""), name="ambassador_email_or_phone"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="ambassador_email_lowercase"),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["member_since"])]
+        indexes = [models.Index(fields=["last_name", "first_name", "id"]), models.Index(fields=["member_since"])]
 
     def __str__(self) -> str:
         return self.full_name
