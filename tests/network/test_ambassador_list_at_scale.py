@@ -50,8 +50,8 @@ def _found(client, term: str) -> set[str]:
 
 
 def test_the_search_column_is_kept_by_the_database(coordinator_client):
-    """The search: "ström" finds Bergström, "astrom" and "åström" find Åström, and a name changed without save() (an UPDATE,
-    as bulk status changes and imports make) is found by its new name at once."""
+    """The search: "ström" finds Bergström, "astrom" and "åström" find Åström, and a name changed without save()
+    (an UPDATE, as bulk status changes and imports make) is found by its new name at once."""
     Ambassador.objects.create(first_name="Karin", last_name="Bergström", email="karin@kramfors.se")
     olle = Ambassador.objects.create(first_name="Olle", last_name="Åström", email="olle@example.se")
     assert _found(coordinator_client, "ström") == {"Bergström", "Åström"}
