@@ -23,6 +23,7 @@ from crm.audit import audit_record
 from crm.privacy import person_erase
 
 from . import selectors, services
+from .admin_paging import EstimatingChangeList, EstimatingPaginator
 from .erase_admin import ErasingDelete
 from .event_admin import CompletedTrainingFilter, ambassador_events
 from .forms import CLEAN_INPUT_OVERRIDES
@@ -99,16 +100,18 @@ class AmbassadorAdmin(
         CompletedTrainingFilter,
     ]
     list_select_related = ["locality"]
-    # Any part of a name or address, accents and case ignored (network/search.py: trigram indexes on PostgreSQL);
-    # phones match in any form (search_also).
+    # Any part of a name or address, accents and case ignored, in the folded column search_text (network/search.py:
+    # a trigram index on PostgreSQL); phones match in any form (search_also).
     search_fields = ["first_name", "last_name", "email"]
-    folded_search_fields = ["first_name", "last_name"]
-    plain_search_fields = ["email"]
+    folded_search_column = "search_text"
     search_help_text = _(
         "Any part of a name or email address (å, ä, ö and capitals need not match; @kramfors.se finds everyone with "
         "an address there), or a phone number in any form."
     )
+    # No COUNT(*) of the whole register per page view: Django's second count is off, and the paginator estimates
+    # a list longer than 10,000 on PostgreSQL ("about 70 000 ambassadors", network/admin_paging.py).
     show_full_result_count = False
+    paginator = EstimatingPaginator
     autocomplete_fields = ["recommended_by"]
     filter_horizontal = ["interests"]
     readonly_fields = ["created_at", "updated_at", "mail_status", "events", "recruited_people", "timeline"]
@@ -298,9 +301,16 @@ class AmbassadorAdmin(
             *super().get_urls(),
         ]
 
+    def get_changelist(self, request, **kwargs):
+        return EstimatingChangeList
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        if getattr(context.get("cl"), "about_count", ""):  # "All about 70 000 selected", the count an estimate
+            context["selection_note_all"] = _("All about %(count)s selected") % {"count": context["cl"].about_count}
+        return response
 
     def import_view(self, request):
         """Upload → preview (nothing written) → import all, import only the valid rows, or nothing."""

@@ -49,7 +49,8 @@ def run(scale: int = 1) -> None:
         f" (queries per page/filter/search: {counts_small} at {size_label(small)}, {counts_big} at"
         f" {size_label(big)}; time ratio per page: {per_page};"
         f" t({size_label(small)})={sum(times_small.values()) * 1000:.0f} ms"
-        f" t({size_label(big)})={sum(times_big.values()) * 1000:.0f} ms for the three)",
+        f" t({size_label(big)})={sum(times_big.values()) * 1000:.0f} ms for the three;"
+        f" ran {', '.join(f'{name} {url}' for name, url in PAGES.items())}, best of {REPEAT} each)",
         flush=True,
     )
 

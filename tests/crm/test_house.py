@@ -14,10 +14,7 @@ APPS = ("crm", "network", "campaigns", "mypages", "dashboard", "pages")
 MODULE_LINES = 450
 FUNCTION_LINES = 60  # without its docstring
 
-LONGER_MODULES = {
-    # The schema: the network's models with their choices, constraints and indexes, read together.
-    "network/models.py": 480,
-}
+LONGER_MODULES: dict[str, int] = {}  # a module that must be longer, with its reason
 
 
 def modules() -> list[Path]:
