@@ -127,3 +127,13 @@ def seed_data(db):
     import_module("campaigns.migrations.0002_seed_onboarding").seed(apps, None)
     import_module("campaigns.migrations.0005_step_english").seed(apps, None)
     import_module("pages.migrations.0002_about_page").create(apps, None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def recorder_stopped_before_the_database_goes(django_db_setup):
+    """The outbox's recording thread (campaigns.services.recorder) keeps a connection for a few seconds after its
+    last work; it is ended before the test database is dropped."""
+    yield
+    from campaigns.services.recorder import BACKGROUND
+
+    BACKGROUND.stop()
