@@ -16,7 +16,7 @@ import signal
 
 from .common import BENCH_DIR, configure_environment, create_database, setup_django
 
-BENCHES = ["import", "admin", "signup", "onboarding", "send", "timeline", "rsvp", "erase"]
+BENCHES = ["import", "admin", "dashboard", "signup", "onboarding", "send", "timeline", "rsvp", "erase"]
 
 
 def _terminate(signum, frame) -> None:
@@ -38,6 +38,7 @@ def main() -> None:
 
     from . import (
         admin_bench,
+        dashboard_bench,
         erase_bench,
         import_bench,
         onboarding_bench,
@@ -51,6 +52,7 @@ def main() -> None:
     modules = {
         "import": import_bench,
         "admin": admin_bench,
+        "dashboard": dashboard_bench,
         "signup": signup_bench,
         "onboarding": onboarding_bench,
         "send": send_bench,
