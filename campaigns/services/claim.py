@@ -14,10 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import Campaign, Delivery
-from .recorder import MARK_EVERY, Background, Inline, db_retry, recorder_for_this_connection
-
-__all__ = ["CLAIM_SIZE", "MARK_EVERY", "Claim", "claim_size", "db_retry", "sendable"]
-
+from .recorder import Background, Inline, db_retry, recorder_for_this_connection
 
 CLAIM_SIZE = 50  # rows claimed per statement: a pause stops a batch within this many messages
 
